@@ -1,0 +1,88 @@
+#include "vidrep/io/demuxer.h"
+
+#include "vidrep/error.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+namespace vidrep::io {
+
+Demuxer::Demuxer(std::string path, DemuxerOptions options)
+    : path_(std::move(path)), deadline_(options.io_timeout) {
+  quiet_libav_logging();
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) throw OpenError(fmt::format("{}: no such file", path_));
+  if (std::filesystem::is_directory(path_, ec)) throw OpenError(fmt::format("{}: is a directory", path_));
+  if (std::filesystem::file_size(path_, ec) == 0 && !ec) throw OpenError(fmt::format("{}: empty file", path_));
+
+  AVFormatContext* raw = avformat_alloc_context();
+  if (raw == nullptr) throw std::bad_alloc();
+  deadline_.install(raw);
+  deadline_.arm();
+  int ret = avformat_open_input(&raw, path_.c_str(), nullptr, nullptr);
+  if (ret < 0) {  // avformat_open_input frees `raw` on failure
+    throw OpenError(fmt::format("{}: cannot open: {}", path_,
+                                ret == AVERROR_EXIT ? "timed out" : av_error_text(ret)));
+  }
+  fmt_.reset(raw);
+  deadline_.arm();
+  ret = avformat_find_stream_info(fmt_.get(), nullptr);
+  if (ret < 0) {
+    throw OpenError(fmt::format("{}: cannot read stream info: {}", path_, av_error_text(ret)));
+  }
+}
+
+AVStream* Demuxer::stream(int index) const {
+  if (index < 0 || index >= static_cast<int>(fmt_->nb_streams)) {
+    throw InvalidArgument(fmt::format("{}: stream {} does not exist (file has {} streams)", path_,
+                                      index, fmt_->nb_streams));
+  }
+  return fmt_->streams[index];
+}
+
+int Demuxer::select_stream(AVMediaType type, int wanted) const {
+  const char* kind = av_get_media_type_string(type);
+  if (wanted >= 0) {
+    AVStream* st = stream(wanted);
+    if (st->codecpar->codec_type != type) {
+      throw InvalidArgument(fmt::format("{}: stream {} is not a {} stream", path_, wanted, kind));
+    }
+    return wanted;
+  }
+  const int best = av_find_best_stream(fmt_.get(), type, -1, -1, nullptr, 0);
+  if (best < 0) throw OpenError(fmt::format("{}: no {} stream", path_, kind));
+  return best;
+}
+
+bool Demuxer::read(AVPacket* pkt, int stream_index) {
+  for (;;) {
+    av_packet_unref(pkt);
+    deadline_.arm();
+    const int ret = av_read_frame(fmt_.get(), pkt);
+    if (ret == AVERROR_EOF) return false;
+    if (ret < 0) {
+      // Some demuxers report a cut-off file as an I/O error at the end: name it plainly.
+      throw DecodeError(fmt::format("{}: cannot read packet {}: {}", path_, packets_read_,
+                                    ret == AVERROR_EXIT ? "timed out" : av_error_text(ret)));
+    }
+    ++packets_read_;
+    if (stream_index < 0 || pkt->stream_index == stream_index) return true;
+  }
+}
+
+void Demuxer::seek(int stream_index, int64_t ts) {
+  deadline_.arm();
+  int ret = av_seek_frame(fmt_.get(), stream_index, ts, AVSEEK_FLAG_BACKWARD);
+  if (ret < 0) {
+    // Demuxers without an index for this stream can still seek by byte to the start.
+    ret = avformat_seek_file(fmt_.get(), -1, INT64_MIN, 0, 0, AVSEEK_FLAG_BYTE);
+  }
+  if (ret < 0) {
+    throw DecodeError(fmt::format("{}: stream {}: cannot seek: {}", path_, stream_index,
+                                  av_error_text(ret)));
+  }
+  ++seeks_;
+}
+
+}  // namespace vidrep::io

@@ -1,0 +1,52 @@
+#include "vidrep/io/frame_converter.h"
+
+#include "vidrep/error.h"
+
+#include <fmt/format.h>
+
+namespace vidrep::io {
+
+SwsContext* FrameConverter::context_for(const AVFrame* frame, int out_w, int out_h) {
+  const Key key{frame->width, frame->height, frame->format, out_w, out_h, frame->colorspace,
+                frame->color_range};
+  if (sws_ && key == key_) return sws_.get();
+
+  const bool resize = out_w != frame->width || out_h != frame->height;
+  const int flags = resize ? SWS_BILINEAR : SWS_BICUBIC;
+  sws_.reset(sws_getContext(frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
+                            out_w, out_h, AV_PIX_FMT_RGB24, flags, nullptr, nullptr, nullptr));
+  if (!sws_) {
+    throw DecodeError(fmt::format("cannot convert {}x{} {} to {}x{} rgb24", frame->width,
+                                  frame->height,
+                                  av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format)),
+                                  out_w, out_h));
+  }
+  // Like the ffmpeg CLI's scale filter: the frame's matrix and range tags decide the conversion
+  // (untagged means BT.601 limited range, swscale's default).
+  int* inv_table = nullptr;
+  int* table = nullptr;
+  int src_full = 0, dst_full = 0, brightness = 0, contrast = 0, saturation = 0;
+  sws_getColorspaceDetails(sws_.get(), &inv_table, &src_full, &table, &dst_full, &brightness,
+                           &contrast, &saturation);
+  if (frame->color_range != AVCOL_RANGE_UNSPECIFIED) {
+    src_full = frame->color_range == AVCOL_RANGE_JPEG ? 1 : 0;
+  }
+  sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(frame->colorspace), src_full, table,
+                           dst_full, brightness, contrast, saturation);
+  key_ = key;
+  return sws_.get();
+}
+
+void FrameConverter::convert(const AVFrame* frame, int out_w, int out_h, uint8_t* dst) {
+  SwsContext* ctx = context_for(frame, out_w, out_h);
+  uint8_t* dst_planes[4] = {dst, nullptr, nullptr, nullptr};
+  int dst_strides[4] = {out_w * 3, 0, 0, 0};
+  const int rows =
+      sws_scale(ctx, frame->data, frame->linesize, 0, frame->height, dst_planes, dst_strides);
+  if (rows != out_h) {
+    throw DecodeError(fmt::format("colour conversion produced {} of {} rows", rows, out_h));
+  }
+  ++frames_converted_;
+}
+
+}  // namespace vidrep::io

@@ -1,0 +1,52 @@
+// FrameIndex: every frame of one video stream, found by scanning packets (no decoding). Frame i
+// is the i-th in presentation order (sorted pts), which is what the decoder outputs and what the
+// ffmpeg CLI numbers, so random access is exact whatever the headers claim: B-frames, variable
+// frame rate and edit lists (packets flagged discard are decoded but not frames) included.
+// Immutable after construction; safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace vidrep::io {
+
+class Demuxer;
+
+struct IndexedFrame {
+  int64_t pts = 0;        // stream time base
+  int64_t duration = 0;   // stream time base; 0 when the container does not say
+  int64_t key = 0;        // entry in FrameIndex::keys() to start decoding from for this frame
+};
+
+// A packet decoding may start from, in decode order.
+struct KeyPacket {
+  int64_t pos = -1;       // byte offset in the file, -1 when unknown
+  int64_t pts = 0;
+  int64_t dts = 0;
+  int64_t decode_pos = 0; // ordinal among the stream's packets (discarded ones included)
+};
+
+class FrameIndex {
+ public:
+  // Reads every packet of `stream_index` from the demuxer's current position (open files start at
+  // the beginning). Throws DecodeError for truncated or unreadable files and streams whose
+  // timestamps cannot identify frames (missing or duplicated).
+  FrameIndex(Demuxer& demuxer, int stream_index);
+
+  int64_t size() const { return static_cast<int64_t>(frames_.size()); }
+  const IndexedFrame& operator[](int64_t i) const { return frames_[static_cast<size_t>(i)]; }
+  const std::vector<KeyPacket>& keys() const { return keys_; }
+  int64_t packets() const { return packets_; }
+
+  // The frame whose pts equals `pts`, or -1.
+  int64_t find_pts(int64_t pts) const;
+  // The frame on screen at `pts`: the last one whose pts <= `pts`; -1 before the first frame.
+  int64_t displayed_at(int64_t pts) const;
+
+ private:
+  std::vector<IndexedFrame> frames_;
+  std::vector<KeyPacket> keys_;
+  int64_t packets_ = 0;
+};
+
+}  // namespace vidrep::io

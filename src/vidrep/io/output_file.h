@@ -1,0 +1,30 @@
+// OutputFile: how every vidrep output reaches the disk. Data goes to a hidden temporary name
+// beside the destination and is renamed over it only on commit(), so a failure, a crash or an
+// exception never leaves a half-written file under the real name.
+#pragma once
+
+#include <string>
+
+namespace vidrep::io {
+
+class OutputFile {
+ public:
+  // Throws WriteError when the destination's folder does not exist or is not writable.
+  explicit OutputFile(std::string path);
+  ~OutputFile();  // removes the temporary file unless committed
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  // Where to write; keeps the destination's extension so format guessing still works.
+  const std::string& temp_path() const { return temp_; }
+  // Atomically renames the temporary file to path(). Throws WriteError.
+  void commit();
+
+ private:
+  std::string path_;
+  std::string temp_;
+  bool committed_ = false;
+};
+
+}  // namespace vidrep::io

@@ -1,0 +1,339 @@
+#include "vidrep/io/video_reader.h"
+
+#include "vidrep/error.h"
+#include "vidrep/io/demuxer.h"
+#include "vidrep/io/frame_converter.h"
+#include "vidrep/io/frame_index.h"
+#include "vidrep/io/packet_decoder.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace vidrep {
+
+using namespace vidrep::io;
+
+namespace {
+
+constexpr int kMaxSide = 16384;
+
+void check_size(const std::string& path, int w, int h) {
+  if (w < 1 || h < 1 || w > kMaxSide || h > kMaxSide) {
+    throw InvalidArgument(fmt::format("{}: impossible output size {}x{} (each side 1..{})", path, w,
+                                      h, kMaxSide));
+  }
+}
+
+}  // namespace
+
+struct VideoReader::Impl {
+  Impl(const std::string& path, ReaderOptions opts)
+      : options(opts),
+        demuxer(path, DemuxerOptions{opts.io_timeout}),
+        stream(demuxer.select_stream(AVMEDIA_TYPE_VIDEO, opts.stream)),
+        st(demuxer.stream(stream)),
+        index(demuxer, stream),
+        decoder(path, st, DecoderOptions{opts.threads, opts.strict}),
+        packet(make_packet()),
+        frame(make_frame()) {
+    const AVRational tb = st->time_base;
+    tick = av_q2d(tb);
+    rotation = opts.autorotate ? stream_rotation(st) : 0;
+    const bool swap = rotation == 90 || rotation == 270;
+    const int native_w = swap ? st->codecpar->height : st->codecpar->width;
+    const int native_h = swap ? st->codecpar->width : st->codecpar->height;
+    check_size(path, native_w, native_h);
+    out_w = opts.width;
+    out_h = opts.height;
+    if (out_w < 0 || out_h < 0) check_size(path, out_w, out_h);
+    if (out_w == 0 && out_h == 0) {
+      out_w = native_w;
+      out_h = native_h;
+    } else if (out_h == 0) {
+      out_h = std::max(1, static_cast<int>(std::lround(1.0 * out_w * native_h / native_w)));
+    } else if (out_w == 0) {
+      out_w = std::max(1, static_cast<int>(std::lround(1.0 * out_h * native_w / native_h)));
+    }
+    check_size(path, out_w, out_h);
+    const AVFormatContext* fmt = demuxer.format();
+    origin = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time / double(AV_TIME_BASE) : 0.0;
+    const IndexedFrame& last = index[index.size() - 1];
+    int64_t last_duration = last.duration;
+    if (last_duration <= 0) {
+      const AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+      last_duration = rate.num > 0 ? av_rescale_q(1, av_inv_q(rate), tb) : 1;
+      if (last_duration <= 0) last_duration = 1;
+    }
+    end_time = (last.pts + last_duration) * tick - origin;
+    scan_packets = demuxer.packets_read();
+  }
+
+  double time_of(int64_t i) const { return index[i].pts * tick - origin; }
+
+  std::string where(int64_t frame_index) const {
+    return fmt::format("{}: stream {}: frame {}", demuxer.path(), stream, frame_index);
+  }
+
+  // --- the decode loop ---
+  bool need_seek(const IndexedFrame& f) const {
+    if (!run_active) return true;
+    if (has_output && f.pts <= last_out_pts) return true;  // already passed
+    const int64_t key_pos = index.keys()[f.key].decode_pos;
+    if (key_pos < index.keys()[run_key].decode_pos) return true;  // needs an earlier key frame
+    return key_pos > next_pos;  // its key frame lies ahead: jump there
+  }
+
+  static bool same_packet(const AVPacket* p, const KeyPacket& k) {
+    if (p->pos >= 0 && k.pos >= 0) return p->pos == k.pos;
+    return p->pts == k.pts && p->dts == k.dts;
+  }
+  static bool past_packet(const AVPacket* p, const KeyPacket& k) {
+    if (p->pos >= 0 && k.pos >= 0) return p->pos > k.pos;
+    return p->dts != AV_NOPTS_VALUE && k.dts != AV_NOPTS_VALUE && p->dts > k.dts;
+  }
+  static int64_t seek_ts(const KeyPacket& k) { return k.dts != AV_NOPTS_VALUE ? k.dts : k.pts; }
+
+  // Positions the demuxer on key packet `k` and sends it, starting a new decode run.
+  void start_run(int64_t k) {
+    const KeyPacket& key = index.keys()[k];
+    decoder.flush();
+    run_active = false;
+    has_output = false;
+    input_done = false;
+    demuxer.seek(stream, seek_ts(key));
+    bool rewound = false;
+    for (;;) {
+      if (!demuxer.read(packet.get(), stream)) {
+        throw DecodeError(fmt::format("{}: stream {}: key packet {} not found after seeking",
+                                      demuxer.path(), stream, key.decode_pos));
+      }
+      if (same_packet(packet.get(), key)) break;
+      if (past_packet(packet.get(), key)) {
+        // The demuxer landed after the key frame; start from the first one and scan forward.
+        if (rewound) {
+          throw DecodeError(fmt::format("{}: stream {}: cannot seek to key packet {}",
+                                        demuxer.path(), stream, key.decode_pos));
+        }
+        rewound = true;
+        demuxer.seek(stream, seek_ts(index.keys().front()) - 1);
+      }
+    }
+    decoder.set_skip_nonref(false);
+    send(packet.get(), -1);
+    run_key = k;
+    run_start_pts = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
+    next_pos = key.decode_pos + 1;
+    run_active = true;
+  }
+
+  void send(const AVPacket* pkt, int64_t near_frame) {
+    const int ret = decoder.send(pkt);
+    // A lenient reader drops a packet the decoder rejects; the frames it held are concealed.
+    if (ret < 0 && ret != AVERROR_EOF && options.strict) {
+      const int64_t at = pkt != nullptr ? index.displayed_at(pkt->pts) : near_frame;
+      throw DecodeError(fmt::format("{}: decoding failed: {}", where(std::max<int64_t>(at, 0)),
+                                    av_error_text(ret)));
+    }
+  }
+
+  // Reads and sends the next packet of the stream, or starts draining at the end.
+  void feed(const std::vector<int64_t>& targets, size_t j) {
+    if (input_done) {
+      throw DecodeError(fmt::format("{}: decoder wants input after draining", where(targets[j])));
+    }
+    if (!demuxer.read(packet.get(), stream)) {
+      input_done = true;
+      send(nullptr, targets[j]);
+      return;
+    }
+    ++next_pos;
+    // Only frames shown before the next target may be skipped: all of them are passed once that
+    // target is out, so a later request can never need a frame that was skipped.
+    decoder.set_skip_nonref(options.skip_nonref && packet->pts < index[targets[j]].pts);
+    send(packet.get(), targets[j]);
+  }
+
+  // Decodes forward until targets[j] is produced, filling every target met on the way. A strict
+  // reader fails on a frame the decoder cannot produce; a lenient one conceals it with the
+  // nearest frame that did decode.
+  size_t decode_until(const std::vector<int64_t>& targets, size_t j, const at::Tensor& out) {
+    const size_t goal = j;
+    while (j <= goal) {
+      const int ret = decoder.receive(frame.get());
+      if (ret == AVERROR(EAGAIN)) {
+        feed(targets, j);
+        continue;
+      }
+      if (ret == AVERROR_EOF) {
+        run_active = false;
+        if (options.strict || j == 0) {
+          throw DecodeError(fmt::format("{}: not produced by the decoder (file ends early?)",
+                                        where(targets[j])));
+        }
+        for (; j <= goal; ++j) out[static_cast<int64_t>(j)].copy_(out[static_cast<int64_t>(j) - 1]);
+        break;
+      }
+      if (ret < 0) {
+        if (!options.strict) continue;
+        throw DecodeError(fmt::format("{}: decoding failed: {}", where(targets[j]),
+                                      av_error_text(ret)));
+      }
+      const int64_t ts = frame_timestamp(frame.get());
+      if (options.strict && (frame->decode_error_flags != 0 || (frame->flags & AV_FRAME_FLAG_CORRUPT))) {
+        throw DecodeError(fmt::format("{}: decoding failed: corrupt data",
+                                      where(std::max<int64_t>(index.displayed_at(ts), 0))));
+      }
+      if (ts < run_start_pts) continue;  // leading picture of an open GOP: broken references
+      has_output = true;
+      last_out_pts = ts;
+      if (ts > index[targets[j]].pts && options.strict) {
+        throw DecodeError(fmt::format("{}: not produced by the decoder", where(targets[j])));
+      }
+      while (j < targets.size() && index[targets[j]].pts <= ts) emit(out, j++);
+    }
+    return j;
+  }
+
+  void emit(const at::Tensor& out, size_t j) {
+    at::Tensor dst = out[static_cast<int64_t>(j)];
+    if (rotation == 0) {
+      converter.convert(frame.get(), out_w, out_h, dst.data_ptr<uint8_t>());
+      return;
+    }
+    const bool swap = rotation == 90 || rotation == 270;
+    const int cw = swap ? out_h : out_w;
+    const int ch = swap ? out_w : out_h;
+    if (!scratch.defined() || scratch.size(0) != ch || scratch.size(1) != cw) {
+      scratch = at::empty({ch, cw, 3}, at::kByte);
+    }
+    converter.convert(frame.get(), cw, ch, scratch.data_ptr<uint8_t>());
+    // at::rot90 turns counter-clockwise for positive k.
+    dst.copy_(at::rot90(scratch, -rotation / 90, {0, 1}));
+  }
+
+  at::Tensor decode_sorted(const std::vector<int64_t>& targets) {
+    at::Tensor out = at::empty({static_cast<int64_t>(targets.size()), out_h, out_w, 3}, at::kByte);
+    size_t j = 0;
+    try {
+      while (j < targets.size()) {
+        if (need_seek(index[targets[j]])) start_run(index[targets[j]].key);
+        j = decode_until(targets, j, out);
+      }
+    } catch (...) {
+      run_active = false;  // the decoder state is unknown: the next request starts afresh
+      throw;
+    }
+    return out;
+  }
+
+  ReaderOptions options;
+  Demuxer demuxer;
+  int stream;
+  const AVStream* st;
+  FrameIndex index;
+  PacketDecoder decoder;
+  FrameConverter converter;
+  UniqueAVPacket packet;
+  UniqueAVFrame frame;
+  at::Tensor scratch;  // coded-orientation frame before rotation
+  double tick = 0;     // seconds per time-base unit
+  double origin = 0;   // the file's start, seconds
+  double end_time = 0;
+  int rotation = 0;
+  int out_w = 0, out_h = 0;
+  int64_t scan_packets = 0;
+
+  // decode-run state
+  bool run_active = false;
+  bool has_output = false;
+  bool input_done = false;
+  int64_t run_key = 0;
+  int64_t run_start_pts = 0;
+  int64_t next_pos = 0;      // decode position of the next packet to read
+  int64_t last_out_pts = 0;
+};
+
+VideoReader::VideoReader(const std::string& path, ReaderOptions options)
+    : impl_(std::make_unique<Impl>(path, options)) {}
+VideoReader::~VideoReader() = default;
+VideoReader::VideoReader(VideoReader&&) noexcept = default;
+VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;
+
+const std::string& VideoReader::path() const { return impl_->demuxer.path(); }
+int VideoReader::stream_index() const { return impl_->stream; }
+int64_t VideoReader::num_frames() const { return impl_->index.size(); }
+int VideoReader::width() const { return impl_->out_w; }
+int VideoReader::height() const { return impl_->out_h; }
+int VideoReader::rotation() const { return impl_->rotation; }
+double VideoReader::duration() const { return impl_->end_time; }
+
+double VideoReader::fps() const {
+  const double span = impl_->end_time - impl_->time_of(0);
+  return span > 0 ? num_frames() / span : 0.0;
+}
+
+double VideoReader::frame_time(int64_t index) const {
+  if (index < 0 || index >= num_frames()) {
+    throw InvalidArgument(fmt::format("{}: frame {} out of range (video has {} frames)", path(),
+                                      index, num_frames()));
+  }
+  return impl_->time_of(index);
+}
+
+int64_t VideoReader::frame_at_time(double seconds) const {
+  if (!(seconds >= 0.0) || seconds >= impl_->end_time) {
+    throw InvalidArgument(fmt::format("{}: time {} s out of range (video lasts {:.6f} s)", path(),
+                                      seconds, impl_->end_time));
+  }
+  // One microsecond of slack so a time printed with six decimals still names its frame.
+  const double ticks = (seconds + impl_->origin + 1e-6) / impl_->tick;
+  const int64_t i = impl_->index.displayed_at(static_cast<int64_t>(std::floor(ticks)));
+  return std::max<int64_t>(i, 0);
+}
+
+at::Tensor VideoReader::read_frames(const std::vector<int64_t>& indices) {
+  for (int64_t i : indices) {
+    if (i < 0 || i >= num_frames()) {
+      throw InvalidArgument(fmt::format("{}: frame {} out of range (video has {} frames)", path(),
+                                        i, num_frames()));
+    }
+  }
+  std::vector<int64_t> targets(indices);
+  std::sort(targets.begin(), targets.end());
+  targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+  at::Tensor decoded = impl_->decode_sorted(targets);
+  if (targets == indices) return decoded;
+  std::vector<int64_t> where(indices.size());
+  for (size_t k = 0; k < indices.size(); ++k) {
+    where[k] = std::lower_bound(targets.begin(), targets.end(), indices[k]) - targets.begin();
+  }
+  return decoded.index_select(0, at::tensor(where, at::kLong));
+}
+
+at::Tensor VideoReader::read_frames_at(const std::vector<double>& seconds) {
+  std::vector<int64_t> indices;
+  indices.reserve(seconds.size());
+  for (double t : seconds) indices.push_back(frame_at_time(t));
+  return read_frames(indices);
+}
+
+at::Tensor VideoReader::read_range(int64_t begin, int64_t end, int64_t step) {
+  if (step < 1 || begin < 0 || end > num_frames() || begin >= end) {
+    throw InvalidArgument(fmt::format("{}: bad frame range {}:{}:{} (video has {} frames)", path(),
+                                      begin, end, step, num_frames()));
+  }
+  std::vector<int64_t> indices;
+  for (int64_t i = begin; i < end; i += step) indices.push_back(i);
+  return read_frames(indices);
+}
+
+DecodeCounters VideoReader::counters() const {
+  return {impl_->demuxer.packets_read() - impl_->scan_packets, impl_->decoder.packets_sent(),
+          impl_->decoder.frames_decoded(), impl_->converter.frames_converted(),
+          impl_->demuxer.seeks()};
+}
+
+}  // namespace vidrep

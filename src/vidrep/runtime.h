@@ -1,0 +1,13 @@
+// Process-wide compute settings. LibTorch defaults to one thread on this platform, so every entry
+// point (CLI command, benchmark, test) sets the count explicitly through here.
+#pragma once
+
+namespace vidrep {
+
+// Sets LibTorch's intra-op thread count; n <= 0 means one per hardware core. Returns the count used.
+int set_num_threads(int n);
+
+// One per hardware core (at least 1).
+int hardware_threads();
+
+}  // namespace vidrep

@@ -1,0 +1,42 @@
+// Test fixtures made at test time: videos written by the ffmpeg CLI (an independent oracle) and
+// reference frames / audio / frame counts read back through ffmpeg and ffprobe.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+
+namespace vidrep::test {
+
+// The folder generated fixtures live in (created on first use).
+std::string fixture_dir();
+// A fresh, empty folder for one test's outputs.
+std::string scratch_dir(const std::string& name);
+
+// Runs `command` through the shell; returns its exit status, stdout+stderr into `output`.
+int run(const std::string& command, std::string* output = nullptr);
+
+// Path of fixture `name` (e.g. "h264_bframes.mp4"), generated once with
+// `ffmpeg -y -hide_banner -loglevel error <args> <path>` into a temporary name then renamed.
+std::string make_video(const std::string& name, const std::string& ffmpeg_args);
+
+// The ffmpeg CLI's frame `index` of `path` as uint8 [height,width,3] (`-vf select=eq(n\,I)`,
+// `-fps_mode passthrough`, rgb24, autorotated), with extra filters appended (e.g. "scale=64:48").
+// Throws when ffmpeg's output is not exactly that size.
+at::Tensor ffmpeg_frame(const std::string& path, int64_t index, int height, int width,
+                        const std::string& extra_vf = "");
+
+// Decoded frame count from `ffprobe -count_frames` for the first video stream.
+int64_t ffprobe_frame_count(const std::string& path);
+
+// Mono float32 [S] audio decoded by `ffmpeg -ac 1 -ar <rate>`.
+at::Tensor ffmpeg_audio(const std::string& path, int rate);
+
+// Mean absolute difference between two uint8 images of the same shape.
+double mean_abs_diff(const at::Tensor& a, const at::Tensor& b);
+
+// The built `vidrep` executable.
+std::string cli();
+
+}  // namespace vidrep::test
