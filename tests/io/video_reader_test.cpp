@@ -73,8 +73,8 @@ TEST(VideoReader, ResizeMatchesFfmpegScale) {
   VideoReader reader(path, {.width = 64, .height = 48});
   const at::Tensor frames = reader.read_frames({5, 60});
   ASSERT_EQ(frames.sizes(), (at::IntArrayRef{2, 48, 64, 3}));
-  EXPECT_LE(mean_abs_diff(frames[0], ffmpeg_frame(path, 5, 48, 64, "scale=64:48:flags=bilinear")), 1.5);
-  EXPECT_LE(mean_abs_diff(frames[1], ffmpeg_frame(path, 60, 48, 64, "scale=64:48:flags=bilinear")), 1.5);
+  EXPECT_LE(mean_abs_diff(frames[0], ffmpeg_frame(path, 5, 48, 64, "scale=64:48:flags=area")), 1.5);
+  EXPECT_LE(mean_abs_diff(frames[1], ffmpeg_frame(path, 60, 48, 64, "scale=64:48:flags=area")), 1.5);
 }
 
 TEST(VideoReader, OneSideOfSizeKeepsAspect) {

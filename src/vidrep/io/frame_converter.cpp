@@ -11,8 +11,15 @@ SwsContext* FrameConverter::context_for(const AVFrame* frame, int out_w, int out
                 frame->color_range};
   if (sws_ && key == key_) return sws_.get();
 
-  const bool resize = out_w != frame->width || out_h != frame->height;
-  const int flags = resize ? SWS_BILINEAR : SWS_BICUBIC;
+  // Same size: the ffmpeg CLI's default flags, so pixels match it. Shrinking: area averaging,
+  // which is both the right filter for large factors and swscale's cheapest good one.
+  // Enlarging: bilinear.
+  int flags = SWS_BICUBIC;
+  if (out_w < frame->width && out_h < frame->height) {
+    flags = SWS_AREA;
+  } else if (out_w != frame->width || out_h != frame->height) {
+    flags = SWS_BILINEAR;
+  }
   sws_.reset(sws_getContext(frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
                             out_w, out_h, AV_PIX_FMT_RGB24, flags, nullptr, nullptr, nullptr));
   if (!sws_) {

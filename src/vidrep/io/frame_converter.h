@@ -11,8 +11,8 @@ namespace vidrep::io {
 
 class FrameConverter {
  public:
-  // Writes `frame` as out_h rows of out_w*3 bytes at `dst`. Resizing uses bilinear filtering;
-  // same-size conversion uses the ffmpeg CLI's default (bicubic) so pixels match it.
+  // Writes `frame` as out_h rows of out_w*3 bytes at `dst`. Shrinking averages areas, enlarging
+  // is bilinear; same-size conversion uses the ffmpeg CLI's default (bicubic) so pixels match it.
   void convert(const AVFrame* frame, int out_w, int out_h, uint8_t* dst);
 
   int64_t frames_converted() const { return frames_converted_; }
