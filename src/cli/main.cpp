@@ -1,0 +1,40 @@
+// vidrep: the command-line tool. Every subcommand lives in its own cmd_*.cpp; this file wires
+// them up and maps errors to exit status: 2 for bad input (vidrep::Error), 1 for internal errors.
+#include "cli_common.h"
+
+#include "vidrep/error.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+int main(int argc, char** argv) {
+  CLI::App app{"vidrep: video data processing and representation", "vidrep"};
+  app.set_version_flag("--version", std::string("vidrep ") + VIDREP_VERSION);
+  app.require_subcommand(1);
+  vidrep::cli::register_probe(app);
+  vidrep::cli::register_frames(app);
+  vidrep::cli::register_clips(app);
+  vidrep::cli::register_audio(app);
+  vidrep::cli::register_encode(app);
+  vidrep::cli::register_demo(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const vidrep::cli::ExitStatus& e) {
+    return e.code;
+  } catch (const vidrep::Error& e) {
+    std::fprintf(stderr, "vidrep: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // One line: LibTorch appends a backtrace to its messages.
+    const std::string what = e.what();
+    std::fprintf(stderr, "vidrep: internal error: %s\n", what.substr(0, what.find('\n')).c_str());
+    return 1;
+  }
+  return 0;
+}
