@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""vidrep's I/O benchmark against the peers a user would pick instead, on the same files in the
+same run. Prints medians of several runs and the ratios the README quotes.
+
+  bench/run.py [--runs N] [--skip-memory]
+
+Inputs are generated once under build/bench-data with the ffmpeg CLI:
+  720p60s.mp4    60 s 1280x720 30 fps H.264, GOP 250, 3 B-frames (testsrc2 + light noise)
+  360p_1min.mp4 / 360p_10min.mp4   the same content at 640x360, for the memory check
+"""
+import argparse
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bin")
+DATA = os.path.join(ROOT, "build", "bench-data")
+PY = "/usr/bin/python3"
+THREADS = 2
+SIZE = "112x112"
+
+
+def make_input(name, size, seconds):
+    path = os.path.join(DATA, name)
+    if not os.path.exists(path):
+        os.makedirs(DATA, exist_ok=True)
+        print(f"generating {name} ...", flush=True)
+        tmp = path + ".tmp.mp4"
+        subprocess.run(["ffmpeg", "-y", "-v", "error", "-f", "lavfi", "-i",
+                        f"testsrc2=size={size}:rate=30,noise=alls=6:allf=t", "-t", str(seconds),
+                        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "250",
+                        "-keyint_min", "250", "-sc_threshold", "0", "-bf", "3", "-pix_fmt", "yuv420p",
+                        tmp], check=True)
+        os.rename(tmp, path)
+    return path
+
+
+def run(cmd):
+    """Runs cmd; returns (wall seconds of the whole process, parsed key=value output)."""
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    wall = time.perf_counter() - t0
+    return wall, dict(re.findall(r"(\w+)=([\d.]+)", out))
+
+
+def median_of(runs, cmd, key=None):
+    values, last = [], {}
+    for _ in range(runs):
+        wall, fields = run(cmd)
+        values.append(float(fields[key]) if key else wall)
+        last = fields
+    return statistics.median(values), last
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--skip-memory", action="store_true")
+    args = ap.parse_args()
+    video = make_input("720p60s.mp4", "1280x720", 60)
+    vidrep = os.path.join(BIN, "vidrep_bench_io")
+    print(f"input: {video}; {THREADS} threads; medians of {args.runs} runs\n")
+
+    # 1. Every frame at 112x112 RGB, whole-process wall time (startup included for everyone).
+    floor, _ = median_of(args.runs, ["ffmpeg", "-v", "error", "-threads", str(THREADS), "-i", video, "-f", "null", "-"])
+    ff_scale, _ = median_of(args.runs, ["ffmpeg", "-v", "error", "-threads", str(THREADS), "-i", video,
+                                        "-vf", "scale=112:112", "-pix_fmt", "rgb24", "-f", "null", "-"])
+    ours, fields = median_of(args.runs, [vidrep, "all", video, SIZE, str(THREADS)])
+    pyav, _ = median_of(args.runs, [PY, os.path.join(ROOT, "bench/peers/pyav_read.py"), "all", video, SIZE, str(THREADS)])
+    cv, _ = median_of(args.runs, [PY, os.path.join(ROOT, "bench/peers/opencv_read.py"), "all", video, SIZE, str(THREADS)])
+    print(f"all {fields.get('frames')} frames -> {SIZE} RGB (wall s)")
+    print(f"  ffmpeg decode floor (-f null)     {floor:7.3f}   1.00x")
+    print(f"  ffmpeg decode+scale+rgb24          {ff_scale:7.3f}   {ff_scale / floor:.2f}x floor")
+    print(f"  vidrep                             {ours:7.3f}   {ours / floor:.2f}x floor")
+    print(f"  PyAV (thread_type AUTO)            {pyav:7.3f}   {pyav / floor:.2f}x floor   vidrep/PyAV {ours / pyav:.2f}")
+    print(f"  OpenCV (read + resize + cvtColor)  {cv:7.3f}   {cv / floor:.2f}x floor   vidrep/OpenCV {ours / cv:.2f}")
+
+    # 2. 8 random clips of 16 frames at 112x112: time inside the job (library load excluded).
+    rng = random.Random(2024)
+    total = int(fields["frames"])
+    starts = ",".join(str(rng.randrange(0, total - 16)) for _ in range(8))
+    clip_args = ["clips", video, SIZE, str(THREADS), "16", starts]
+    ours_c, cfields = median_of(args.runs, [vidrep] + clip_args, key="seconds")
+    pyav_c, _ = median_of(args.runs, [PY, os.path.join(ROOT, "bench/peers/pyav_read.py")] + clip_args, key="seconds")
+    print(f"\n8 random clips x 16 frames -> {SIZE} (starts {starts}; in-process s)")
+    print(f"  vidrep  {ours_c:7.3f}   decoded {cfields.get('decoded')} frames, {cfields.get('seeks')} seeks")
+    print(f"  PyAV    {pyav_c:7.3f}   vidrep/PyAV {ours_c / pyav_c:.2f}")
+
+    # 3. Peak memory while sampling clips: 1-minute vs 10-minute file of the same content.
+    if not args.skip_memory:
+        print("\npeak RSS sampling 8 clips x 16 frames at 112x112")
+        for name, seconds in (("360p_1min.mp4", 60), ("360p_10min.mp4", 600)):
+            path = make_input(name, "640x360", seconds)
+            _, f = run([vidrep, "clips", path, SIZE, str(THREADS), "16",
+                        ",".join(str(30 * seconds * k // 9) for k in range(8))])
+            print(f"  {name:16s} {float(f['peak_rss_mb']):7.1f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

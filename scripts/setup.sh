@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for vidrep and builds it, then runs what was asked:
+#   scripts/setup.sh demo    build, then run `vidrep demo`
+#   scripts/setup.sh test    build, then run every test (CTest)
+#   scripts/setup.sh bench   build, also install the peers (PyAV, OpenCV, PyTorch), run bench/run.py
+#   scripts/setup.sh build   build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-build}
+
+packages=(
+  cmake ninja-build g++ ccache pkg-config
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
+  libtorch-dev libopenblas0-pthread
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  python3-numpy
+)
+if [ "$mode" = bench ]; then
+  packages+=(python3-av python3-opencv python3-torch time)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs"
+
+case "$mode" in
+  demo) ./build/bin/vidrep demo --out-dir build/demo ;;
+  test) ctest --test-dir build -j"$jobs" --output-on-failure ;;
+  bench) /usr/bin/python3 bench/run.py ;;
+  build) ;;
+  *) echo "setup: unknown mode '$mode' (demo, test, bench, build)" >&2; exit 2 ;;
+esac
