@@ -98,6 +98,13 @@ TEST(BadInput, CorruptedMiddleNamesTheFrame) {
   EXPECT_EQ(lenient.read_range(0, lenient.num_frames()).size(0), lenient.num_frames());
 }
 
+TEST(BadInput, PipeIsRefusedInsteadOfBlocking) {
+  const std::string dir = test::scratch_dir("fifo");
+  const std::string path = dir + "/stream.mp4";
+  ASSERT_EQ(test::run("mkfifo " + path), 0);  // nobody ever writes: opening it would block
+  expect_error<OpenError>([&] { VideoReader r(path); }, "not a regular file");
+}
+
 TEST(BadInput, IndexOutOfRange) {
   VideoReader reader(test::codec_fixture("h264_bframes"));
   expect_error<InvalidArgument>([&] { reader.read_frames({0, 100}); }, "frame 100 out of range (video has 100 frames)");

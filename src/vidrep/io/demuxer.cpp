@@ -14,6 +14,11 @@ Demuxer::Demuxer(std::string path, DemuxerOptions options)
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) throw OpenError(fmt::format("{}: no such file", path_));
   if (std::filesystem::is_directory(path_, ec)) throw OpenError(fmt::format("{}: is a directory", path_));
+  // Reads from pipes and devices can block inside the kernel, out of the interrupt callback's
+  // reach; only regular files are read.
+  if (!std::filesystem::is_regular_file(path_, ec)) {
+    throw OpenError(fmt::format("{}: not a regular file (pipes and devices are not read)", path_));
+  }
   if (std::filesystem::file_size(path_, ec) == 0 && !ec) throw OpenError(fmt::format("{}: empty file", path_));
 
   AVFormatContext* raw = avformat_alloc_context();
