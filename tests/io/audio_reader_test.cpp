@@ -40,26 +40,8 @@ std::string video_only_mp4() {
                                             "-preset ultrafast");
 }
 
-double correlation(const at::Tensor& a, const at::Tensor& b) {
-  const int64_t n = std::min(a.numel(), b.numel());
-  const at::Tensor x = a.flatten().slice(0, 0, n).to(at::kDouble);
-  const at::Tensor y = b.flatten().slice(0, 0, n).to(at::kDouble);
-  const at::Tensor xc = x - x.mean();
-  const at::Tensor yc = y - y.mean();
-  return ((xc * yc).sum() / (xc.norm() * yc.norm() + 1e-12)).item<double>();
-}
-
-// The shift (ours[k + lag] ~ ref[k]) within +-max_lag that correlates best, and that correlation.
-std::pair<int64_t, double> best_lag(const at::Tensor& ours, const at::Tensor& ref, int64_t max_lag) {
-  std::pair<int64_t, double> best{0, -2};
-  for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
-    const at::Tensor a = lag >= 0 ? ours.slice(0, lag) : ours;
-    const at::Tensor b = lag >= 0 ? ref : ref.slice(0, -lag);
-    const double c = correlation(a, b);
-    if (c > best.second) best = {lag, c};
-  }
-  return best;
-}
+using test::best_lag;
+using test::correlation;
 
 TEST(AudioReader, AacMonoMatchesFfmpegDownmix) {
   const std::string path = stereo_aac_mp4();

@@ -35,26 +35,8 @@ at::Tensor chirp(int rate) {
   return (0.5 * at::sin(2 * M_PI * (300 + 200 * t) * t)).to(at::kFloat).unsqueeze(0);
 }
 
-double correlation(const at::Tensor& a, const at::Tensor& b) {
-  const int64_t n = std::min(a.numel(), b.numel());
-  const at::Tensor x = a.flatten().slice(0, 0, n).to(at::kDouble);
-  const at::Tensor y = b.flatten().slice(0, 0, n).to(at::kDouble);
-  const at::Tensor xc = x - x.mean();
-  const at::Tensor yc = y - y.mean();
-  return ((xc * yc).sum() / (xc.norm() * yc.norm() + 1e-12)).item<double>();
-}
-
-// The shift (decoded[k + lag] ~ sent[k]) within +-max_lag that correlates best, and that correlation.
-std::pair<int64_t, double> best_lag(const at::Tensor& decoded, const at::Tensor& sent, int64_t max_lag) {
-  std::pair<int64_t, double> best{0, -2};
-  for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
-    const at::Tensor a = lag >= 0 ? decoded.slice(0, lag) : decoded;
-    const at::Tensor b = lag >= 0 ? sent : sent.slice(0, -lag);
-    const double c = correlation(a, b);
-    if (c > best.second) best = {lag, c};
-  }
-  return best;
-}
+using test::best_lag;
+using test::correlation;
 
 bool is_empty_dir(const std::string& dir) { return fs::is_empty(dir); }
 

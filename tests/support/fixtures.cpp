@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -107,6 +108,24 @@ at::Tensor ffmpeg_audio(const std::string& path, int rate) {
 
 double mean_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(at::kFloat) - b.to(at::kFloat)).abs().mean().item<double>();
+}
+
+double correlation(const at::Tensor& a, const at::Tensor& b) {
+  const int64_t n = std::min(a.numel(), b.numel());
+  const at::Tensor x = a.flatten().slice(0, 0, n).to(at::kDouble);
+  const at::Tensor y = b.flatten().slice(0, 0, n).to(at::kDouble);
+  const at::Tensor xc = x - x.mean();
+  const at::Tensor yc = y - y.mean();
+  return ((xc * yc).sum() / (xc.norm() * yc.norm() + 1e-12)).item<double>();
+}
+
+std::pair<int64_t, double> best_lag(const at::Tensor& a, const at::Tensor& b, int64_t max_lag) {
+  std::pair<int64_t, double> best{0, -2};
+  for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
+    const double c = correlation(lag >= 0 ? a.slice(0, lag) : a, lag >= 0 ? b : b.slice(0, -lag));
+    if (c > best.second) best = {lag, c};
+  }
+  return best;
 }
 
 std::string cli() { return VIDREP_CLI; }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace vidrep::test {
 
@@ -32,6 +33,11 @@ int64_t ffprobe_frame_count(const std::string& path);
 
 // Mono float32 [S] audio decoded by `ffmpeg -ac 1 -ar <rate>`.
 at::Tensor ffmpeg_audio(const std::string& path, int rate);
+
+// Pearson correlation of two signals over their common length.
+double correlation(const at::Tensor& a, const at::Tensor& b);
+// The shift (a[k + lag] ~ b[k]) within +-max_lag that correlates best, and that correlation.
+std::pair<int64_t, double> best_lag(const at::Tensor& a, const at::Tensor& b, int64_t max_lag);
 
 // Mean absolute difference between two uint8 images of the same shape.
 double mean_abs_diff(const at::Tensor& a, const at::Tensor& b);
