@@ -100,6 +100,17 @@ TEST(VideoReader, TimesNameTheFrameOnScreen) {
   EXPECT_THROW(reader.frame_at_time(-1), InvalidArgument);
 }
 
+TEST(VideoReader, StreamsWithoutTimestampsAreReadInDecodeOrder) {
+  VideoReader reader(codec_fixture("mpeg4_bframes"));
+  EXPECT_EQ(reader.num_frames(), 75);
+  EXPECT_NEAR(reader.frame_time(50), 2.0, 1e-9);  // 25 fps, no timestamps to say otherwise
+  const at::Tensor late_first = reader.read_frames({60});
+  const at::Tensor early = reader.read_frames({10});  // going back decodes from the start again
+  EXPECT_EQ(reader.counters().seeks, 2);
+  VideoReader fresh(codec_fixture("mpeg4_bframes"));
+  EXPECT_TRUE(at::equal(fresh.read_frames({10, 60}), at::cat({early, late_first})));
+}
+
 TEST(VideoReader, RequestOrderAndRepeatsAreKept) {
   VideoReader reader(codec_fixture("h264_bframes"));
   const at::Tensor a = reader.read_frames({30, 3, 30, 17});

@@ -28,6 +28,8 @@ const std::map<std::string, Recipe>& recipes() {
       {"av1", {"av1.mkv", kSrc + "-t 2 -c:v libaom-av1 -cpu-used 8 -usage realtime -g 24 -b:v 400k"}},
       {"mpeg2", {"mpeg2.ts", kSrc + "-t 3 -c:v mpeg2video -bf 2 -g 12 -q:v 3"}},
       {"mpeg4", {"mpeg4.avi", kSrc + "-t 3 -c:v mpeg4 -g 12 -q:v 3"}},
+      // B-frames in AVI: packets carry no presentation times at all.
+      {"mpeg4_bframes", {"mpeg4_bframes.avi", kSrc + "-t 3 -c:v mpeg4 -bf 2 -g 12 -q:v 3"}},
       {"mjpeg", {"mjpeg.avi", kSrc + "-t 2 -c:v mjpeg -q:v 3 -pix_fmt yuvj420p"}},
       {"odd_444", {"odd_444.mp4", "-f lavfi -i testsrc2=size=97x55:rate=25 -t 2 " + kX264 + "-pix_fmt yuv444p"}},
       {"upright", {"upright.mp4", "-f lavfi -i testsrc2=size=160x96:rate=25 -t 2 " + kX264 + "-pix_fmt yuv420p"}},

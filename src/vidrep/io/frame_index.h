@@ -2,15 +2,21 @@
 // is the i-th in presentation order (sorted pts), which is what the decoder outputs and what the
 // ffmpeg CLI numbers, so random access is exact whatever the headers claim: B-frames, variable
 // frame rate and edit lists (packets flagged discard are decoded but not frames) included.
+// Streams whose packets carry no presentation times (packed-bitstream AVI) are indexed in decode
+// order instead: frame i is the decoder's i-th output from the start, timed at the nominal rate.
 // Immutable after construction; safe to share between threads.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
+
+struct AVStream;
 
 namespace vidrep::io {
 
 class Demuxer;
+struct ScannedPacket;
 
 struct IndexedFrame {
   int64_t pts = 0;        // stream time base
@@ -24,6 +30,7 @@ struct KeyPacket {
   int64_t pts = 0;
   int64_t dts = 0;
   int64_t decode_pos = 0; // ordinal among the stream's packets (discarded ones included)
+  int64_t first_frame = 0; // shown packets before this one (its frame's index in decode order)
 };
 
 class FrameIndex {
@@ -37,6 +44,8 @@ class FrameIndex {
   const IndexedFrame& operator[](int64_t i) const { return frames_[static_cast<size_t>(i)]; }
   const std::vector<KeyPacket>& keys() const { return keys_; }
   int64_t packets() const { return packets_; }
+  // True when frames are identified by their order out of the decoder, not by timestamps.
+  bool decode_order() const { return decode_order_; }
 
   // The frame whose pts equals `pts`, or -1.
   int64_t find_pts(int64_t pts) const;
@@ -44,7 +53,12 @@ class FrameIndex {
   int64_t displayed_at(int64_t pts) const;
 
  private:
+  void index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown);
+  void index_presentation_order(const std::string& path, int stream_index,
+                                std::vector<ScannedPacket>& shown);
+
   std::vector<IndexedFrame> frames_;
+  bool decode_order_ = false;
   std::vector<KeyPacket> keys_;
   int64_t packets_ = 0;
 };

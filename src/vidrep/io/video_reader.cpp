@@ -126,6 +126,7 @@ struct VideoReader::Impl {
     run_key = k;
     run_start_pts = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
     next_pos = key.decode_pos + 1;
+    next_output = key.first_frame;
     run_active = true;
   }
 
@@ -152,7 +153,9 @@ struct VideoReader::Impl {
     ++next_pos;
     // Only frames shown before the next target may be skipped: all of them are passed once that
     // target is out, so a later request can never need a frame that was skipped.
-    decoder.set_skip_nonref(options.skip_nonref && packet->pts < index[targets[j]].pts);
+    // (Frames counted by output order must all come out, so nothing is skipped there.)
+    decoder.set_skip_nonref(options.skip_nonref && !index.decode_order() &&
+                            packet->pts < index[targets[j]].pts);
     send(packet.get(), targets[j]);
   }
 
@@ -181,7 +184,7 @@ struct VideoReader::Impl {
         throw DecodeError(fmt::format("{}: decoding failed: {}", where(targets[j]),
                                       av_error_text(ret)));
       }
-      const int64_t ts = frame_timestamp(frame.get());
+      const int64_t ts = index.decode_order() ? next_output_pts() : frame_timestamp(frame.get());
       if (options.strict && (frame->decode_error_flags != 0 || (frame->flags & AV_FRAME_FLAG_CORRUPT))) {
         throw DecodeError(fmt::format("{}: decoding failed: corrupt data",
                                       where(std::max<int64_t>(index.displayed_at(ts), 0))));
@@ -195,6 +198,12 @@ struct VideoReader::Impl {
       while (j < targets.size() && index[targets[j]].pts <= ts) emit(out, j++);
     }
     return j;
+  }
+
+  // In decode-order mode the n-th frame out of a run started at a key frame is that key's frame
+  // plus n.
+  int64_t next_output_pts() {
+    return next_output < index.size() ? index[next_output++].pts : INT64_MAX;
   }
 
   void emit(const at::Tensor& out, size_t j) {
@@ -253,6 +262,7 @@ struct VideoReader::Impl {
   int64_t run_key = 0;
   int64_t run_start_pts = 0;
   int64_t next_pos = 0;      // decode position of the next packet to read
+  int64_t next_output = 0;   // decode-order mode: index of the next frame the decoder outputs
   int64_t last_out_pts = 0;
 };
 
