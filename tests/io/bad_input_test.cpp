@@ -117,6 +117,12 @@ TEST(BadInput, ImpossibleSize) {
   expect_error<InvalidArgument>([&] { VideoReader r(path, {.width = -3, .height = 10}); }, "impossible output size");
 }
 
+TEST(BadInput, RequestTooLargeForMemoryIsRefused) {
+  VideoReader reader(test::codec_fixture("h264_bframes"), {.max_output_bytes = 1'000'000});
+  expect_error<InvalidArgument>([&] { reader.read_range(0, 100); }, "need 5.8 MB, more than the 1.0 MB allowed");
+  EXPECT_EQ(reader.read_range(0, 10).size(0), 10);  // 576 kB fits
+}
+
 TEST(BadInput, MissingStream) {
   const std::string path = test::codec_fixture("h264_bframes");
   expect_error<InvalidArgument>([&] { VideoReader r(path, {.stream = 7}); }, "stream 7 does not exist");

@@ -5,6 +5,7 @@
 #include "vidrep/io/frame_converter.h"
 #include "vidrep/io/frame_index.h"
 #include "vidrep/io/packet_decoder.h"
+#include "vidrep/runtime.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -19,6 +20,10 @@ using namespace vidrep::io;
 namespace {
 
 constexpr int kMaxSide = 16384;
+
+std::string human_bytes(double bytes) {
+  return bytes >= 1e9 ? fmt::format("{:.1f} GB", bytes / 1e9) : fmt::format("{:.1f} MB", bytes / 1e6);
+}
 
 void check_size(const std::string& path, int w, int h) {
   if (w < 1 || h < 1 || w > kMaxSide || h > kMaxSide) {
@@ -310,6 +315,17 @@ at::Tensor VideoReader::read_frames(const std::vector<int64_t>& indices) {
       throw InvalidArgument(fmt::format("{}: frame {} out of range (video has {} frames)", path(),
                                         i, num_frames()));
     }
+  }
+  const int64_t frame_bytes = int64_t{3} * width() * height();
+  const int64_t limit = impl_->options.max_output_bytes > 0 ? impl_->options.max_output_bytes
+                                                             : physical_memory_bytes() / 4 * 3;
+  if (static_cast<int64_t>(indices.size()) > limit / frame_bytes) {
+    throw InvalidArgument(fmt::format(
+        "{}: {} frames of {}x{} need {}, more than the {} allowed; request fewer frames or a "
+        "smaller size",
+        path(), indices.size(), width(), height(),
+        human_bytes(static_cast<double>(frame_bytes) * static_cast<double>(indices.size())),
+        human_bytes(static_cast<double>(limit))));
   }
   std::vector<int64_t> targets(indices);
   std::sort(targets.begin(), targets.end());

@@ -30,6 +30,8 @@ struct ReaderOptions {
   bool skip_nonref = true;  // let the decoder skip unreferenced frames that are not requested
   bool strict = true;       // a corrupt frame is an error, not silently concealed
   std::chrono::milliseconds io_timeout{30'000};  // longest a single read may block
+  // Largest output one request may allocate; 0 = three quarters of physical memory.
+  int64_t max_output_bytes = 0;
 };
 
 // Work done so far by one reader, for tests and benchmarks.
@@ -66,7 +68,8 @@ class VideoReader {
 
   // --- decoding ---
   // uint8 [N,H,W,3] in request order; repeated indices are decoded once. Throws InvalidArgument
-  // for an index outside [0, num_frames) and DecodeError naming the frame a decode fails on.
+  // for an index outside [0, num_frames) or an output larger than max_output_bytes, and
+  // DecodeError naming the frame a decode fails on.
   at::Tensor read_frames(const std::vector<int64_t>& indices);
   at::Tensor read_frames_at(const std::vector<double>& seconds);
   // Every frame in [begin, end) with the given step.
