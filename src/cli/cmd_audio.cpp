@@ -29,6 +29,8 @@ void register_audio(CLI::App& app) {
   cmd->add_option("--start", args->options.start, "First second to read, from the file's start (default 0)");
   cmd->add_option("--end", args->options.end, "Second to stop before (default: the end of the stream)");
   cmd->add_option("--stream", args->options.stream, "Audio stream index (default: FFmpeg's best)");
+  cmd->add_flag("--lenient", [args](int64_t) { args->options.strict = false; },
+                "Skip damaged audio packets (their time stays silent) instead of failing");
   cmd->add_flag("--json", args->json, "Print a JSON summary instead of a sentence");
   cmd->callback([args] {
     AudioReader reader(args->file, args->options);

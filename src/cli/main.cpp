@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   } catch (const vidrep::cli::ExitStatus& e) {
     return e.code;
+  } catch (const vidrep::DecodeError& e) {
+    std::fprintf(stderr, "vidrep: %s (--lenient skips damaged data)\n", e.what());
+    return 2;
   } catch (const vidrep::Error& e) {
     std::fprintf(stderr, "vidrep: %s\n", e.what());
     return 2;

@@ -166,7 +166,7 @@ struct AudioReader::Impl {
     stream = demuxer->select_stream(AVMEDIA_TYPE_AUDIO, opts.stream);
     st = demuxer->stream(stream);
     tb = st->time_base;
-    decoder = std::make_unique<io::PacketDecoder>(path, st, io::DecoderOptions{.threads = 1, .strict = true});
+    decoder = std::make_unique<io::PacketDecoder>(path, st, io::DecoderOptions{.threads = 1, .strict = opts.strict});
     fresh = true;
   }
 
@@ -249,7 +249,10 @@ struct AudioReader::Impl {
           const double t = io::to_seconds(pkt->pts, tb) - origin;
           if (!std::isnan(t)) packet_time = t;
           const int ret = decoder->send(pkt.get());
-          if (ret < 0) throw DecodeError(fmt::format("{}: cannot decode: {}", where(packet_time), io::av_error_text(ret)));
+          // A lenient reader drops a damaged packet; its time stays silent.
+          if (ret < 0 && opts.strict) {
+            throw DecodeError(fmt::format("{}: cannot decode: {}", where(packet_time), io::av_error_text(ret)));
+          }
         } else {
           draining = true;
           decoder->send(nullptr);
@@ -261,7 +264,7 @@ struct AudioReader::Impl {
         av_frame_unref(frame.get());
       }
       if (ret == AVERROR_EOF) break;
-      if (ret < 0 && ret != AVERROR(EAGAIN)) {
+      if (ret < 0 && ret != AVERROR(EAGAIN) && opts.strict) {
         throw DecodeError(fmt::format("{}: cannot decode: {}", where(packet_time), io::av_error_text(ret)));
       }
     }

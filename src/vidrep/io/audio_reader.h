@@ -26,6 +26,7 @@ struct AudioOptions {
   bool mono = false;      // downmix to one channel, as `ffmpeg -ac 1` does
   double start = 0;       // seconds from the file's start
   double end = -1;        // exclusive; -1 reads to the end of the stream
+  bool strict = true;     // damaged data is an error; false drops it and leaves silence
   std::chrono::milliseconds io_timeout{30'000};  // longest a single read may block
 };
 
