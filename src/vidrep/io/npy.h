@@ -1,11 +1,13 @@
 // NumPy .npy files (format 1.0), the hand-off format to Python users. Writing is atomic
 // (OutputFile); reading checks the header against the file size.
-//   dtypes: uint8, int16, int32, int64, float32, float64 (little-endian, C order)
+//   dtypes: bool, int8, uint8, int16, int32, int64, float32, float64 (little-endian, C order)
 #pragma once
 
 #include <ATen/core/Tensor.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vidrep::io {
 
@@ -13,5 +15,11 @@ void save_npy(const std::string& path, const at::Tensor& tensor);
 
 // Throws OpenError for a missing/unreadable file and InvalidArgument for a malformed one.
 at::Tensor load_npy(const std::string& path);
+
+// The format 1.0 header (magic, version, length, dict padded to 64 bytes) for `t`, shared with
+// the .npz writer. Throws InvalidArgument naming `what` for a dtype .npy cannot hold.
+std::string npy_header(const at::Tensor& t, const std::string& what);
+// dtype and shape from a header dict; throws InvalidArgument naming `where`.
+std::pair<at::ScalarType, std::vector<int64_t>> parse_npy_header(const std::string& dict, const std::string& where);
 
 }  // namespace vidrep::io

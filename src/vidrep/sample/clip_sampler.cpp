@@ -2,6 +2,7 @@
 
 #include "vidrep/error.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/random.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -10,26 +11,6 @@
 
 namespace vidrep {
 
-namespace {
-
-// splitmix64: tiny, well-mixed and identical on every platform, unlike std:: distributions.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n) by multiply-shift (bias below 2^-64 * n).
-  uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64); }
-
- private:
-  uint64_t state_;
-};
-
-}  // namespace
 
 SamplerKind parse_sampler_kind(const std::string& name) {
   if (name == "uniform") return SamplerKind::Uniform;
@@ -75,8 +56,8 @@ std::vector<std::vector<int64_t>> ClipSampler::sample(int64_t num_frames) const 
         }
         break;
       case SamplerKind::Random: {
-        SplitMix64 rng(o.seed);
-        for (int64_t k = 0; k < o.clips; ++k) starts.push_back(static_cast<int64_t>(rng.below(static_cast<uint64_t>(last_start) + 1)));
+        Rng rng(o.seed);
+        for (int64_t k = 0; k < o.clips; ++k) starts.push_back(rng.integer(0, last_start));
         break;
       }
       case SamplerKind::Regular:

@@ -1,0 +1,71 @@
+// vidrep tokens FILE --patch PTxPHxPW [--start I] [--frames T] [--size WxH | --native] [--pad] --out F.npz
+#include "cli_common.h"
+
+#include "vidrep/error.h"
+#include "vidrep/io/npz.h"
+#include "vidrep/tokens/video_tokens.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace vidrep::cli {
+
+void register_tokens(CLI::App& app) {
+  struct Args {
+    std::string file, patch, out;
+    int64_t start = 0, frames = 0;
+    bool native = false, pad = false, json = false;
+    ReaderFlags reader;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "tokens", "Cut consecutive frames into spacetime patches (Sora-style tokens) to an .npz with "
+                "tokens float32 [N,PT*PH*PW*3] in [0,1], positions int32 [N,3] (t,h,w), grid int32 [3]");
+  cmd->add_option("FILE", args->file, "Video file")->required();
+  cmd->add_option("--patch", args->patch, "Patch size PTxPHxPW in frames x pixels x pixels, e.g. 2x16x16")->required();
+  cmd->add_option("--start", args->start, "First frame")->capture_default_str();
+  cmd->add_option("--frames", args->frames, "Consecutive frames T (a multiple of PT unless --pad; default: all "
+                                            "from --start)");
+  add_reader_flags(cmd, args->reader);
+  cmd->add_flag("--native", args->native, "Tokens at the video's own size, no resize (the default without --size)")
+      ->excludes(cmd->get_option("--size"));
+  cmd->add_flag("--pad", args->pad, "Pad sizes the patch does not divide by repeating the last frame, row and "
+                                    "column (the original size is saved as 'shape')");
+  cmd->add_option("--out", args->out, "Output .npz")->required();
+  cmd->add_flag("--json", args->json, "Print the token and grid shapes as JSON");
+  cmd->callback([args] {
+    VideoTokensOptions options;
+    options.patch = parse_patch_size(args->patch, "--patch");
+    options.start = args->start;
+    options.frames = args->frames;
+    options.pad = args->pad ? PadMode::Replicate : PadMode::None;
+    if (args->frames < 0) throw InvalidArgument(fmt::format("--frames: expected a positive count, got {}", args->frames));
+    VideoReader reader(args->file, reader_options(args->reader));
+    const Patches p = video_tokens(reader, options);
+
+    const auto as_int32 = [](std::vector<int64_t> v) { return at::tensor(v, at::kLong).to(at::kInt); };
+    const std::vector<int64_t> grid(p.grid.begin(), p.grid.end());
+    const std::vector<int64_t> patch = {p.patch.t, p.patch.h, p.patch.w};
+    const std::vector<int64_t> shape = {p.original[0], p.original[1], p.original[2], p.channels};
+    io::save_npz(args->out, {{"tokens", p.tokens},
+                             {"positions", p.positions.to(at::kInt)},
+                             {"grid", as_int32(grid)},
+                             {"patch", as_int32(patch)},
+                             {"shape", as_int32(shape)}});
+    if (args->json) {
+      nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"tokens", p.tokens.sizes().vec()},
+                          {"grid", grid}, {"patch", patch}, {"shape", shape}, {"start", args->start},
+                          {"padded", args->pad}};
+      fmt::print("{}\n", j.dump());
+    } else {
+      fmt::print("{}: wrote {} tokens of {} values (grid {}x{}x{}) from {} frames of {}x{} to {}\n", args->file,
+                 p.tokens.size(0), p.tokens.size(1), grid[0], grid[1], grid[2], shape[0], shape[2], shape[1],
+                 args->out);
+    }
+  });
+}
+
+}  // namespace vidrep::cli
