@@ -1,8 +1,11 @@
-// vidrep clips FILE --sampler uniform|random|regular --clips K --length L --out F.npy
+// vidrep clips FILE --sampler uniform|random|regular --clips K --length L [--transform SPEC]
+//              [--layout thwc|cthw] --out F.npy
 #include "cli_common.h"
 
 #include "vidrep/io/npy.h"
 #include "vidrep/sample/clip_sampler.h"
+#include "vidrep/transform/convert.h"
+#include "vidrep/transform/pipeline.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -14,33 +17,52 @@ namespace vidrep::cli {
 
 void register_clips(CLI::App& app) {
   struct Args {
-    std::string file, out, sampler = "uniform", policy = "repeat";
+    std::string file, out, sampler = "uniform", policy = "repeat", transform, layout = "thwc";
     int64_t clips = 1, length = 16, stride = 1;
     uint64_t seed = 0;
     ReaderFlags reader;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("clips", "Sample clips of frames to a uint8 [K,L,H,W,3] .npy");
+  CLI::App* cmd = app.add_subcommand(
+      "clips", "Sample clips of frames to a uint8 [K,L,H,W,3] .npy (float32 once transformed to float)");
   cmd->add_option("FILE", args->file, "Video file")->required();
   cmd->add_option("--sampler", args->sampler, "uniform (evenly spread), random (seeded), regular (consecutive)")
       ->capture_default_str();
   cmd->add_option("--clips", args->clips, "Number of clips K (regular: 0 = as many as fit)")->capture_default_str();
   cmd->add_option("--length", args->length, "Frames per clip L")->capture_default_str();
   cmd->add_option("--stride", args->stride, "Step between a clip's frames")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Seed for the random sampler")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed for the random sampler and the random transforms")
+      ->capture_default_str();
   cmd->add_option("--out-of-range", args->policy, "Video shorter than a clip: repeat (last frame), wrap, error")
       ->capture_default_str();
+  cmd->add_option("--transform", args->transform,
+                  "Preprocessing applied to each clip, items in order, e.g. "
+                  "'resize_short=128,center_crop=112,hflip=0.5,normalize=imagenet'; @FILE.json for the JSON form");
+  cmd->add_option("--layout", args->layout, "thwc: [K,L,H,W,3]; cthw: [K,3,L,H,W]")->capture_default_str();
   add_reader_flags(cmd, args->reader);
   cmd->add_option("--out", args->out, "Output .npy")->required();
   cmd->add_flag("--json", args->json, "Print each clip's frame indices and times as JSON");
   cmd->callback([args] {
     const ClipSampler sampler({parse_sampler_kind(args->sampler), args->clips, args->length,
                                args->stride, args->seed, parse_out_of_range(args->policy)});
+    // Options are checked before any decoding.
+    const transform::Layout layout = transform::parse_layout(args->layout);
+    transform::Pipeline pipeline;
+    if (args->transform.starts_with('@')) {
+      pipeline = transform::Pipeline::load_json(args->transform.substr(1));
+    } else if (!args->transform.empty()) {
+      pipeline = transform::Pipeline::parse(args->transform, "--transform");
+    }
     VideoReader reader(args->file, reader_options(args->reader));
     const auto clips = sampler.sample(reader.num_frames());
-    const at::Tensor x = read_clips(reader, clips);
+    at::Tensor x = read_clips(reader, clips);
+    if (!pipeline.empty()) x = pipeline.apply_batch(x, args->seed);
+    x = transform::to_layout(x, layout);
     io::save_npy(args->out, x);
+    const bool cthw = layout == transform::Layout::CTHW;
+    const int64_t frames = x.size(cthw ? 2 : 1), height = x.size(cthw ? 3 : 2), width = x.size(cthw ? 4 : 3);
+    const std::string dtype = x.scalar_type() == at::kFloat ? "float32" : "uint8";
     if (args->json) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& clip : clips) {
@@ -48,12 +70,13 @@ void register_clips(CLI::App& app) {
         for (int64_t i : clip) times.push_back(reader.frame_time(i));
         list.push_back({{"frames", clip}, {"times", times}});
       }
-      fmt::print("{}\n", nlohmann::json{{"path", args->file}, {"out", args->out},
-                                        {"shape", x.sizes().vec()}, {"clips", list}}
+      fmt::print("{}\n", nlohmann::json{{"path", args->file}, {"out", args->out}, {"shape", x.sizes().vec()},
+                                        {"dtype", dtype}, {"layout", transform::layout_name(layout)},
+                                        {"transform", pipeline.to_string()}, {"clips", list}}
                              .dump());
     } else {
-      fmt::print("{}: wrote {} clips of {} frames at {}x{} to {}\n", args->file, x.size(0), x.size(1),
-                 x.size(3), x.size(2), args->out);
+      fmt::print("{}: wrote {} clips of {} frames at {}x{} ({} {}) to {}\n", args->file, x.size(0), frames, width,
+                 height, dtype, transform::layout_name(layout), args->out);
     }
   });
 }

@@ -1,0 +1,218 @@
+#include "vidrep/transform/pipeline.h"
+
+#include "vidrep/error.h"
+#include "vidrep/transform/check.h"
+#include "vidrep/transform/geometry.h"
+#include "vidrep/random.h"
+#include "vidrep/transform/steps.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace vidrep::transform {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::string item_text(const std::string& name, const std::string& value, bool has_value) {
+  return has_value ? name + "=" + value : name;
+}
+
+// Step functions prefix their messages with their own name ("center_crop: crop ..."); inside a
+// pipeline the item already says which step it was.
+std::string without_op_prefix(const std::string& message) {
+  size_t i = 0;
+  while (i < message.size() && (std::islower(static_cast<unsigned char>(message[i])) || message[i] == '_')) ++i;
+  if (i > 0 && message.compare(i, 2, ": ") == 0) return message.substr(i + 2);
+  return message;
+}
+
+[[noreturn]] void item_error(const std::string& origin, size_t index, const std::string& text,
+                             const std::string& reason) {
+  throw InvalidArgument(fmt::format("{} item {} '{}': {}", origin, index + 1, text, without_op_prefix(reason)));
+}
+
+}  // namespace
+
+void Pipeline::add(PipelineItem item, std::string written, detail::ParsedStep step) {
+  items_.push_back(std::move(item));
+  written_.push_back(std::move(written));
+  steps_.push_back(std::move(step));
+}
+
+Pipeline Pipeline::parse(const std::string& text, const std::string& origin) {
+  Pipeline p;
+  p.origin_ = origin;
+  if (trim(text).empty()) {
+    throw InvalidArgument(fmt::format("{}: expected NAME[=VALUE] items separated by ',', got '{}'", origin, text));
+  }
+  std::vector<std::string> items;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) items.push_back(trim(item));
+  if (text.back() == ',') items.emplace_back();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto eq = items[i].find('=');
+    const bool has_value = eq != std::string::npos;
+    const std::string name = trim(items[i].substr(0, eq));
+    const std::string value = has_value ? trim(items[i].substr(eq + 1)) : "";
+    if (name.empty()) item_error(origin, i, items[i], "expected NAME[=VALUE]");
+    try {
+      detail::ParsedStep step = detail::parse_step(name, value, has_value);
+      PipelineItem item{name, step.value};
+      p.add(std::move(item), items[i], std::move(step));
+    } catch (const InvalidArgument& e) {
+      item_error(origin, i, items[i], e.what());
+    }
+  }
+  return p;
+}
+
+Pipeline Pipeline::from_json(const std::string& json_text, const std::string& origin) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InvalidArgument(fmt::format("{}: not valid JSON: {}", origin, e.what()));
+  }
+  if (!j.is_array() || j.empty()) {
+    throw InvalidArgument(fmt::format("{}: expected a non-empty list of {{\"name\": ..., \"value\": ...}}, got {}",
+                                      origin, j.dump()));
+  }
+  Pipeline p;
+  p.origin_ = origin;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const nlohmann::json& e = j[i];
+    if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
+      item_error(origin, i, e.dump(), "expected an object with a string \"name\"");
+    }
+    const std::string name = e["name"].get<std::string>();
+    const bool has_value = e.contains("value") && !e["value"].is_null();
+    std::string value;
+    if (has_value) {
+      const nlohmann::json& v = e["value"];
+      if (v.is_string()) {
+        value = v.get<std::string>();
+      } else if (v.is_number()) {
+        value = v.dump();
+      } else {
+        item_error(origin, i, e.dump(), "expected \"value\" to be a number or a string");
+      }
+    }
+    try {
+      detail::ParsedStep step = detail::parse_step(name, value, has_value);
+      PipelineItem item{name, step.value};
+      p.add(std::move(item), item_text(name, value, has_value), std::move(step));
+    } catch (const InvalidArgument& err) {
+      item_error(origin, i, item_text(name, value, has_value), err.what());
+    }
+  }
+  return p;
+}
+
+Pipeline Pipeline::load_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw OpenError(fmt::format("{}: cannot read the transform file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return from_json(text.str(), path);
+}
+
+std::string Pipeline::to_string() const {
+  std::string out;
+  for (const PipelineItem& item : items_) {
+    if (!out.empty()) out += ',';
+    out += item_text(item.name, item.value, !item.value.empty());
+  }
+  return out;
+}
+
+std::string Pipeline::to_json() const {
+  nlohmann::json j = nlohmann::json::array();
+  for (const PipelineItem& item : items_) {
+    nlohmann::json e = {{"name", item.name}};
+    if (!item.value.empty()) e["value"] = item.value;
+    j.push_back(e);
+  }
+  return j.dump();
+}
+
+at::Tensor Pipeline::resize_then_crop(const at::Tensor& x, size_t i, uint64_t seed) const {
+  const detail::ResizeSpec& r = *steps_[i].resize;
+  const detail::CropSpec& c = *steps_[i + 1].crop;
+  FrameSize size{r.width, r.height};
+  try {
+    detail::check_clip(x, r.short_side > 0 ? "resize_short" : "resize");
+    if (r.short_side > 0) size = short_side_size(x.size(2), x.size(1), r.short_side);
+  } catch (const InvalidArgument& e) {
+    item_error(origin_, i, written_[i], e.what());
+  }
+  CropBox box;
+  try {
+    box = c.random ? random_crop_box(size.width, size.height, c.width, c.height, derive_seed(seed, i + 1))
+                   : center_crop_box(size.width, size.height, c.width, c.height);
+  } catch (const InvalidArgument& e) {
+    item_error(origin_, i + 1, written_[i + 1], e.what());
+  }
+  try {
+    return resize_crop(x, size.width, size.height, box);
+  } catch (const InvalidArgument& e) {
+    item_error(origin_, i, written_[i], e.what());
+  }
+}
+
+at::Tensor Pipeline::apply(const at::Tensor& clip, uint64_t seed) const {
+  detail::check_clip(clip, origin_.c_str());
+  at::Tensor x = clip;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    if (steps_[i].resize && i + 1 < steps_.size() && steps_[i + 1].crop) {
+      x = resize_then_crop(x, i++, seed);
+      continue;
+    }
+    try {
+      x = steps_[i].fn(x, derive_seed(seed, i));
+    } catch (const InvalidArgument& e) {
+      item_error(origin_, i, written_[i], e.what());
+    }
+  }
+  return x.is_same(clip) ? clip.clone(at::MemoryFormat::Contiguous) : x;
+}
+
+uint64_t Pipeline::clip_seed(uint64_t seed, int64_t index) {
+  // A different derivation constant from the steps', so clip k's seed is not step k's.
+  return derive_seed(seed ^ 0xC11Bull, static_cast<uint64_t>(index));
+}
+
+at::Tensor Pipeline::apply_batch(const at::Tensor& clips, uint64_t seed) const {
+  if (!clips.defined() || clips.dim() != 5 || clips.size(0) < 1) {
+    throw InvalidArgument(fmt::format("{}: expected a batch of clips [K,T,H,W,C], got {}", origin_,
+                                      detail::describe(clips)));
+  }
+  // Clips in parallel, each on one thread (the steps' own parallel loops then run inline): one
+  // parallel region per batch instead of several per clip. When the clips do not share out evenly
+  // between the threads, one clip at a time with parallel steps balances better.
+  const int64_t k_clips = clips.size(0), threads = at::get_num_threads();
+  std::vector<at::Tensor> out(static_cast<size_t>(k_clips));
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) out[static_cast<size_t>(k)] = apply(clips[k], clip_seed(seed, k));
+  };
+  if (threads > 1 && (k_clips % threads == 0 || k_clips >= 4 * threads)) {
+    at::parallel_for(0, k_clips, 1, run);
+  } else {
+    run(0, k_clips);
+  }
+  return at::stack(out);
+}
+
+}  // namespace vidrep::transform
