@@ -45,6 +45,7 @@ void register_frames(CLI::App& app);
 void register_clips(CLI::App& app);
 void register_audio(CLI::App& app);
 void register_encode(CLI::App& app);
+void register_features(CLI::App& app);
 void register_tokens(CLI::App& app);
 void register_demo(CLI::App& app);
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_clips(app);
   vidrep::cli::register_audio(app);
   vidrep::cli::register_encode(app);
+  vidrep::cli::register_features(app);
   vidrep::cli::register_tokens(app);
   vidrep::cli::register_demo(app);
   try {

@@ -1,0 +1,56 @@
+// Features of a whole video: consecutive clip windows decoded a batch at a time and described by a
+// FeatureExtractor, so memory stays bounded by one batch whatever the video's length.
+//
+//   vidrep::VideoReader reader = open_for_features("v.mp4", {}, 112);   // short side 112
+//   VideoFeatures f = extract_video_features(reader, FeatureExtractor({}), {.clip_length = 16});
+//   f.features;   // float32 [clips, D]; f.clips[i] = frames [begin, end) of row i
+#pragma once
+
+#include "vidrep/features/feature_extractor.h"
+#include "vidrep/io/video_reader.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace vidrep::features {
+
+struct ClipWindow {
+  int64_t begin = 0;  // first frame
+  int64_t end = 0;    // one past the last frame
+};
+
+// Windows of `length` consecutive frames starting every `stride` frames from frame 0, each wholly
+// inside the video (a tail shorter than a window is left out). A video shorter than one window
+// gives one window of all its frames: descriptors have the same length for any clip length, so a
+// short video is described rather than padded. Throws InvalidArgument for length or stride < 1 or
+// an empty video.
+std::vector<ClipWindow> clip_windows(int64_t num_frames, int64_t length, int64_t stride);
+
+struct VideoFeatureOptions {
+  int64_t clip_length = 16;
+  int64_t stride = 0;        // frames between window starts; 0 = clip_length (no overlap)
+  int64_t batch_clips = 8;   // clips decoded and extracted together: larger is faster, uses more memory
+  // Called after each batch with (clips done, clips in all); may be empty.
+  std::function<void(int64_t, int64_t)> progress{};
+};
+
+struct VideoFeatures {
+  at::Tensor features;            // float32 [clips.size(), extractor.dim()]
+  std::vector<ClipWindow> clips;
+};
+
+// Throws InvalidArgument for bad options, DecodeError from the reader.
+VideoFeatures extract_video_features(VideoReader& reader, const FeatureExtractor& extractor,
+                                     const VideoFeatureOptions& options = {});
+
+// Opens `path` with `options`; when they give no output size and short_side > 0, frames are
+// scaled (while decoding, up or down) so that their shorter display side is short_side, keeping
+// the aspect: features then see every video at one scale (flow in pixels per frame, LBP and Sobel
+// at one texture scale). The display size is needed first, so the file may be opened twice.
+VideoReader open_for_features(const std::string& path, ReaderOptions options, int short_side);
+
+}  // namespace vidrep::features

@@ -1,0 +1,113 @@
+// FeatureExtractor as a whole: the layout tiles the descriptor, batches equal single clips, options
+// are checked, and whole videos are cut into the documented windows.
+#include "vidrep/error.h"
+#include "vidrep/features/feature_extractor.h"
+#include "vidrep/features/video_features.h"
+
+#include "features/feature_test_support.h"
+#include "support/codec_fixtures.h"
+
+#include <gtest/gtest.h>
+
+namespace vidrep {
+namespace {
+
+using features::FeatureExtractor;
+using features::FeatureKind;
+using features::FeatureOptions;
+
+TEST(FeaturesExtractor, LayoutTilesTheDescriptorInKindOrder) {
+  // Kinds listed out of order still lay out in the documented order.
+  const FeatureExtractor fx({.kinds = {FeatureKind::Motion, FeatureKind::Lbp, FeatureKind::ColorHist},
+                             .stpp = {.spatial = {1, 2}, .temporal = {1, 3}}});
+  const std::vector<std::string> names = {"color_hist", "lbp", "motion.frame_diff", "motion.flow",
+                                          "motion.flow_direction"};
+  ASSERT_EQ(fx.layout().size(), names.size());
+  int64_t offset = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto& g = fx.layout()[i];
+    EXPECT_EQ(g.name, names[i]);
+    EXPECT_EQ(g.offset, offset);
+    EXPECT_EQ(g.cells, 4 * 5);
+    EXPECT_EQ(g.length, g.cells * static_cast<int64_t>(g.channels.size()));
+    offset += g.length;
+  }
+  EXPECT_EQ(fx.dim(), offset);
+  EXPECT_EQ(fx.dim(), 20 * (128 + 59 + 2 + 4 + 8));
+  EXPECT_EQ(FeatureExtractor({.kinds = {FeatureKind::Lbp}}).dim(), 59);
+}
+
+TEST(FeaturesExtractor, BatchEqualsSingleClips) {
+  const FeatureExtractor fx({.stpp = {.spatial = {1, 2}, .temporal = {1, 2}}});
+  const at::Tensor clips = at::stack({test::textured_clip(6, 24, 32, 1, 0), test::textured_clip(6, 24, 32, 0, -2),
+                                      test::solid_clip(6, 24, 32, 10, 200, 30)});
+  const at::Tensor batch = fx.extract_batch(clips);
+  ASSERT_EQ(batch.sizes(), (at::IntArrayRef{3, fx.dim()}));
+  for (int64_t k = 0; k < 3; ++k) EXPECT_TRUE(at::allclose(batch[k], fx.extract(clips[k]), 1e-5, 1e-6)) << k;
+  EXPECT_FALSE(at::allclose(batch[0], batch[1]));
+}
+
+TEST(FeaturesExtractor, RejectsBadOptionsAndInput) {
+  EXPECT_THROW(FeatureExtractor({.kinds = {}}), InvalidArgument);
+  EXPECT_THROW(FeatureExtractor({.kinds = {FeatureKind::Lbp, FeatureKind::Lbp}}), InvalidArgument);
+  EXPECT_THROW(FeatureExtractor({.stpp = {.spatial = {0}}}), InvalidArgument);
+  EXPECT_THROW(FeatureExtractor({.hsv = {.hue = 0}}), InvalidArgument);
+  EXPECT_THROW(FeatureExtractor({.edge_bins = 0}), InvalidArgument);
+  EXPECT_THROW(FeatureExtractor({.flow = {.iterations = 0}}), InvalidArgument);
+  EXPECT_THROW(features::parse_feature_kinds("color_hist,colour"), InvalidArgument);
+  EXPECT_EQ(features::parse_feature_kinds("lbp,edges").size(), 2u);
+  EXPECT_EQ(features::parse_feature_kinds("all").size(), 5u);
+
+  const FeatureExtractor fx(FeatureOptions{});
+  EXPECT_THROW(fx.extract(at::zeros({4, 8, 8, 3}, at::kFloat)), InvalidArgument);  // not uint8
+  EXPECT_THROW(fx.extract(at::zeros({4, 8, 8, 4}, at::kByte)), InvalidArgument);   // not RGB
+  EXPECT_THROW(fx.extract(at::zeros({8, 8, 3}, at::kByte)), InvalidArgument);      // no time axis
+  EXPECT_THROW(fx.extract(at::zeros({1, 8, 8, 3}, at::kByte)), InvalidArgument);   // motion needs 2 frames
+  try {
+    fx.extract(at::zeros({4, 8, 8, 4}, at::kByte));
+    ADD_FAILURE() << "no exception";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("expected uint8 [T,H,W,3]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("got [4,8,8,4] uint8"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FeaturesExtractor, ClipWindowsTileTheVideo) {
+  auto ranges = [](const std::vector<features::ClipWindow>& w) {
+    std::vector<std::pair<int64_t, int64_t>> r;
+    for (const auto& c : w) r.emplace_back(c.begin, c.end);
+    return r;
+  };
+  using R = std::vector<std::pair<int64_t, int64_t>>;
+  EXPECT_EQ(ranges(features::clip_windows(10, 4, 4)), (R{{0, 4}, {4, 8}}));
+  EXPECT_EQ(ranges(features::clip_windows(10, 4, 3)), (R{{0, 4}, {3, 7}, {6, 10}}));
+  EXPECT_EQ(ranges(features::clip_windows(3, 16, 16)), (R{{0, 3}}));  // shorter than one window
+  EXPECT_THROW(features::clip_windows(10, 0, 1), InvalidArgument);
+  EXPECT_THROW(features::clip_windows(10, 4, 0), InvalidArgument);
+}
+
+TEST(FeaturesVideo, BatchesDecodeEachFrameOnceAndMatchTheExtractor) {
+  const std::string path = test::codec_fixture("h264_bframes");  // 100 frames of 160x120
+  VideoReader reader = features::open_for_features(path, {}, 60);
+  EXPECT_EQ(reader.height(), 60);  // the short side; the width follows the aspect
+  EXPECT_EQ(reader.width(), 80);
+  EXPECT_EQ(features::open_for_features(path, {}, 0).width(), 160);
+  EXPECT_EQ(features::open_for_features(path, {.width = 32, .height = 32}, 60).height(), 32);
+
+  const FeatureExtractor fx({.kinds = {FeatureKind::ColorMoments, FeatureKind::Motion}});
+  std::vector<int64_t> progress;
+  const features::VideoFeatures f = features::extract_video_features(
+      reader, fx, {.clip_length = 10, .stride = 10, .batch_clips = 3, .progress = [&](int64_t done, int64_t total) {
+        EXPECT_EQ(total, 10);
+        progress.push_back(done);
+      }});
+  ASSERT_EQ(f.features.sizes(), (at::IntArrayRef{10, fx.dim()}));
+  EXPECT_EQ(progress, (std::vector<int64_t>{3, 6, 9, 10}));
+  // Consecutive batches continue the decode: every frame once, no seek back.
+  EXPECT_LE(reader.counters().frames_decoded, 100);
+  EXPECT_LE(reader.counters().seeks, 1);
+  EXPECT_TRUE(at::allclose(f.features[7], fx.extract(reader.read_range(70, 80)), 1e-5, 1e-6));
+}
+
+}  // namespace
+}  // namespace vidrep
