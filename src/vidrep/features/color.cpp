@@ -1,7 +1,7 @@
 #include "vidrep/features/color.h"
 
 #include "vidrep/error.h"
-#include "vidrep/features/describe.h"
+#include "vidrep/describe.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -13,7 +13,7 @@ namespace {
 void check_rgb(const at::Tensor& rgb, const char* what) {
   if (!rgb.defined() || rgb.dim() < 3 || rgb.size(-3) != 3 || !rgb.is_floating_point()) {
     throw InvalidArgument(fmt::format("{}: expected float RGB [...,3,H,W], got {}", what,
-                                      detail::describe(rgb)));
+                                      vidrep::describe(rgb)));
   }
 }
 
@@ -64,7 +64,7 @@ at::Tensor hsv_bin_index(const at::Tensor& rgb255, const HsvBins& bins) {
   if (!rgb255.defined() || rgb255.dim() < 3 || rgb255.size(-3) != 3 ||
       !(rgb255.is_floating_point() || rgb255.scalar_type() == at::kByte)) {
     throw InvalidArgument(fmt::format("hsv_bin_index: expected RGB [...,3,H,W] of values 0..255, got {}",
-                                      detail::describe(rgb255)));
+                                      vidrep::describe(rgb255)));
   }
   validate_hsv_bins(bins);
   const at::Tensor rgb = rgb255.to(at::kFloat);
@@ -99,7 +99,7 @@ at::Tensor color_moments_from_histograms(const at::Tensor& byte_histograms) {
   const at::Tensor& h = byte_histograms;
   if (!h.defined() || h.dim() < 2 || h.size(-1) != 256 || h.size(-2) != 3 || !h.is_floating_point()) {
     throw InvalidArgument(fmt::format("color_moments_from_histograms: expected float [...,3,256], got {}",
-                                      detail::describe(h)));
+                                      vidrep::describe(h)));
   }
   const at::Tensor x = at::arange(256, at::kDouble).div_(255);
   const at::Tensor powers = at::stack({x, x * x, x * x * x}, 1);                // [256,3]

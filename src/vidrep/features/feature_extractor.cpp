@@ -1,7 +1,7 @@
 #include "vidrep/features/feature_extractor.h"
 
 #include "vidrep/error.h"
-#include "vidrep/features/describe.h"
+#include "vidrep/describe.h"
 #include "vidrep/features/edges.h"
 #include "vidrep/features/texture.h"
 
@@ -131,7 +131,7 @@ void FeatureExtractor::check_clips(const at::Tensor& clips, bool batch) const {
   const char* what = batch ? "feature clips" : "feature clip";
   if (!ok) {
     throw InvalidArgument(fmt::format("{}: expected uint8 {} with T, H, W >= 1, got {}", what,
-                                      batch ? "[K,T,H,W,3]" : "[T,H,W,3]", detail::describe(clips)));
+                                      batch ? "[K,T,H,W,3]" : "[T,H,W,3]", vidrep::describe(clips)));
   }
   if (needs_motion() && clips.size(-4) < 2) {
     throw InvalidArgument(fmt::format("{}: motion needs at least 2 frames per clip, got {}", what, clips.size(-4)));

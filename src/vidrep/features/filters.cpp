@@ -1,7 +1,7 @@
 #include "vidrep/features/filters.h"
 
 #include "vidrep/error.h"
-#include "vidrep/features/describe.h"
+#include "vidrep/describe.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -15,7 +15,7 @@ namespace {
 void check_image(const at::Tensor& image, const char* what) {
   if (!image.defined() || image.dim() < 2 || !image.is_floating_point() || image.size(-1) < 1 || image.size(-2) < 1) {
     throw InvalidArgument(fmt::format("{}: expected a float image [...,H,W], got {}", what,
-                                      detail::describe(image)));
+                                      vidrep::describe(image)));
   }
 }
 

@@ -1,7 +1,7 @@
 #include "vidrep/features/optical_flow.h"
 
 #include "vidrep/error.h"
-#include "vidrep/features/describe.h"
+#include "vidrep/describe.h"
 #include "vidrep/features/edges.h"
 #include "vidrep/features/filters.h"
 
@@ -70,7 +70,7 @@ at::Tensor dense_flow(const at::Tensor& frames, const FlowOptions& o) {
   validate_flow_options(o);
   if (!frames.defined() || frames.dim() < 3 || !frames.is_floating_point() || frames.size(-3) < 2) {
     throw InvalidArgument(fmt::format("dense_flow: expected float frames [...,T,H,W] with T >= 2, got {}",
-                                      detail::describe(frames)));
+                                      vidrep::describe(frames)));
   }
   const int64_t t = frames.size(-3), h = frames.size(-2), w = frames.size(-1);
   std::vector<int64_t> out_shape(frames.sizes().begin(), frames.sizes().end() - 3);

@@ -1,7 +1,7 @@
 #include "vidrep/features/stpp.h"
 
 #include "vidrep/error.h"
-#include "vidrep/features/describe.h"
+#include "vidrep/describe.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -173,14 +173,14 @@ void StppPooler::check_geometry(const at::Tensor& t, bool channels_first, const 
                                       channels_first ? fmt::format("[K,{},C,{},{}]", frames_, height_, width_)
                                                      : fmt::format("[K,{},{},{}] or [K,{},{},{},G]", frames_, height_,
                                                                    width_, frames_, height_, width_),
-                                      detail::describe(t)));
+                                      vidrep::describe(t)));
   }
 }
 
 at::Tensor StppPooler::mean(const at::Tensor& maps) const {
   check_geometry(maps, true, "maps");
   if (!maps.is_floating_point()) {
-    throw InvalidArgument(fmt::format("STPP maps: expected a float tensor, got {}", detail::describe(maps)));
+    throw InvalidArgument(fmt::format("STPP maps: expected a float tensor, got {}", vidrep::describe(maps)));
   }
   // Separable sums into atoms: over x, then y, then t; the first touches every pixel once and runs
   // in the maps' dtype (rows of at most W values), the rest in float64.
@@ -193,12 +193,12 @@ at::Tensor StppPooler::mean(const at::Tensor& maps) const {
 at::Tensor StppPooler::histogram(const at::Tensor& bins, int64_t num_bins, const at::Tensor& weights) const {
   check_geometry(bins, false, "bins");
   if (!at::isIntegralType(bins.scalar_type(), /*includeBool=*/false)) {
-    throw InvalidArgument(fmt::format("STPP bins: expected integer bin indices, got {}", detail::describe(bins)));
+    throw InvalidArgument(fmt::format("STPP bins: expected integer bin indices, got {}", vidrep::describe(bins)));
   }
   if (num_bins < 1) throw InvalidArgument(fmt::format("STPP bins: expected at least 1 bin, got {}", num_bins));
   if (weights.defined() && weights.sizes() != bins.sizes()) {
-    throw InvalidArgument(fmt::format("STPP weights: expected the shape of the bins {}, got {}", detail::describe(bins),
-                                      detail::describe(weights)));
+    throw InvalidArgument(fmt::format("STPP weights: expected the shape of the bins {}, got {}", vidrep::describe(bins),
+                                      vidrep::describe(weights)));
   }
   const int64_t k = bins.size(0);
   const int64_t groups = bins.dim() == 5 ? bins.size(4) : 1;

@@ -1,7 +1,7 @@
 #include "vidrep/features/texture.h"
 
 #include "vidrep/error.h"
-#include "vidrep/features/describe.h"
+#include "vidrep/describe.h"
 #include "vidrep/features/filters.h"
 
 #include <fmt/format.h>
@@ -49,7 +49,7 @@ at::Tensor fold_uniform_lbp(const at::Tensor& code_histogram) {
   if (!code_histogram.defined() || code_histogram.dim() < 1 || code_histogram.size(-1) != 256 ||
       !code_histogram.is_floating_point()) {
     throw InvalidArgument(fmt::format("fold_uniform_lbp: expected a float histogram [...,256], got {}",
-                                      detail::describe(code_histogram)));
+                                      vidrep::describe(code_histogram)));
   }
   // index_add rather than a product with a 0/1 matrix: no BLAS call (see stpp.h).
   const auto& labels = uniform_lbp_labels();

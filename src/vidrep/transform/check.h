@@ -2,14 +2,13 @@
 // "resize: expected a [T,H,W,C] uint8 or float32 clip, got [16,72] int64".
 #pragma once
 
+#include "vidrep/describe.h"
+
 #include <ATen/core/Tensor.h>
 
 #include <string>
 
 namespace vidrep::transform::detail {
-
-// "[16,72,96,3] uint8"
-std::string describe(const at::Tensor& x);
 
 enum class Channels { Any, Rgb };
 

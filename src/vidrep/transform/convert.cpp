@@ -11,7 +11,6 @@
 namespace vidrep::transform {
 
 using detail::check_clip;
-using detail::describe;
 
 at::Tensor to_float(const at::Tensor& clip) {
   check_clip(clip, "to_float");

@@ -197,7 +197,7 @@ uint64_t Pipeline::clip_seed(uint64_t seed, int64_t index) {
 at::Tensor Pipeline::apply_batch(const at::Tensor& clips, uint64_t seed) const {
   if (!clips.defined() || clips.dim() != 5 || clips.size(0) < 1) {
     throw InvalidArgument(fmt::format("{}: expected a batch of clips [K,T,H,W,C], got {}", origin_,
-                                      detail::describe(clips)));
+                                      vidrep::describe(clips)));
   }
   // Clips in parallel, each on one thread (the steps' own parallel loops then run inline): one
   // parallel region per batch instead of several per clip. When the clips do not share out evenly

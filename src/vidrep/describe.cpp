@@ -1,14 +1,13 @@
-#include "vidrep/features/describe.h"
+#include "vidrep/describe.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-namespace vidrep::features::detail {
+namespace vidrep {
 
 namespace {
 
-// NumPy's names, which users of the .npy outputs know, rather than ATen's "Byte" / "Float".
 std::string dtype_name(at::ScalarType t) {
   switch (t) {
     case at::kByte: return "uint8";
@@ -20,15 +19,15 @@ std::string dtype_name(at::ScalarType t) {
     case at::kFloat: return "float32";
     case at::kDouble: return "float64";
     case at::kBool: return "bool";
-    default: return at::toString(t);
+    default: return c10::toString(t);
   }
 }
 
 }  // namespace
 
 std::string describe(const at::Tensor& x) {
-  if (!x.defined()) return "none";
+  if (!x.defined()) return "an undefined tensor";
   return fmt::format("[{}] {}", fmt::join(x.sizes(), ","), dtype_name(x.scalar_type()));
 }
 
-}  // namespace vidrep::features::detail
+}  // namespace vidrep
