@@ -141,7 +141,7 @@ TEST(Writer, BadInputsThrowInvalidArgument) {
     FAIL() << "expected InvalidArgument";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("expected [N,48,64,3]"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("got [2,48,64,3] Float"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("got [2,48,64,3] float32"), std::string::npos) << e.what();
   }
   EXPECT_THROW(writer.write_frames(at::zeros({2, 48, 64, 4}, at::kByte)), InvalidArgument);
   EXPECT_THROW(writer.write_frames(at::zeros({2, 64, 48, 3}, at::kByte)), InvalidArgument);

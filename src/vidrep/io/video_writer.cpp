@@ -1,5 +1,6 @@
 #include "vidrep/io/video_writer.h"
 
+#include "vidrep/describe.h"
 #include "vidrep/error.h"
 #include "vidrep/io/ffmpeg.h"
 #include "vidrep/io/output_file.h"
@@ -96,12 +97,6 @@ int pick_sample_rate(const AVCodec* codec, int wanted) {
     best = std::max(best, *r);
   }
   return has_48k ? 48'000 : best;
-}
-
-std::string shape_text(const at::Tensor& t) {
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += fmt::format("{}{}", i ? "," : "", t.size(i));
-  return s + "] " + std::string(at::toString(t.scalar_type()));
 }
 
 }  // namespace
@@ -301,7 +296,7 @@ struct VideoWriter::Impl {
                           rgb.size(-3) == height;
     if (rgb.scalar_type() != at::kByte || !ok_shape) {
       throw InvalidArgument(fmt::format("{}: frames: expected [N,{},{},3] or [{},{},3] uint8, got {}", path, height,
-                                        width, height, width, shape_text(rgb)));
+                                        width, height, width, describe(rgb)));
     }
     const at::Tensor x = (rgb.dim() == 3 ? rgb.unsqueeze(0) : rgb).contiguous();
     const uint8_t* base = x.data_ptr<uint8_t>();
@@ -327,7 +322,7 @@ struct VideoWriter::Impl {
     const bool ok_shape = (samples.dim() == 2 && samples.size(0) == ch) || (samples.dim() == 1 && ch == 1);
     if (samples.scalar_type() != at::kFloat || !ok_shape) {
       throw InvalidArgument(fmt::format("{}: audio: expected [{},S] float32{}, got {}", path, ch,
-                                        ch == 1 ? " (or [S])" : "", shape_text(samples)));
+                                        ch == 1 ? " (or [S])" : "", describe(samples)));
     }
     const at::Tensor x = samples.reshape({ch, -1}).contiguous();
     const int64_t total = x.size(1);
@@ -430,7 +425,7 @@ void VideoWriter::close() { impl_->close(); }
 void VideoWriter::write_video(const std::string& path, const at::Tensor& frames, double fps,
                               const at::Tensor& audio, int audio_rate) {
   if (frames.dim() != 4) {
-    throw InvalidArgument(fmt::format("{}: frames: expected [N,H,W,3] uint8, got {}", path, shape_text(frames)));
+    throw InvalidArgument(fmt::format("{}: frames: expected [N,H,W,3] uint8, got {}", path, describe(frames)));
   }
   WriterOptions options;
   options.fps = fps;
