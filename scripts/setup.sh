@@ -2,7 +2,7 @@
 # Sets up a Debian 12 machine for vidrep and builds it, then runs what was asked:
 #   scripts/setup.sh demo    build, then run `vidrep demo`
 #   scripts/setup.sh test    build, then run every test (CTest)
-#   scripts/setup.sh bench   build, also install the peers (PyAV, OpenCV, PyTorch), run bench/run.py
+#   scripts/setup.sh bench   build, also install the peers (PyAV, OpenCV, PyTorch), run bench/*.py
 #   scripts/setup.sh build   build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +38,8 @@ cmake --build build -j"$jobs"
 case "$mode" in
   demo) ./build/bin/vidrep demo --out-dir build/demo ;;
   test) ctest --test-dir build -j"$jobs" --output-on-failure ;;
-  bench) /usr/bin/python3 bench/run.py ;;
+  bench)
+    for b in run transform features tokens; do /usr/bin/python3 "bench/$b.py"; done ;;
   build) ;;
   *) echo "setup: unknown mode '$mode' (demo, test, bench, build)" >&2; exit 2 ;;
 esac
