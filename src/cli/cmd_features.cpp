@@ -83,7 +83,9 @@ void register_features(CLI::App& app) {
     if (!args->temporal.empty()) options.stpp.temporal = parse_levels(args->temporal, "--temporal");
     const features::FeatureExtractor extractor(options);
 
-    VideoReader reader = features::open_for_features(args->file, reader_options(args->reader), args->short_side);
+    ReaderOptions read = reader_options(args->reader);
+    if (read.width == 0 && read.height == 0) read.short_side = args->short_side;
+    VideoReader reader(args->file, read);
     features::VideoFeatureOptions video_options;
     video_options.clip_length = args->clip_len;
     video_options.stride = args->stride;

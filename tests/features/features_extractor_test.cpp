@@ -88,11 +88,9 @@ TEST(FeaturesExtractor, ClipWindowsTileTheVideo) {
 
 TEST(FeaturesVideo, BatchesDecodeEachFrameOnceAndMatchTheExtractor) {
   const std::string path = test::codec_fixture("h264_bframes");  // 100 frames of 160x120
-  VideoReader reader = features::open_for_features(path, {}, 60);
+  VideoReader reader(path, {.short_side = 60});
   EXPECT_EQ(reader.height(), 60);  // the short side; the width follows the aspect
   EXPECT_EQ(reader.width(), 80);
-  EXPECT_EQ(features::open_for_features(path, {}, 0).width(), 160);
-  EXPECT_EQ(features::open_for_features(path, {.width = 32, .height = 32}, 60).height(), 32);
 
   const FeatureExtractor fx({.kinds = {FeatureKind::ColorMoments, FeatureKind::Motion}});
   std::vector<int64_t> progress;

@@ -81,6 +81,11 @@ TEST(VideoReader, OneSideOfSizeKeepsAspect) {
   VideoReader reader(codec_fixture("h264_bframes"), {.width = 80});
   EXPECT_EQ(reader.width(), 80);
   EXPECT_EQ(reader.height(), 60);
+  const std::string path = codec_fixture("h264_bframes");  // 160x120
+  EXPECT_EQ(VideoReader(path, {.short_side = 60}).width(), 80);
+  EXPECT_EQ(VideoReader(path, {.short_side = 60}).height(), 60);
+  EXPECT_EQ(VideoReader(path, {.width = 32, .height = 32, .short_side = 60}).height(), 32);  // explicit size wins
+  EXPECT_THROW(VideoReader(path, {.short_side = -1}), InvalidArgument);
 }
 
 TEST(VideoReader, TimesNameTheFrameOnScreen) {

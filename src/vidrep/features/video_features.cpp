@@ -49,13 +49,4 @@ VideoFeatures extract_video_features(VideoReader& reader, const FeatureExtractor
   return out;
 }
 
-VideoReader open_for_features(const std::string& path, ReaderOptions options, int short_side) {
-  if (short_side < 0) throw InvalidArgument(fmt::format("short side: expected >= 0 pixels, got {}", short_side));
-  if (options.width > 0 || options.height > 0 || short_side == 0) return VideoReader(path, options);
-  VideoReader native(path, options);
-  if (std::min(native.width(), native.height()) == short_side) return native;
-  (native.width() <= native.height() ? options.width : options.height) = short_side;
-  return VideoReader(path, options);
-}
-
 }  // namespace vidrep::features

@@ -1,7 +1,7 @@
 // Features of a whole video: consecutive clip windows decoded a batch at a time and described by a
 // FeatureExtractor, so memory stays bounded by one batch whatever the video's length.
 //
-//   vidrep::VideoReader reader = open_for_features("v.mp4", {}, 112);   // short side 112
+//   vidrep::VideoReader reader("v.mp4", {.short_side = 112});
 //   VideoFeatures f = extract_video_features(reader, FeatureExtractor({}), {.clip_length = 16});
 //   f.features;   // float32 [clips, D]; f.clips[i] = frames [begin, end) of row i
 #pragma once
@@ -47,10 +47,5 @@ struct VideoFeatures {
 VideoFeatures extract_video_features(VideoReader& reader, const FeatureExtractor& extractor,
                                      const VideoFeatureOptions& options = {});
 
-// Opens `path` with `options`; when they give no output size and short_side > 0, frames are
-// scaled (while decoding, up or down) so that their shorter display side is short_side, keeping
-// the aspect: features then see every video at one scale (flow in pixels per frame, LBP and Sobel
-// at one texture scale). The display size is needed first, so the file may be opened twice.
-VideoReader open_for_features(const std::string& path, ReaderOptions options, int short_side);
 
 }  // namespace vidrep::features

@@ -115,13 +115,6 @@ void FrameIndex::index_presentation_order(const std::string& path, int stream_in
   }
 }
 
-int64_t FrameIndex::find_pts(int64_t pts) const {
-  auto it = std::lower_bound(frames_.begin(), frames_.end(), pts,
-                             [](const IndexedFrame& f, int64_t v) { return f.pts < v; });
-  if (it == frames_.end() || it->pts != pts) return -1;
-  return it - frames_.begin();
-}
-
 int64_t FrameIndex::displayed_at(int64_t pts) const {
   auto it = std::upper_bound(frames_.begin(), frames_.end(), pts,
                              [](int64_t v, const IndexedFrame& f) { return v < f.pts; });

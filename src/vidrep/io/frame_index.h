@@ -43,12 +43,9 @@ class FrameIndex {
   int64_t size() const { return static_cast<int64_t>(frames_.size()); }
   const IndexedFrame& operator[](int64_t i) const { return frames_[static_cast<size_t>(i)]; }
   const std::vector<KeyPacket>& keys() const { return keys_; }
-  int64_t packets() const { return packets_; }
   // True when frames are identified by their order out of the decoder, not by timestamps.
   bool decode_order() const { return decode_order_; }
 
-  // The frame whose pts equals `pts`, or -1.
-  int64_t find_pts(int64_t pts) const;
   // The frame on screen at `pts`: the last one whose pts <= `pts`; -1 before the first frame.
   int64_t displayed_at(int64_t pts) const;
 

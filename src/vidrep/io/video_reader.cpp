@@ -54,6 +54,13 @@ struct VideoReader::Impl {
     out_w = opts.width;
     out_h = opts.height;
     if (out_w < 0 || out_h < 0) check_size(path, out_w, out_h);
+    if (opts.short_side < 0 || opts.short_side > kMaxSide) {
+      throw InvalidArgument(fmt::format("{}: impossible short side {} (1..{}, or 0 for none)", path,
+                                        opts.short_side, kMaxSide));
+    }
+    if (out_w == 0 && out_h == 0 && opts.short_side > 0) {
+      (native_w <= native_h ? out_w : out_h) = opts.short_side;
+    }
     if (out_w == 0 && out_h == 0) {
       out_w = native_w;
       out_h = native_h;

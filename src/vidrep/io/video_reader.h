@@ -25,6 +25,7 @@ struct ReaderOptions {
   int stream = -1;          // video stream index; -1 picks FFmpeg's best
   int width = 0;            // output size in display orientation; 0 keeps the native size
   int height = 0;           //   (one of them 0: derived from the other, keeping the aspect)
+  int short_side = 0;       // when width and height are 0: scale so the shorter side is this
   bool autorotate = true;   // apply the container's rotation so frames are upright
   int threads = 0;          // decoder threads; 0 = one per core
   bool skip_nonref = true;  // let the decoder skip unreferenced frames that are not requested

@@ -1,7 +1,9 @@
 #include "vidrep/tokens/bucketer.h"
 
 #include "vidrep/error.h"
+#include "vidrep/describe.h"
 #include "vidrep/random.h"
+#include "vidrep/transform/geometry.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -36,26 +38,14 @@ FitPlan plan_fit(int64_t height, int64_t width, BucketShape target) {
 }
 
 at::Tensor fit_clip(const at::Tensor& clip, BucketShape target) {
-  const auto dtype = clip.scalar_type();
-  if (clip.dim() != 4 || (dtype != at::kByte && dtype != at::kFloat && dtype != at::kDouble)) {
-    throw InvalidArgument(fmt::format("fit_clip: expected a uint8 or float clip [T,H,W,C], got {} [{}]",
-                                      at::toString(dtype), fmt::join(clip.sizes(), ",")));
-  }
+  if (clip.dim() != 4) throw InvalidArgument(fmt::format("fit_clip: expected a clip [T,H,W,C], got {}", describe(clip)));
   if (clip.size(0) < target.frames) {
     throw InvalidArgument(fmt::format("fit_clip: expected at least {} frames, got {}", target.frames, clip.size(0)));
   }
   const FitPlan p = plan_fit(clip.size(1), clip.size(2), target);
-  at::Tensor x = clip.narrow(0, 0, target.frames).permute({0, 3, 1, 2});  // [T,C,H,W] for ATen's resize
-  if (p.resize_height != clip.size(1) || p.resize_width != clip.size(2)) {
-    x = x.to(at::kFloat);
-    const bool shrink = p.resize_height < clip.size(1) || p.resize_width < clip.size(2);
-    // Antialiasing when shrinking averages like an area filter instead of skipping pixels.
-    x = shrink ? at::_upsample_bilinear2d_aa(x, {p.resize_height, p.resize_width}, false)
-               : at::upsample_bilinear2d(x, {p.resize_height, p.resize_width}, false);
-  }
-  x = x.narrow(2, p.crop_top, target.height).narrow(3, p.crop_left, target.width).permute({0, 2, 3, 1});
-  if (dtype == at::kByte && x.scalar_type() != at::kByte) x = x.round().clamp(0, 255);
-  return x.to(dtype).contiguous();
+  // The transforms' fused resize + crop: antialiased, and uint8 computes only the kept window.
+  return transform::resize_crop(clip.narrow(0, 0, target.frames), p.resize_width, p.resize_height,
+                                {p.crop_top, p.crop_left, target.width, target.height});
 }
 
 Bucketer::Bucketer(BucketConfig config) : config_(std::move(config)) {
