@@ -1,0 +1,285 @@
+#include "vidrep/data/loader.h"
+
+#include "vidrep/data/sample_loader.h"
+#include "vidrep/error.h"
+#include "vidrep/random.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+namespace vidrep {
+
+namespace {
+
+// Keeps the per-sample seeds apart from the epoch's shuffle seed, derive_seed(seed, epoch).
+constexpr uint64_t kSampleSalt = 0x5a3b'1e00'd47aull;
+
+// What one batch position of an epoch became: a batch, nothing (every sample was skipped, or the
+// epoch was abandoned), or the error that broke it.
+struct Made {
+  std::optional<Batch> batch;
+  std::exception_ptr error;
+};
+
+struct Part {
+  int64_t index;
+  detail::DecodedSample sample;
+};
+
+// LibTorch's OpenMP loops in a worker would start a thread team per worker on top of the
+// workers themselves: run this thread's ops serially. LibTorch sets each thread's OpenMP thread
+// count on its first parallel call, so that happens first and is then overridden (OpenMP keeps
+// the count per thread: other threads are untouched).
+void make_this_thread_serial() {
+  at::internal::lazy_init_num_threads();
+  (void)at::get_num_threads();
+  omp_set_num_threads(1);
+}
+
+}  // namespace
+
+struct DataLoader::Impl {
+  Dataset dataset;
+  detail::SampleContext ctx;
+
+  // --- files left out; shared by the workers ---
+  mutable std::mutex skip_mu;
+  std::set<int64_t> bad_samples;  // never opened again
+  std::set<std::string> reasons_seen;
+  std::vector<std::string> reasons;
+
+  // --- the current epoch, guarded by mu ---
+  std::mutex mu;
+  std::condition_variable work_cv;   // to workers: a batch may be claimed, or stop
+  std::condition_variable ready_cv;  // to the consumer: a batch is finished
+  bool started = false;
+  std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> generation{0};  // changed (under mu) by start_epoch; older work is dropped
+  int64_t epoch = 0;
+  std::shared_ptr<const std::vector<int64_t>> order;  // sample indices in this epoch's order
+  int64_t num_batches = 0;
+  int64_t next_claim = 0;  // next batch a worker makes
+  int64_t next_out = 0;    // next batch next() returns
+  std::map<int64_t, Made> ready;
+  std::vector<std::thread> workers;
+
+  Impl(Dataset d, const LoaderOptions& o) : dataset(std::move(d)), ctx(o) {
+    const auto classes = static_cast<int64_t>(dataset.classes.size());
+    for (const Sample& s : dataset.samples) {
+      for (int64_t label : s.labels) {
+        if (label < 0 || label >= classes) {
+          throw InvalidArgument(fmt::format("{}: label {} outside the dataset's {} classes", s.path, label, classes));
+        }
+      }
+      if (s.labels.empty() || (!dataset.multi_label && s.labels.size() > 1)) {
+        throw InvalidArgument(fmt::format("{}: {} labels in a {}-label dataset", s.path, s.labels.size(),
+                                          dataset.multi_label ? "multi" : "single"));
+      }
+    }
+    try {
+      for (int i = 0; i < o.workers; ++i) workers.emplace_back([this] { work(); });
+    } catch (...) {
+      stop();  // a thread could not start: the constructor fails, without leaving any running
+      throw;
+    }
+  }
+
+  ~Impl() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    work_cv.notify_all();
+    for (std::thread& t : workers) t.join();
+  }
+
+  int64_t batches_in(int64_t samples) const {
+    const int64_t b = ctx.options.batch_size;
+    return ctx.options.drop_last ? samples / b : (samples + b - 1) / b;
+  }
+
+  bool is_bad(int64_t index) const {
+    std::lock_guard lock(skip_mu);
+    return bad_samples.count(index) > 0;
+  }
+
+  void mark_bad(int64_t index, const std::string& path, const std::string& what) {
+    // Reader messages already start with the path.
+    std::string reason = what.rfind(path + ":", 0) == 0 ? what : fmt::format("{}: {}", path, what);
+    std::lock_guard lock(skip_mu);
+    bad_samples.insert(index);
+    if (reasons_seen.insert(reason).second) reasons.push_back(std::move(reason));
+  }
+
+  // Batch `b` of `epoch`; gives up (an empty Made) when start_epoch or the destructor moves on.
+  Made make_batch(const std::vector<int64_t>& order_, int64_t b, int64_t epoch_, uint64_t gen) {
+    Made made;
+    try {
+      const LoaderOptions& o = ctx.options;
+      const auto begin = static_cast<size_t>(b * o.batch_size);
+      const size_t end = std::min(order_.size(), begin + static_cast<size_t>(o.batch_size));
+      std::vector<Part> parts;
+      parts.reserve(end - begin);
+      for (size_t pos = begin; pos < end; ++pos) {
+        if (stopping || generation != gen) return {};
+        const int64_t index = order_[pos];
+        if (is_bad(index)) continue;
+        const Sample& sample = dataset.samples[static_cast<size_t>(index)];
+        const uint64_t seed = sample_seed(o.seed, epoch_, index);
+        detail::DecodedSample decoded;
+        try {
+          decoded = detail::decode_sample(sample, ctx, seed);
+        } catch (const Error& e) {
+          mark_bad(index, sample.path, e.what());
+          continue;
+        }
+        detail::prepare(decoded, ctx, seed);
+        parts.push_back({index, std::move(decoded)});
+      }
+      if (!parts.empty()) made.batch = assemble(parts);
+    } catch (...) {
+      made.error = std::current_exception();
+    }
+    return made;
+  }
+
+  // The parts' tensors stacked; the video written straight into its batch slots.
+  Batch assemble(const std::vector<Part>& parts) const {
+    Batch batch;
+    const auto n = static_cast<int64_t>(parts.size());
+    for (const Part& p : parts) {
+      batch.indices.push_back(p.index);
+      batch.clip_starts.push_back(p.sample.clip_start);
+    }
+    if (ctx.options.video) {
+      const at::Tensor& first = parts.front().sample.frames;
+      batch.video = at::empty({n, 3, first.size(0), first.size(1), first.size(2)}, at::kFloat);
+      for (int64_t i = 0; i < n; ++i) detail::write_video(parts[static_cast<size_t>(i)].sample.frames, ctx, batch.video[i]);
+    }
+    if (ctx.options.audio) {
+      std::vector<at::Tensor> audio;
+      audio.reserve(parts.size());
+      for (const Part& p : parts) audio.push_back(p.sample.audio);
+      batch.audio = at::stack(audio);
+    }
+    auto labels_of = [&](int64_t i) -> const std::vector<int64_t>& {
+      return dataset.samples[static_cast<size_t>(batch.indices[static_cast<size_t>(i)])].labels;
+    };
+    if (dataset.multi_label) {
+      const auto classes = static_cast<int64_t>(dataset.classes.size());
+      batch.labels = at::zeros({n, classes}, at::kFloat);
+      float* hot = batch.labels.data_ptr<float>();
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t label : labels_of(i)) hot[i * classes + label] = 1.0f;
+      }
+    } else {
+      batch.labels = at::empty({n}, at::kLong);
+      int64_t* out = batch.labels.data_ptr<int64_t>();
+      for (int64_t i = 0; i < n; ++i) out[i] = labels_of(i)[0];
+    }
+    return batch;
+  }
+
+  void work() {
+    make_this_thread_serial();
+    // Workers may run ahead of the consumer by this many batches (made or being made).
+    const int64_t window = std::max({ctx.options.prefetch, ctx.options.workers, 1});
+    std::unique_lock lock(mu);
+    for (;;) {
+      work_cv.wait(lock, [&] {
+        return stopping || (started && next_claim < num_batches && next_claim < next_out + window);
+      });
+      if (stopping) return;
+      const int64_t b = next_claim++;
+      const uint64_t gen = generation;
+      const std::shared_ptr<const std::vector<int64_t>> order_ = order;
+      const int64_t epoch_ = epoch;
+      lock.unlock();
+      Made made = make_batch(*order_, b, epoch_, gen);
+      lock.lock();
+      if (gen == generation && !stopping) {
+        ready.emplace(b, std::move(made));
+        ready_cv.notify_all();
+      }
+    }
+  }
+};
+
+DataLoader::DataLoader(Dataset dataset, LoaderOptions options)
+    : impl_(std::make_unique<Impl>(std::move(dataset), options)) {}
+
+DataLoader::~DataLoader() = default;
+
+const Dataset& DataLoader::dataset() const { return impl_->dataset; }
+const LoaderOptions& DataLoader::options() const { return impl_->ctx.options; }
+int64_t DataLoader::batches_per_epoch() const {
+  return impl_->batches_in(static_cast<int64_t>(impl_->dataset.samples.size()));
+}
+
+uint64_t DataLoader::sample_seed(uint64_t seed, int64_t epoch, int64_t index) {
+  return derive_seed(derive_seed(seed ^ kSampleSalt, static_cast<uint64_t>(epoch)), static_cast<uint64_t>(index));
+}
+
+void DataLoader::start_epoch(int64_t epoch) {
+  Impl& m = *impl_;
+  auto order = std::make_shared<std::vector<int64_t>>(m.dataset.samples.size());
+  std::iota(order->begin(), order->end(), int64_t{0});
+  if (m.ctx.options.shuffle) Rng(derive_seed(m.ctx.options.seed, static_cast<uint64_t>(epoch))).shuffle(*order);
+  std::map<int64_t, Made> dropped;
+  {
+    std::lock_guard lock(m.mu);
+    ++m.generation;
+    m.epoch = epoch;
+    m.num_batches = m.batches_in(static_cast<int64_t>(order->size()));
+    m.order = std::move(order);
+    m.next_claim = 0;
+    m.next_out = 0;
+    dropped.swap(m.ready);  // freed outside the lock
+    m.started = true;
+  }
+  m.work_cv.notify_all();
+}
+
+std::optional<Batch> DataLoader::next() {
+  Impl& m = *impl_;
+  std::unique_lock lock(m.mu);
+  if (!m.started) throw std::logic_error("DataLoader::next() called before start_epoch()");
+  while (m.next_out < m.num_batches) {
+    Made made;
+    if (m.workers.empty()) {
+      const int64_t b = m.next_out++;
+      lock.unlock();
+      made = m.make_batch(*m.order, b, m.epoch, m.generation);
+    } else {
+      m.ready_cv.wait(lock, [&] { return m.ready.count(m.next_out) > 0; });
+      made = std::move(m.ready.extract(m.next_out++).mapped());
+      lock.unlock();
+      m.work_cv.notify_all();  // the window moved on
+    }
+    if (made.error) std::rethrow_exception(made.error);
+    if (made.batch) return std::move(made.batch);
+    lock.lock();
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> DataLoader::skipped() const {
+  std::lock_guard lock(impl_->skip_mu);
+  return impl_->reasons;
+}
+
+}  // namespace vidrep

@@ -1,0 +1,115 @@
+// DataLoader: batches of decoded, transformed clips (and log-mel audio) from a Dataset, made by
+// worker threads ahead of the consumer.
+//
+//   vidrep::DataLoader loader(dataset, {.batch_size = 16, .workers = 2, .seed = 7, .clip_len = 16,
+//                                       .width = 32, .height = 32});
+//   loader.start_epoch(0);
+//   while (auto batch = loader.next()) { model(batch->video, batch->audio); ... }
+//
+// Each sample gives one clip of `clip_len` frames (stride `frame_stride`) from the sample's time
+// range: a seeded random start when `random_clip`, else the centred clip; short videos repeat
+// their last frame. Frames are resized on decode to width x height, then `transform` (a
+// transform::Pipeline text, e.g. "hflip,color_jitter=0.2") is applied with a per-sample seed,
+// then the clip becomes float32 [3,T,H,W] = (rgb / 255 - 0.45) / 0.225 (a transform that ends in
+// float32 is taken as rgb / 255 already; one with its own `normalize` item replaces this one).
+// A sample's start/end restrict the frames its clip is drawn from. Audio (when `audio`) is the
+// mono signal at mel.sample_rate from the clip's first frame time for `audio_seconds`, as a
+// log-mel spectrogram [mel_frames, mel_bins] (features/log_mel.h); zeros pad it where the file's
+// audio ends, and a file without an audio stream gives silence, not an error.
+//
+// Order: sample order per epoch is a shuffle seeded by derive_seed(seed, epoch) (or dataset
+// order when !shuffle); every random draw of a sample depends only on (seed, epoch, sample
+// index), so batches are identical whatever the worker count. Each worker makes whole batches;
+// at most max(prefetch, workers) batches are made or waiting ahead of the consumer (bounded
+// memory). Workers run LibTorch ops single-threaded (they are the parallelism). A file the
+// readers reject (a vidrep::Error while decoding) is reported once (skipped()) and that sample
+// is left out of every batch, never opened again (another time range of the same file still
+// is); a batch may then be smaller, and one left empty is not returned. Any other error (a transform that cannot apply, a bug) is rethrown by next().
+// Not thread-safe: one consumer thread calls start_epoch/next.
+#pragma once
+
+#include "vidrep/data/dataset.h"
+#include "vidrep/features/log_mel.h"  // MelOptions, mel_frames()
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vidrep {
+
+struct LoaderOptions {
+  int64_t batch_size = 16;
+  int workers = 2;            // decoding threads; 0 decodes on the caller's thread
+  int prefetch = 4;           // batches made ahead (at least `workers` are)
+  bool shuffle = true;
+  bool drop_last = false;
+  uint64_t seed = 0;
+  int64_t clip_len = 16;
+  int64_t frame_stride = 1;
+  int width = 32;
+  int height = 32;
+  bool random_clip = true;    // false: the centred clip (evaluation)
+  std::string transform;      // empty: none
+  bool video = true;
+  bool audio = false;
+  MelOptions mel;
+  int decoder_threads = 1;    // per worker
+};
+
+struct Batch {
+  at::Tensor video;              // float32 [B,3,T,H,W] (undefined when !video)
+  at::Tensor audio;              // float32 [B,mel_frames,mel_bins] (undefined when !audio)
+  at::Tensor labels;             // int64 [B] single-label; float32 [B,K] multi-hot when multi_label
+  std::vector<int64_t> indices;  // sample indices in the Dataset
+  std::vector<double> clip_starts;  // seconds: time of each clip's first frame
+};
+
+// One sample as the loader makes it (also used by predict on files outside a dataset):
+// video [3,T,H,W], audio [mel_frames, mel_bins] (each undefined when not asked for). `clip_index`
+// of `num_clips` evenly spread clips when !options.random_clip and num_clips > 1. The clip's
+// start and transform draw from `sample_seed` only. Throws the reader's errors (vidrep::Error),
+// InvalidArgument for bad options or a time range with no frames.
+struct SampleTensors {
+  at::Tensor video;
+  at::Tensor audio;
+  double clip_start = 0;  // seconds: time of the clip's first frame
+};
+SampleTensors load_sample(const Sample& sample, const LoaderOptions& options, uint64_t sample_seed,
+                          int64_t clip_index = 0, int64_t num_clips = 1);
+
+class DataLoader {
+ public:
+  // Checks the options (InvalidArgument naming the field or transform item) and starts the workers.
+  DataLoader(Dataset dataset, LoaderOptions options);
+  ~DataLoader();  // stops and joins the workers
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  const Dataset& dataset() const;
+  const LoaderOptions& options() const;
+  int64_t batches_per_epoch() const;
+
+  // Starts (or restarts) producing epoch `epoch`; discards what remained of the previous one
+  // (workers busy on it give up at their next sample).
+  void start_epoch(int64_t epoch);
+  // The next batch of the current epoch; nullopt at its end. Rethrows a worker's unexpected error
+  // (anything other than an unreadable file) in place of the batch it broke; the epoch goes on
+  // after it. std::logic_error before the first start_epoch.
+  std::optional<Batch> next();
+
+  // "path: reason" of every file left out so far, each once (in the order found). Thread-safe.
+  std::vector<std::string> skipped() const;
+
+  // The seed of sample `index`'s draws in `epoch` (what load_sample gets from the loader).
+  static uint64_t sample_seed(uint64_t seed, int64_t epoch, int64_t index);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vidrep

@@ -1,0 +1,188 @@
+#include "vidrep/data/sample_loader.h"
+
+#include "vidrep/describe.h"
+#include "vidrep/error.h"
+#include "vidrep/io/audio_reader.h"
+#include "vidrep/io/video_reader.h"
+#include "vidrep/random.h"
+#include "vidrep/sample/clip_sampler.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace vidrep {
+
+namespace detail {
+
+namespace {
+
+constexpr double kMean = 0.45;
+constexpr double kStd = 0.225;
+// Frame times are compared with the slack VideoReader uses for printed times.
+constexpr double kTimeSlack = 1e-6;
+
+// Seeds of a sample's independent draws, derived from its own seed.
+enum Draw : uint64_t { kClipDraw = 0, kTransformDraw = 1 };
+
+void check_options(const LoaderOptions& o) {
+  auto at_least = [](const char* name, int64_t value, int64_t low) {
+    if (value < low) throw InvalidArgument(fmt::format("loader option {}: expected >= {}, got {}", name, low, value));
+  };
+  at_least("batch_size", o.batch_size, 1);
+  at_least("workers", o.workers, 0);
+  at_least("prefetch", o.prefetch, 0);
+  at_least("clip_len", o.clip_len, 1);
+  at_least("frame_stride", o.frame_stride, 1);
+  at_least("width", o.width, 0);
+  at_least("height", o.height, 0);
+  at_least("decoder_threads", o.decoder_threads, 0);
+  if (!o.video && !o.audio) throw InvalidArgument("loader options: neither video nor audio asked for");
+}
+
+// The frames [first, first + count) whose times lie in the sample's [start, end).
+std::pair<int64_t, int64_t> frame_range(const VideoReader& reader, const Sample& sample) {
+  const int64_t n = reader.num_frames();
+  auto first_at_or_after = [&](double t) {
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (reader.frame_time(mid) < t - kTimeSlack) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  };
+  const int64_t first = sample.start > 0 ? first_at_or_after(sample.start) : 0;
+  const int64_t last = sample.end >= 0 ? first_at_or_after(sample.end) : n;
+  if (first >= last) {
+    throw InvalidArgument(fmt::format("{}: no frame in the sample's time range [{}, {}) s (video: {} frames, {:.3f} s)",
+                                      sample.path, sample.start, sample.end, n, reader.duration()));
+  }
+  return {first, last - first};
+}
+
+// float32 [S] of exactly mel_samples(mel) samples from `start`: zeros where the file's audio ends
+// or is missing. The video of this file has opened, so an OpenError here means there is no usable
+// audio stream, and InvalidArgument (the options are valid) that the audio ends before `start`.
+at::Tensor read_audio(const std::string& path, double start, const MelOptions& mel) {
+  at::Tensor out = at::zeros({mel_samples(mel)}, at::kFloat);
+  at::Tensor got;
+  try {
+    AudioReader reader(path, {.sample_rate = mel.sample_rate, .mono = true, .start = start,
+                              .end = start + mel.audio_seconds});
+    got = reader.read().contiguous();
+  } catch (const OpenError&) {
+    return out;
+  } catch (const InvalidArgument&) {
+    return out;
+  }
+  const int64_t n = std::min(out.size(0), got.size(1));
+  if (n > 0) std::memcpy(out.data_ptr<float>(), got.data_ptr<float>(), static_cast<size_t>(n) * sizeof(float));
+  return out;
+}
+
+}  // namespace
+
+SampleContext::SampleContext(const LoaderOptions& o) : options(o) {
+  check_options(o);
+  if (!o.transform.empty()) pipeline = transform::Pipeline::parse(o.transform, "transform");
+  for (const auto& item : pipeline.items()) normalize = normalize && item.name != "normalize";
+  if (o.audio) log_mel.emplace(o.mel);
+}
+
+DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint64_t sample_seed,
+                            int64_t clip_index, int64_t num_clips) {
+  const LoaderOptions& o = ctx.options;
+  if (num_clips < 1 || clip_index < 0 || clip_index >= num_clips) {
+    throw InvalidArgument(fmt::format("clip_index: expected 0..{}, got {}", num_clips - 1, clip_index));
+  }
+  VideoReader reader(sample.path, {.width = o.width, .height = o.height, .threads = o.decoder_threads, .strict = true});
+  const auto [first, count] = frame_range(reader, sample);
+  const ClipOptions clip_options{.kind = o.random_clip ? SamplerKind::Random : SamplerKind::Uniform,
+                                 .clips = o.random_clip ? 1 : num_clips,
+                                 .length = o.clip_len,
+                                 .stride = o.frame_stride,
+                                 .seed = derive_seed(sample_seed, kClipDraw),
+                                 .policy = OutOfRange::RepeatLast};
+  auto clips = ClipSampler(clip_options).sample(count);
+  std::vector<int64_t>& clip = clips[static_cast<size_t>(o.random_clip ? 0 : clip_index)];
+  for (int64_t& f : clip) f += first;
+
+  DecodedSample d;
+  d.clip_start = reader.frame_time(clip.front());
+  if (o.video) d.frames = reader.read_frames(clip);
+  if (o.audio) d.audio = read_audio(sample.path, d.clip_start, o.mel);
+  return d;
+}
+
+void prepare(DecodedSample& sample, const SampleContext& ctx, uint64_t sample_seed) {
+  if (sample.frames.defined() && !ctx.pipeline.empty()) {
+    sample.frames = ctx.pipeline.apply(sample.frames, derive_seed(sample_seed, kTransformDraw));
+  }
+  if (sample.audio.defined()) sample.audio = (*ctx.log_mel)(sample.audio);
+}
+
+void write_video(const at::Tensor& clip, const SampleContext& ctx, const at::Tensor& out) {
+  const bool is_byte = clip.scalar_type() == at::kByte;
+  if (clip.dim() != 4 || clip.size(3) != 3 || (!is_byte && clip.scalar_type() != at::kFloat)) {
+    throw InvalidArgument(fmt::format("loader: the transform must give RGB clips [T,H,W,3] uint8 or float32, got {}",
+                                      describe(clip)));
+  }
+  const std::array<int64_t, 4> want = {3, clip.size(0), clip.size(1), clip.size(2)};
+  if (!out.is_contiguous() || out.scalar_type() != at::kFloat || out.sizes() != at::IntArrayRef(want)) {
+    throw InvalidArgument(fmt::format("loader: clips of one batch differ in size: expected [3,{},{},{}] float32, got {}",
+                                      clip.size(0), clip.size(1), clip.size(2), describe(out)));
+  }
+  // [T,H,W,3] and [3,T,H,W] flatten T,H,W the same way: channel c of pixel p goes to plane c.
+  const int64_t plane = clip.size(0) * clip.size(1) * clip.size(2);
+  const float scale = ctx.normalize ? static_cast<float>(1 / kStd) : 1.0f;
+  const float shift = ctx.normalize ? static_cast<float>(kMean) : 0.0f;
+  float* r = out.data_ptr<float>();
+  float* g = r + plane;
+  float* b = g + plane;
+  const at::Tensor x = clip.contiguous();
+  if (is_byte) {
+    std::array<float, 256> lut{};
+    for (int v = 0; v < 256; ++v) {
+      lut[v] = static_cast<float>(ctx.normalize ? (v / 255.0 - kMean) / kStd : v / 255.0);
+    }
+    const uint8_t* src = x.data_ptr<uint8_t>();
+    for (int64_t p = 0; p < plane; ++p, src += 3) {
+      r[p] = lut[src[0]];
+      g[p] = lut[src[1]];
+      b[p] = lut[src[2]];
+    }
+  } else {
+    const float* src = x.data_ptr<float>();
+    for (int64_t p = 0; p < plane; ++p, src += 3) {
+      r[p] = (src[0] - shift) * scale;
+      g[p] = (src[1] - shift) * scale;
+      b[p] = (src[2] - shift) * scale;
+    }
+  }
+}
+
+}  // namespace detail
+
+SampleTensors load_sample(const Sample& sample, const LoaderOptions& options, uint64_t sample_seed,
+                          int64_t clip_index, int64_t num_clips) {
+  const detail::SampleContext ctx(options);
+  detail::DecodedSample d = detail::decode_sample(sample, ctx, sample_seed, clip_index, num_clips);
+  detail::prepare(d, ctx, sample_seed);
+  SampleTensors out;
+  out.clip_start = d.clip_start;
+  out.audio = d.audio;
+  if (d.frames.defined()) {
+    out.video = at::empty({3, d.frames.size(0), d.frames.size(1), d.frames.size(2)}, at::kFloat);
+    detail::write_video(d.frames, ctx, out.video);
+  }
+  return out;
+}
+
+}  // namespace vidrep
