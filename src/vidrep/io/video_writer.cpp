@@ -189,6 +189,9 @@ struct VideoWriter::Impl {
     void* priv = vctx->priv_data;
     if (codec->id == AV_CODEC_ID_H264 && av_opt_find(priv, "preset", nullptr, 0, 0)) {
       av_opt_set(priv, "preset", "veryfast", 0);
+      // x264's macroblock-tree reads uninitialised memory at tiny frame sizes (the ffmpeg CLI
+      // does the same), so the same frames could encode to different bytes; without it they don't.
+      if (av_opt_find(priv, "mbtree", nullptr, 0, 0)) av_opt_set_int(priv, "mbtree", 0, 0);
     }
     if (codec->id == AV_CODEC_ID_VP9 && av_opt_find(priv, "deadline", nullptr, 0, 0)) {
       av_opt_set(priv, "deadline", "realtime", 0);
@@ -240,6 +243,8 @@ struct VideoWriter::Impl {
     actx->bit_rate = 96'000 * opts.audio_channels;  // ignored by PCM
     actx->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;  // FFmpeg's own Opus encoder, if no libopus
     if (fmt->oformat->flags & AVFMT_GLOBALHEADER) actx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    // FFmpeg's AAC default (twoloop) costs 2-4x the time of the whole video encode at small sizes.
+    if (av_opt_find(actx->priv_data, "aac_coder", nullptr, 0, 0)) av_opt_set(actx->priv_data, "aac_coder", "fast", 0);
     int ret = avcodec_open2(actx.get(), codec, nullptr);
     if (ret < 0) {
       throw WriteError(fmt::format("{}: cannot open the {} encoder for {} channels at {} Hz: {}", path, codec->name,
