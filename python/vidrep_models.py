@@ -1,0 +1,338 @@
+"""Reference PyTorch definitions of vidrep's networks (src/vidrep/models/), for Python users of
+`vidrep export` / vidrep::export_network().
+
+Every module has the parameter and buffer names of the C++ VideoNet, so the exported state dict
+loads with load_state_dict(strict=True) and the outputs match the C++ ones to float rounding:
+
+    import vidrep_models
+    net = vidrep_models.load_export("exported/")        # eval mode
+    logits, embedding = net(video, audio)               # video [B,3,T,H,W], audio [B,F,M] float32
+
+Inputs the modality does not use may be None. The networks are plain nn.Modules: they can be
+fine-tuned, or turned into TorchScript with torch.jit.trace (the trace is not tied to the batch size
+it was traced with). Requires torch >= 1.13 and nothing else.
+"""
+
+import json
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["ModelConfig", "VideoNet", "build", "load_export"]
+
+# The defaults of vidrep::ModelConfig (src/vidrep/models/config.h).
+DEFAULTS = {
+    "arch": "c3d", "modality": "video", "fusion": "concat", "num_classes": 0, "multi_label": False,
+    "frames": 16, "height": 32, "width": 32, "mel_frames": 124, "mel_bins": 40,
+    "channels": 16, "frame_pool": 2, "frame_diff": True, "hidden": 64, "rnn": "gru", "embed_dim": 64,
+    "dropout": 0.2,
+    "patch_t": 4, "patch_h": 4, "patch_w": 4, "depth": 2, "heads": 4,
+    "positions": "learned", "pooling": "mean",
+}
+
+
+class ModelConfig:
+    """model.json as attributes; unknown keys are an error, as in C++."""
+
+    def __init__(self, **values):
+        unknown = set(values) - set(DEFAULTS)
+        if unknown:
+            raise ValueError(f"model config: unknown key(s) {sorted(unknown)}")
+        for key, default in DEFAULTS.items():
+            setattr(self, key, values.get(key, default))
+
+
+def make_rnn(kind, input_size, hidden):
+    cls = nn.LSTM if kind == "lstm" else nn.GRU
+    return cls(input_size, hidden, batch_first=True)
+
+
+def run_rnn(rnn, sequence):
+    """[B,T,input] -> (final hidden [B,hidden], outputs [B,T,hidden])."""
+    outputs, state = rnn(sequence)
+    h_n = state[0] if isinstance(rnn, nn.LSTM) else state
+    return h_n[0], outputs
+
+
+class Attention(nn.Module):
+    """Multi-head attention with explicit q, k, v, out Linear layers (models/attention.h)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.scale = 1.0 / math.sqrt(dim // heads)  # a Python float: torch.jit.trace keeps it constant
+        self.q = nn.Linear(dim, dim)
+        self.k = nn.Linear(dim, dim)
+        self.v = nn.Linear(dim, dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, query, context):
+        n, lq, dim = query.shape
+        lk = context.shape[1]
+        hd = dim // self.heads
+
+        def split(x, length):
+            return x.view(n, length, self.heads, hd).transpose(1, 2)
+
+        q = split(self.q(query), lq) * self.scale
+        k = split(self.k(context), lk)
+        v = split(self.v(context), lk)
+        weights = torch.softmax(torch.matmul(q, k.transpose(-2, -1)), -1)
+        mixed = torch.matmul(weights, v).transpose(1, 2).reshape(n, lq, dim)
+        return self.out(mixed)
+
+
+# ---- per-frame 2D networks (models/frame2d.h, models/cnn_lstm.h) ----
+
+class FrameCnn(nn.Module):
+    def __init__(self, c, in_channels):
+        super().__init__()
+        layers, cin = [], in_channels
+        for cout in (c.channels, 2 * c.channels, 4 * c.channels):
+            layers += [nn.Conv2d(cin, cout, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+            cin = cout
+        self.stages = nn.Sequential(*layers)
+        self.pool = c.frame_pool
+        self.proj = nn.Linear(cin * c.frame_pool * c.frame_pool, c.hidden)
+
+    def forward(self, images):
+        maps = F.adaptive_avg_pool2d(self.stages(images), (self.pool, self.pool))
+        return F.relu(self.proj(maps.flatten(1)))
+
+
+def per_frame(cnn, video):
+    b, ch, t, h, w = video.shape
+    frames = video.transpose(1, 2).reshape(b * t, ch, h, w)
+    return cnn(frames).view(b, t, -1)
+
+
+class Frame2d(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.cnn = FrameCnn(c, 3)
+
+    def forward(self, video):
+        tokens = per_frame(self.cnn, video)
+        return tokens.mean(1), tokens
+
+
+class CnnLstm(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.frame_diff = c.frame_diff
+        self.cnn = FrameCnn(c, 6 if c.frame_diff else 3)
+        self.rnn = make_rnn(c.rnn, c.hidden, c.hidden)
+
+    def forward(self, video):
+        if self.frame_diff:
+            diff = torch.cat([torch.zeros_like(video[:, :, :1]), video[:, :, 1:] - video[:, :, :-1]], 2)
+            video = torch.cat([video, diff], 1)
+        return run_rnn(self.rnn, per_frame(self.cnn, video))
+
+
+# ---- 3D CNN (models/c3d.h) ----
+
+def conv3d_block(cin, cout, kernel, stride):
+    return [nn.Conv3d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False),
+            nn.BatchNorm3d(cout), nn.ReLU()]
+
+
+class C3d(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        ch, reduced = c.channels, max(1, c.channels // 2)
+        self.stem = nn.Sequential(*conv3d_block(3, ch, 3, (1, 2, 2)))
+        self.down1 = nn.Sequential(*conv3d_block(ch, 2 * ch, 3, 2))
+        self.branch3 = nn.Sequential(*conv3d_block(2 * ch, ch, 3, 1))
+        self.branch5 = nn.Sequential(*conv3d_block(2 * ch, reduced, 1, 1), *conv3d_block(reduced, ch, 5, 1))
+        self.down2 = nn.Sequential(*conv3d_block(2 * ch, 4 * ch, 3, 2))
+        self.down3 = nn.Sequential(*conv3d_block(4 * ch, 4 * ch, 3, 2))
+        self.proj = nn.Linear(4 * ch, c.hidden)
+
+    def forward(self, video):
+        x = self.down1(self.stem(video))
+        x = x + torch.cat([self.branch3(x), self.branch5(x)], 1)
+        x = self.down3(self.down2(x))
+        tokens = self.proj(x.flatten(2).transpose(1, 2))
+        return tokens.mean(1), tokens
+
+
+# ---- spacetime transformer (models/vit.h) ----
+
+def sinusoid_table(positions, dims):
+    p = torch.arange(positions, dtype=torch.float64).unsqueeze(1)
+    i = torch.arange(0, dims, 2, dtype=torch.float64)
+    angle = p * torch.exp(i * (-math.log(10000.0) / dims))
+    table = torch.zeros(positions, dims, dtype=torch.float64)
+    table[:, 0::2] = torch.sin(angle)
+    table[:, 1::2] = torch.cos(angle)[:, : dims // 2]
+    return table.float()
+
+
+class DividedBlock(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.temporal_attn = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.spatial_attn = Attention(dim, heads)
+        self.norm3 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x):
+        b, t, s, d = x.shape
+        h = self.norm1(x).transpose(1, 2).reshape(b * s, t, d)
+        x = x + self.temporal_attn(h, h).view(b, s, t, d).transpose(1, 2)
+        h = self.norm2(x).reshape(b * t, s, d)
+        x = x + self.spatial_attn(h, h).view(b, t, s, d)
+        return x + self.mlp(self.norm3(x))
+
+
+class Vit(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d = c.hidden
+        self.grid = (c.frames // c.patch_t, c.height // c.patch_h, c.width // c.patch_w)
+        gt, gh, gw = self.grid
+        patch = (c.patch_t, c.patch_h, c.patch_w)
+        self.patch_embed = nn.Conv3d(3, d, patch, stride=patch)
+        self.learned = c.positions == "learned"
+        if self.learned:
+            self.pos_t = nn.Parameter(torch.randn(gt, d) * 0.02)
+            self.pos_h = nn.Parameter(torch.randn(gh, d) * 0.02)
+            self.pos_w = nn.Parameter(torch.randn(gw, d) * 0.02)
+        else:
+            dh = dw = d // 3
+            dt = d - dh - dw
+            pos = torch.cat([sinusoid_table(gt, dt).view(gt, 1, 1, dt).expand(gt, gh, gw, dt),
+                             sinusoid_table(gh, dh).view(1, gh, 1, dh).expand(gt, gh, gw, dh),
+                             sinusoid_table(gw, dw).view(1, 1, gw, dw).expand(gt, gh, gw, dw)], 3)
+            self.register_buffer("pos", pos.contiguous())
+        self.blocks = nn.ModuleList([DividedBlock(d, c.heads) for _ in range(c.depth)])
+        self.stpp = c.pooling == "stpp"
+        if self.stpp:
+            self.stpp_proj = nn.Linear(15 * d, d)
+
+    def positions(self):
+        if not self.learned:
+            return self.pos
+        gt, gh, gw = self.grid
+        return self.pos_t.view(gt, 1, 1, -1) + self.pos_h.view(1, gh, 1, -1) + self.pos_w.view(1, 1, gw, -1)
+
+    def forward(self, video):
+        b = video.shape[0]
+        gt, gh, gw = self.grid
+        x = self.patch_embed(video).permute(0, 2, 3, 4, 1) + self.positions()
+        d = x.shape[4]
+        x = x.reshape(b, gt, gh * gw, d)
+        for block in self.blocks:
+            x = block(x)
+        tokens = x.view(b, -1, d)
+        if not self.stpp:
+            return tokens.mean(1), tokens
+        grid = tokens.view(b, gt, gh, gw, d).permute(0, 4, 1, 2, 3)
+        cells = [F.adaptive_avg_pool3d(grid, (lt, ls, ls)).flatten(1) for lt in (1, 2) for ls in (1, 2)]
+        return self.stpp_proj(torch.cat(cells, 1)), tokens
+
+
+# ---- audio (models/audio_encoder.h) and fusion (models/fusion.h) ----
+
+class AudioEncoder(nn.Module):
+    TIME_POOL = 4
+
+    def __init__(self, c):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(c.mel_bins)
+        self.rnn = make_rnn(c.rnn, c.mel_bins, c.hidden)
+
+    def forward(self, mel):
+        x = self.norm(mel.transpose(1, 2))
+        x = F.avg_pool1d(x, self.TIME_POOL, self.TIME_POOL, 0, ceil_mode=True)
+        return run_rnn(self.rnn, x.transpose(1, 2).contiguous())
+
+
+class Fusion(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        h = c.hidden
+        self.kind = c.fusion
+        if self.kind == "concat":
+            self.proj = nn.Linear(2 * h, h)
+        elif self.kind == "mean":
+            self.video_proj = nn.Linear(h, h)
+            self.audio_proj = nn.Linear(h, h)
+        elif self.kind == "gated":
+            self.gate = nn.Linear(2 * h, h)
+        else:
+            self.norm_video = nn.LayerNorm(h)
+            self.norm_audio = nn.LayerNorm(h)
+            self.video_to_audio = Attention(h, c.heads)
+            self.audio_to_video = Attention(h, c.heads)
+            self.proj = nn.Linear(2 * h, h)
+
+    def forward(self, video, audio):
+        (v, vt), (a, at) = video, audio
+        if self.kind == "concat":
+            return F.relu(self.proj(torch.cat([v, a], 1)))
+        if self.kind == "mean":
+            return (self.video_proj(v) + self.audio_proj(a)) * 0.5
+        if self.kind == "gated":
+            g = torch.sigmoid(self.gate(torch.cat([v, a], 1)))
+            return g * v + (1 - g) * a
+        nv, na = self.norm_video(vt), self.norm_audio(at)
+        v2 = (vt + self.video_to_audio(nv, na)).mean(1)
+        a2 = (at + self.audio_to_video(na, nv)).mean(1)
+        return F.relu(self.proj(torch.cat([v2, a2], 1)))
+
+
+VIDEO_ENCODERS = {"frame2d": Frame2d, "cnn_lstm": CnnLstm, "c3d": C3d, "vit": Vit}
+
+
+class VideoNet(nn.Module):
+    """models/network.h: encoder(s), fusion, dropout + classifier, L2-normalized embedding."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        if c.modality != "audio":
+            self.video = VIDEO_ENCODERS[c.arch](c)
+        if c.modality != "video":
+            self.audio = AudioEncoder(c)
+        if c.modality == "av":
+            self.fusion = Fusion(c)
+        self.dropout = nn.Dropout(c.dropout)
+        self.classifier = nn.Linear(c.hidden, c.num_classes)
+        self.embed = nn.Linear(c.hidden, c.embed_dim)
+
+    def forward(self, video=None, audio=None):
+        modality = self.config.modality
+        if modality == "video":
+            feature = self.video(video)[0]
+        elif modality == "audio":
+            feature = self.audio(audio)[0]
+        else:
+            feature = self.fusion(self.video(video), self.audio(audio))
+        logits = self.classifier(self.dropout(feature))
+        embedding = F.normalize(self.embed(feature), p=2.0, dim=1, eps=1e-12)
+        return logits, embedding
+
+
+def build(config):
+    """A VideoNet from a ModelConfig, a dict (model.json's content) or keyword values."""
+    if isinstance(config, dict):
+        config = ModelConfig(**config)
+    if config.arch not in VIDEO_ENCODERS:
+        raise ValueError(f"model config: arch {config.arch!r} is not one of {sorted(VIDEO_ENCODERS)}")
+    return VideoNet(config)
+
+
+def load_export(directory, map_location="cpu"):
+    """The network exported to `directory` (model.json + weights.pt), in eval mode."""
+    with open(os.path.join(directory, "model.json")) as f:
+        net = build(json.load(f))
+    state = torch.load(os.path.join(directory, "weights.pt"), map_location=map_location)
+    net.load_state_dict(state, strict=True)
+    return net.eval()

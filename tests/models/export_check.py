@@ -1,0 +1,40 @@
+"""Checks vidrep exports against the C++ outputs (run by tests/models/export_test.cpp).
+
+    export_check.py PYTHON_DIR CASE_DIR...
+
+Each CASE_DIR holds an export (model.json, weights.pt) and the C++ side's video.npy / audio.npy
+inputs and logits.npy / embedding.npy outputs. Prints one line per case; exit status 1 when any
+output differs by 1e-4 or more, 3 when torch cannot be imported (the C++ test then skips).
+"""
+
+import os
+import sys
+
+try:
+    import numpy as np
+    import torch
+except ImportError as e:
+    print(f"cannot import torch/numpy: {e}")
+    sys.exit(3)
+
+sys.path.insert(0, sys.argv[1])
+import vidrep_models  # noqa: E402
+
+torch.set_num_threads(1)
+failed = False
+for case in sys.argv[2:]:
+    net = vidrep_models.load_export(case)
+
+    def load(name):
+        path = os.path.join(case, name)
+        return torch.from_numpy(np.load(path)) if os.path.exists(path) else None
+
+    with torch.no_grad():
+        logits, embedding = net(load("video.npy"), load("audio.npy"))
+    d_logits = (logits - load("logits.npy")).abs().max().item()
+    d_embedding = (embedding - load("embedding.npy")).abs().max().item()
+    ok = d_logits < 1e-4 and d_embedding < 1e-4
+    failed |= not ok
+    print(f"{'ok' if ok else 'BAD'} {os.path.basename(case)}: logits {d_logits:.2e}, embedding {d_embedding:.2e}"
+          f" (|logits| up to {logits.abs().max().item():.2f})")
+sys.exit(1 if failed else 0)
