@@ -47,6 +47,11 @@ void register_audio(CLI::App& app);
 void register_encode(CLI::App& app);
 void register_features(CLI::App& app);
 void register_tokens(CLI::App& app);
+void register_train(CLI::App& app);
+void register_eval(CLI::App& app);
+void register_predict(CLI::App& app);
+void register_export(CLI::App& app);
+void register_synth(CLI::App& app);
 void register_demo(CLI::App& app);
 
 }  // namespace vidrep::cli

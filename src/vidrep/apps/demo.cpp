@@ -1,100 +1,92 @@
 #include "vidrep/apps/demo.h"
 
-#include "vidrep/data/synthetic.h"
-#include "vidrep/io/audio_reader.h"
-#include "vidrep/io/npy.h"
-#include "vidrep/io/probe.h"
-#include "vidrep/io/video_reader.h"
-#include "vidrep/io/video_writer.h"
-#include "vidrep/sample/clip_sampler.h"
+#include "vidrep/apps/predict.h"
+#include "vidrep/data/synth_dataset.h"
+#include "vidrep/train/evaluate.h"
+#include "vidrep/train/trainer.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include <cmath>
+#include <chrono>
 #include <filesystem>
 
 namespace vidrep {
-
 namespace fs = std::filesystem;
-
 namespace {
 
-constexpr int64_t kFrames = 100;
-constexpr int kWidth = 320, kHeight = 240, kFps = 25, kRate = 16000;
-constexpr double kToneHz = 440;
-
-// Left edge of the white square on the frame's middle row, or -1.
-int find_square(const at::Tensor& frame) {
-  const at::Tensor row = frame[frame.size(0) / 2];
-  const at::Tensor white = (row > 230).all(1);
-  const at::Tensor hits = white.nonzero();
-  return hits.size(0) > 0 ? static_cast<int>(hits[0][0].item<int64_t>()) : -1;
-}
-
-// Frequency of a clean tone from its zero crossings.
-double tone_frequency(const at::Tensor& mono, int rate) {
-  const at::Tensor s = mono.flatten();
-  const at::Tensor crossings = (s.slice(0, 1) * s.slice(0, 0, -1) < 0).sum();
-  return crossings.item<double>() / 2.0 / (static_cast<double>(s.size(0)) / rate);
-}
+struct Job {
+  std::string name, data, arch, modality, target;
+  double bound;  // accuracy target: >= bound when at_least, else <= bound
+  bool at_least;
+};
 
 }  // namespace
 
 DemoResult run_demo(const DemoOptions& options, const std::function<void(const std::string&)>& log) {
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path root = options.out_dir;
+  fs::create_directories(root / "data");
+  fs::create_directories(root / "runs");
   DemoResult result;
-  fs::create_directories(options.out_dir);
-  const fs::path dir(options.out_dir);
-  result.video_path = (dir / "sample.mp4").string();
 
-  const at::Tensor video = moving_square_video(kFrames, kHeight, kWidth);
-  const at::Tensor tone = sine_tone(kToneHz, double(kFrames) / kFps, kRate);
-  VideoWriter::write_video(result.video_path, video, kFps, tone, kRate);
-  log(fmt::format("wrote {}: {} frames {}x{} at {} fps with {} s of a {} Hz tone (H.264 + AAC)",
-                  result.video_path, kFrames, kWidth, kHeight, kFps, kFrames / kFps, kToneHz));
-
-  const MediaInfo info = probe(result.video_path);
-  for (const StreamInfo& s : info.streams) {
-    if (s.type == "video") {
-      log(fmt::format("probe: {} {} {}x{} {:.2f} fps, {} frames (packet scan)", info.format, s.codec,
-                      s.width, s.height, s.fps, s.frames));
-      result.frames = s.frames;
-    } else if (s.type == "audio") {
-      log(fmt::format("probe: audio {} {} Hz, {} channel(s)", s.codec, s.sample_rate, s.channels));
-    }
+  for (const auto kind : {synth::Kind::Motion, synth::Kind::Av}) {
+    synth::SynthOptions s;
+    s.kind = kind;
+    s.out = (root / "data" / synth::kind_name(kind)).string();
+    s.per_class = options.per_class;
+    s.threads = options.threads;
+    s.overwrite = true;
+    const synth::SynthSummary summary = synth_dataset(s);
+    log(fmt::format("synth {:<6}  {} classes, {} train / {} val / {} test mp4 files in {} ({:.1f} s)",
+                    synth::kind_name(kind), summary.classes.size(), summary.train, summary.val, summary.test,
+                    summary.out, summary.seconds));
   }
 
-  VideoReader reader(result.video_path, {.threads = options.threads});
-  const std::vector<int64_t> picks = {0, 37, 99};
-  const at::Tensor frames = reader.read_frames(picks);
-  for (size_t k = 0; k < picks.size(); ++k) {
-    const int expected = moving_square_x(picks[k], kFrames, kHeight, kWidth);
-    const int found = find_square(frames[static_cast<int64_t>(k)]);
-    result.square_error_px = std::max(result.square_error_px, std::abs(double(found - expected)));
+  const std::string motion = (root / "data" / "motion").string(), av = (root / "data" / "av").string();
+  const std::vector<Job> jobs = {
+      {"motion_c3d", motion, "c3d", "video", ">= 95 %", 0.95, true},
+      {"motion_frame2d", motion, "frame2d", "video", "<= 60 %", 0.60, false},
+      {"av_fusion", av, "c3d", "av", ">= 95 %", 0.95, true},
+  };
+  for (const Job& job : jobs) {
+    TrainConfig c;
+    c.data = job.data;
+    c.model.arch = job.arch;
+    c.model.modality = job.modality;
+    c.threads = options.threads;
+    if (options.epochs > 0) c.epochs = options.epochs;
+    DemoRun run;
+    run.name = job.name;
+    run.run_dir = (root / "runs" / job.name).string();
+    fs::remove_all(run.run_dir);
+    log(fmt::format("train {:<15} {} on {} ({}) ...", job.name, job.arch, fs::path(job.data).filename().string(),
+                    job.modality));
+    const TrainResult t = train(c, run.run_dir);
+    run.train_seconds = t.seconds;
+    const EvalResult e = evaluate_run(run.run_dir, {.threads = options.threads});
+    run.accuracy = e.report.accuracy;
+    run.macro_f1 = e.report.macro_f1;
+    run.target = job.target;
+    run.target_met = job.at_least ? run.accuracy >= job.bound : run.accuracy <= job.bound;
+    log(fmt::format("      {:<15} {} epochs in {:.1f} s; test accuracy {:.1f} % (target {}: {})", job.name,
+                    t.epochs_done, t.seconds, 100 * run.accuracy, job.target, run.target_met ? "met" : "MISSED"));
+    result.runs.push_back(run);
   }
-  io::save_npy((dir / "frames.npy").string(), frames);
-  log(fmt::format("frames 0, 37, 99 -> frames.npy {}; moving square found within {} px of where it was drawn",
-                  fmt::join(frames.sizes(), "x"), result.square_error_px));
 
-  VideoReader small(result.video_path, {.width = 112, .height = 112, .threads = options.threads});
-  const auto clips = ClipSampler({.kind = SamplerKind::Uniform, .clips = 4, .length = 16, .stride = 2})
-                         .sample(small.num_frames());
-  const at::Tensor x = read_clips(small, clips);
-  io::save_npy((dir / "clips.npy").string(), x);
-  result.frames_decoded = small.counters().frames_decoded;
-  result.seeks = small.counters().seeks;
-  log(fmt::format("4 uniform clips of 16 frames (stride 2) at 112x112 -> clips.npy {}; {} frames decoded, {} seek(s)",
-                  fmt::join(x.sizes(), "x"), result.frames_decoded, result.seeks));
-
-  AudioReader audio(result.video_path, {.sample_rate = kRate, .mono = true, .start = 1.0, .end = 3.0});
-  const at::Tensor samples = audio.read();
-  io::save_npy((dir / "audio.npy").string(), samples);
-  result.tone_hz = tone_frequency(samples, kRate);
-  log(fmt::format("audio 1.0-3.0 s at {} Hz mono -> audio.npy {}; tone measured at {:.1f} Hz",
-                  kRate, fmt::join(samples.sizes(), "x"), result.tone_hz));
-
-  result.ok = result.frames == kFrames && result.square_error_px <= 2 &&
-              std::abs(result.tone_hz - kToneHz) < 5 && samples.size(1) == 2 * kRate;
+  // A few test files through `predict`, one per class pair.
+  std::vector<std::string> files;
+  for (const char* name : {"left", "right", "rotate_cw", "zoom_out"})
+    files.push_back((fs::path(motion) / "videos" / name / "test_0000.mp4").string());
+  for (const auto& p : predict_videos(result.runs[0].run_dir, files, {.topk = 1, .threads = options.threads})) {
+    const std::string truth = fs::path(p.path).parent_path().filename().string();
+    result.predictions.push_back(p.error.empty() ? fmt::format("{} (true: {}): {} {:.3f}", fs::path(p.path).filename().string(),
+                                                               truth, p.top[0].first, p.top[0].second)
+                                                 : p.error);
+    log("predict " + result.predictions.back());
+  }
+  result.ok = true;
+  for (const auto& r : result.runs) result.ok = result.ok && r.target_met;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

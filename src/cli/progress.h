@@ -1,0 +1,26 @@
+// A one-line progress bar on stderr for long commands: redrawn in place on a terminal, silent
+// otherwise (logs and pipes get the per-epoch lines the commands print instead).
+#pragma once
+
+#include <string>
+
+namespace vidrep::cli {
+
+class ProgressBar {
+ public:
+  ProgressBar();
+  ~ProgressBar();  // clears the line
+  // fraction in [0,1]; `text` follows the bar ("epoch 3/30  loss 0.412  acc 87.5 %  ...").
+  void update(double fraction, const std::string& text);
+  // Clears the bar so that a normal line can be printed.
+  void clear();
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+};
+
+// "1:05" / "1:02:03"
+std::string format_duration(double seconds);
+
+}  // namespace vidrep::cli

@@ -1,0 +1,131 @@
+#include "vidrep/train/config.h"
+
+#include "vidrep/error.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace vidrep {
+namespace {
+
+template <typename T>
+void read(const nlohmann::json& j, const char* key, T& field) {
+  const auto it = j.find(key);
+  if (it == j.end()) return;
+  try {
+    field = it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw ConfigError(fmt::format("train config: key '{}': wrong type ({})", key, it->dump()));
+  }
+}
+
+void require(bool ok, const char* key, const std::string& why) {
+  if (!ok) throw ConfigError(fmt::format("train config: key '{}': {}", key, why));
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const TrainConfig& c) {
+  j = nlohmann::json{{"data", c.data},
+                     {"epochs", c.epochs},
+                     {"batch", c.batch},
+                     {"optimizer", c.optimizer},
+                     {"lr", c.lr},
+                     {"momentum", c.momentum},
+                     {"weight_decay", c.weight_decay},
+                     {"schedule", c.schedule},
+                     {"warmup", c.warmup},
+                     {"step_epochs", c.step_epochs},
+                     {"gamma", c.gamma},
+                     {"grad_clip", c.grad_clip},
+                     {"label_smoothing", c.label_smoothing},
+                     {"patience", c.patience},
+                     {"frame_stride", c.frame_stride},
+                     {"transform", c.transform},
+                     {"audio_seconds", c.audio_seconds},
+                     {"seed", c.seed},
+                     {"threads", c.threads},
+                     {"workers", c.workers},
+                     {"model", c.model}};
+}
+
+void from_json(const nlohmann::json& j, TrainConfig& c) {
+  if (!j.is_object()) throw ConfigError("train config: expected a JSON object");
+  static const std::set<std::string> keys = {
+      "data", "epochs", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
+      "gamma", "grad_clip", "label_smoothing", "patience", "frame_stride", "transform", "audio_seconds", "seed", "threads", "workers",
+      "model"};
+  for (const auto& [key, value] : j.items())
+    if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
+  read(j, "data", c.data);
+  read(j, "epochs", c.epochs);
+  read(j, "batch", c.batch);
+  read(j, "optimizer", c.optimizer);
+  read(j, "lr", c.lr);
+  read(j, "momentum", c.momentum);
+  read(j, "weight_decay", c.weight_decay);
+  read(j, "schedule", c.schedule);
+  read(j, "warmup", c.warmup);
+  read(j, "step_epochs", c.step_epochs);
+  read(j, "gamma", c.gamma);
+  read(j, "grad_clip", c.grad_clip);
+  read(j, "label_smoothing", c.label_smoothing);
+  read(j, "patience", c.patience);
+  read(j, "frame_stride", c.frame_stride);
+  read(j, "transform", c.transform);
+  read(j, "audio_seconds", c.audio_seconds);
+  read(j, "seed", c.seed);
+  read(j, "threads", c.threads);
+  read(j, "workers", c.workers);
+  if (j.contains("model")) c.model = j.at("model").get<ModelConfig>();
+}
+
+void validate(const TrainConfig& c) {
+  require(c.epochs >= 1, "epochs", "must be >= 1");
+  require(c.batch >= 1, "batch", "must be >= 1");
+  require(c.optimizer == "sgd" || c.optimizer == "adam" || c.optimizer == "adamw", "optimizer",
+          fmt::format("'{}' is not sgd, adam or adamw", c.optimizer));
+  require(c.lr > 0, "lr", "must be > 0");
+  require(c.momentum >= 0 && c.momentum < 1, "momentum", "must be in [0,1)");
+  require(c.weight_decay >= 0, "weight_decay", "must be >= 0");
+  require(c.schedule == "cosine" || c.schedule == "step", "schedule",
+          fmt::format("'{}' is not cosine or step", c.schedule));
+  require(c.warmup >= 0, "warmup", "must be >= 0");
+  require(c.step_epochs >= 1, "step_epochs", "must be >= 1");
+  require(c.gamma > 0 && c.gamma <= 1, "gamma", "must be in (0,1]");
+  require(c.grad_clip >= 0, "grad_clip", "must be >= 0 (0: off)");
+  require(c.label_smoothing >= 0 && c.label_smoothing < 1, "label_smoothing", "must be in [0,1)");
+  require(c.patience >= 0, "patience", "must be >= 0 (0: off)");
+  require(c.frame_stride >= 1, "frame_stride", "must be >= 1");
+  require(c.audio_seconds > 0, "audio_seconds", "must be > 0");
+  require(c.threads >= 0, "threads", "must be >= 0 (0: one per core)");
+  require(c.workers >= 0, "workers", "must be >= 0");
+  validate(c.model);
+}
+
+TrainConfig merge_config_file(const TrainConfig& base, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw OpenError(fmt::format("{}: cannot read the config file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json patch;
+  try {
+    patch = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(fmt::format("{}: not valid JSON: {}", path, e.what()));
+  }
+  if (!patch.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", path));
+  nlohmann::json merged = base;
+  merged.merge_patch(patch);
+  try {
+    return merged.get<TrainConfig>();
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+}  // namespace vidrep

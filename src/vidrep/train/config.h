@@ -1,0 +1,52 @@
+// TrainConfig: everything a training run depends on, saved as RUN/config.json so that a run can be
+// resumed, evaluated and reproduced. `vidrep train --config F.json` reads the same format (any
+// subset of the keys; command-line flags given explicitly override it).
+//
+//   {"data": "data/motion", "epochs": 30, "batch": 16, "lr": 0.002, "optimizer": "adamw",
+//    "schedule": "cosine", "warmup": 1, "model": {"arch": "c3d", "modality": "video", ...}}
+#pragma once
+
+#include "vidrep/models/config.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace vidrep {
+
+struct TrainConfig {
+  std::string data;                  // dataset folder (data/dataset.h layouts)
+  ModelConfig model;                 // arch, modality, input shape (frames = clip length, size)
+
+  int64_t epochs = 30;
+  int64_t batch = 16;
+  std::string optimizer = "adamw";   // sgd (momentum, nesterov off) | adam | adamw
+  double lr = 2e-3;                  // peak learning rate
+  double momentum = 0.9;             // sgd
+  double weight_decay = 0.05;        // adamw: decoupled; sgd/adam: L2 in the gradient
+  std::string schedule = "cosine";   // cosine (to 0 at the last step) | step (x gamma every step_epochs)
+  double warmup = 1;                 // epochs of linear warmup from lr/100 (fractions allowed)
+  int64_t step_epochs = 10;          // step schedule
+  double gamma = 0.1;                // step schedule
+  double grad_clip = 1.0;            // max global gradient L2 norm; 0: off
+  double label_smoothing = 0;        // cross-entropy only
+  int64_t patience = 10;             // early stop after this many epochs without a better val metric; 0: off
+  int64_t frame_stride = 1;
+  std::string transform;             // training augmentation (transform::Pipeline text); empty: none
+  double audio_seconds = 2.0;        // audio window per clip (from its first frame), as log-mel
+  uint64_t seed = 0;
+  int threads = 0;                   // LibTorch threads; 0: one per core
+  int workers = 2;                   // loader threads
+};
+
+// Unknown keys, wrong types and invalid values are ConfigError naming the key.
+void to_json(nlohmann::json& j, const TrainConfig& c);
+void from_json(const nlohmann::json& j, TrainConfig& c);
+void validate(const TrainConfig& c);
+
+// Reads a config file (ConfigError naming the file for a syntax error) and applies its keys on top
+// of `base`: keys missing from the file keep base's values; "model" merges key by key.
+TrainConfig merge_config_file(const TrainConfig& base, const std::string& path);
+
+}  // namespace vidrep

@@ -1,0 +1,246 @@
+#include "vidrep/train/trainer.h"
+
+#include "vidrep/data/dataset.h"
+#include "vidrep/data/loader.h"
+#include "vidrep/error.h"
+#include "vidrep/runtime.h"
+#include "vidrep/train/checkpoint.h"
+#include "vidrep/train/inference.h"
+#include "vidrep/train/metrics.h"
+#include "vidrep/train/run.h"
+#include "vidrep/train/schedule.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace vidrep {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, VideoNet& net) {
+  if (c.optimizer == "sgd")
+    return std::make_unique<torch::optim::SGD>(
+        net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weight_decay));
+  if (c.optimizer == "adam")
+    return std::make_unique<torch::optim::Adam>(net->parameters(),
+                                                torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
+  return std::make_unique<torch::optim::AdamW>(net->parameters(),
+                                               torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay));
+}
+
+// Correct predictions in a batch: top-1 = label, or the exact label set for multi-label.
+int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels) {
+  if (labels.dim() == 2) return ((logits > 0) == (labels > 0.5)).all(1).sum().item<int64_t>();
+  return (logits.argmax(1) == labels).sum().item<int64_t>();
+}
+
+// Keeps the metrics lines of finished epochs only (a crash may have left one for an epoch whose
+// checkpoint was never written).
+void truncate_metrics(const std::string& path, int64_t epochs_done) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("epoch", int64_t{0}) <= epochs_done) kept += line + "\n";
+  }
+  write_text_file(path, kept);
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  if (!out.flush()) throw WriteError(fmt::format("{}: write failed", path));
+}
+
+class Session {
+ public:
+  Session(RunInfo run, const TrainCallbacks& callbacks, bool resuming)
+      : run_(std::move(run)), c_(run_.config), callbacks_(callbacks) {
+    torch::manual_seed(c_.seed);
+    net_ = make_network(c_.model);
+    optimizer_ = make_optimizer(c_, net_);
+    if (resuming) load_checkpoint(run_.checkpoint("last"), net_, optimizer_.get(), &state_);
+    train_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "train"), run_loader_options(c_, true));
+    val_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "val"), run_loader_options(c_, false));
+    if (train_loader_->dataset().samples.empty())
+      throw ConfigError(fmt::format("{}: the train split has no videos", c_.data));
+  }
+
+  int64_t epochs_done() const { return state_.next_epoch; }
+
+  TrainResult run() {
+    const auto start = Clock::now();
+    TrainResult result;
+    result.run_dir = run_.dir;
+    const bool finished_before = state_.next_epoch >= c_.epochs || (c_.patience > 0 && state_.stale_epochs >= c_.patience);
+    while (!finished_before && state_.next_epoch < c_.epochs) {
+      const EpochRecord record = run_epoch();
+      if (callbacks_.on_epoch) callbacks_.on_epoch(record);
+      report_skipped();
+      if (c_.patience > 0 && state_.stale_epochs >= c_.patience) {
+        result.early_stopped = true;
+        message(fmt::format("early stop: no better validation metric for {} epochs (best: epoch {})", c_.patience,
+                            state_.best_epoch));
+        break;
+      }
+      if (state_.next_epoch < c_.epochs && callbacks_.stop_requested && callbacks_.stop_requested()) {
+        result.interrupted = true;
+        break;
+      }
+    }
+    result.epochs_done = state_.next_epoch;
+    result.best_epoch = state_.best_epoch;
+    result.best_val_accuracy = std::max(0.0, state_.best_metric);
+    result.skipped = skipped_;
+    result.seconds = seconds_since(start);
+    return result;
+  }
+
+ private:
+  EpochRecord run_epoch() {
+    const auto start = Clock::now();
+    const int64_t epoch = state_.next_epoch;
+    const int64_t batches = train_loader_->batches_per_epoch();
+    net_->train();
+    train_loader_->start_epoch(epoch);
+    double loss_sum = 0, lr = c_.lr;
+    int64_t correct = 0, seen = 0, batch_index = 0;
+    while (auto batch = train_loader_->next()) {
+      lr = scheduled_lr(c_, state_.step, batches);
+      for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+      optimizer_->zero_grad();
+      const NetOutput out = net_->forward(batch->video, batch->audio);
+      at::Tensor loss = classification_loss(out.logits, batch->labels, c_.label_smoothing);
+      loss.backward();
+      if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(net_->parameters(), c_.grad_clip);
+      optimizer_->step();
+      ++state_.step;
+      const int64_t n = out.logits.size(0);
+      loss_sum += loss.item<double>() * static_cast<double>(n);
+      correct += count_correct(out.logits.detach(), batch->labels);
+      seen += n;
+      ++batch_index;
+      if (callbacks_.on_batch) {
+        const double elapsed = seconds_since(start);
+        const double per_batch = elapsed / static_cast<double>(batch_index);
+        // Validation costs about a third of a training batch per batch (no backward pass).
+        const double val_batches = static_cast<double>(val_loader_->batches_per_epoch()) / 3;
+        const double left = static_cast<double>(batches - batch_index) + val_batches +
+                            static_cast<double>(c_.epochs - epoch - 1) * (static_cast<double>(batches) + val_batches);
+        callbacks_.on_batch({epoch + 1, c_.epochs, batch_index, batches, loss_sum / static_cast<double>(seen),
+                             static_cast<double>(correct) / static_cast<double>(seen),
+                             static_cast<double>(seen) / elapsed, left * per_batch, false});
+      }
+    }
+    EpochRecord record;
+    record.epoch = epoch + 1;
+    record.lr = lr;
+    record.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
+    record.train_accuracy = seen > 0 ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+    record.clips_per_second = static_cast<double>(seen) / seconds_since(start);
+
+    double metric = record.train_accuracy;
+    if (!val_loader_->dataset().samples.empty()) {
+      const InferenceResult val = run_inference(net_, *val_loader_, 0);
+      const ClassificationReport report = classification_report(val.scores, val.labels, run_.classes);
+      record.val_loss = val.loss;
+      record.val_accuracy = report.accuracy;
+      record.val_macro_f1 = report.macro_f1;
+      metric = val.labels.dim() == 2 ? report.micro_f1 : report.accuracy;
+    }
+    record.best = metric > state_.best_metric;
+    state_.next_epoch = epoch + 1;
+    if (record.best) {
+      state_.best_metric = metric;
+      state_.best_epoch = epoch + 1;
+      state_.stale_epochs = 0;
+    } else {
+      ++state_.stale_epochs;
+    }
+    record.seconds = seconds_since(start);
+    append_line(run_.metrics_path(), nlohmann::json{{"epoch", record.epoch},
+                                                    {"lr", record.lr},
+                                                    {"train_loss", record.train_loss},
+                                                    {"train_accuracy", record.train_accuracy},
+                                                    {"val_loss", record.val_loss},
+                                                    {"val_accuracy", record.val_accuracy},
+                                                    {"val_macro_f1", record.val_macro_f1},
+                                                    {"clips_per_second", record.clips_per_second},
+                                                    {"seconds", record.seconds},
+                                                    {"best", record.best}}
+                                                    .dump());
+    if (record.best) save_checkpoint(run_.checkpoint("best"), net_, optimizer_.get(), state_);
+    save_checkpoint(run_.checkpoint("last"), net_, optimizer_.get(), state_);
+    return record;
+  }
+
+  void report_skipped() {
+    for (const auto* loader : {train_loader_.get(), val_loader_.get()})
+      for (const auto& s : loader->skipped())
+        if (reported_.insert(s).second) {
+          skipped_.push_back(s);
+          message("skipped unreadable file " + s);
+        }
+  }
+
+  void message(const std::string& text) {
+    if (callbacks_.on_message) callbacks_.on_message(text);
+  }
+
+  RunInfo run_;
+  const TrainConfig& c_;
+  const TrainCallbacks& callbacks_;
+  VideoNet net_{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<DataLoader> train_loader_, val_loader_;
+  TrainState state_;
+  std::set<std::string> reported_;
+  std::vector<std::string> skipped_;
+};
+
+}  // namespace
+
+TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks) {
+  if (config.data.empty()) throw ConfigError("train: no dataset (--data DIR)");
+  if (fs::exists(fs::path(run_dir) / "config.json"))
+    throw ConfigError(fmt::format("{}: already holds a run (continue it with --resume {}, or pick another --out)",
+                                  run_dir, run_dir));
+  const Dataset train_split = load_dataset(config.data, "train");
+  config.model.num_classes = static_cast<int64_t>(train_split.classes.size());
+  config.model.multi_label = train_split.multi_label;
+  config.model.mel_frames = mel_frames(run_loader_options(config, true).mel);
+  validate(config);
+  std::error_code ec;
+  fs::create_directories(run_dir, ec);
+  if (ec) throw WriteError(fmt::format("{}: cannot create the run folder: {}", run_dir, ec.message()));
+  set_num_threads(config.threads);
+  RunInfo run{run_dir, config, train_split.classes};
+  Session session(run, callbacks, false);
+  write_classes_file(run_dir, train_split.classes);
+  write_text_file((fs::path(run_dir) / "metrics.jsonl").string(), "");
+  write_text_file((fs::path(run_dir) / "config.json").string(), nlohmann::json(config).dump(2) + "\n");
+  return session.run();
+}
+
+TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks, int threads) {
+  RunInfo run = load_run_info(run_dir);
+  if (threads > 0) run.config.threads = threads;
+  set_num_threads(run.config.threads);
+  Session session(run, callbacks, true);
+  truncate_metrics(run.metrics_path(), session.epochs_done());
+  return session.run();
+}
+
+}  // namespace vidrep

@@ -1,0 +1,71 @@
+// train(): fits a network on a dataset folder and writes a run folder (train/run.h) — the LibTorch
+// equivalent of an MMAction2 / PyTorchVideo training script.
+//
+//   vidrep::TrainConfig c;  c.data = "data/motion";  c.model.arch = "cnn_lstm";
+//   vidrep::TrainResult r = vidrep::train(c, "runs/motion", {.on_epoch = print_epoch});
+//   vidrep::resume("runs/motion");    // continues an interrupted run from RUN/last.pt
+//
+// Per epoch: the train split in a seeded shuffled order (one random clip per video), the loss
+// (cross-entropy, or BCE for multi-label lists), gradient clipping, one optimizer step per batch at
+// the scheduled rate; then the val split (centred clips), a line in metrics.jsonl, RUN/last.pt and,
+// when the validation metric improved, RUN/best.pt. The metric is val accuracy (micro F1 for
+// multi-label); training stops early after `patience` epochs without improvement. Everything
+// random comes from the seed, so a run resumed from any finished epoch ends exactly where an
+// uninterrupted one with the same seed and thread count would.
+#pragma once
+
+#include "vidrep/train/config.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace vidrep {
+
+struct BatchProgress {
+  int64_t epoch = 0, epochs = 0;    // epoch counts from 1
+  int64_t batch = 0, batches = 0;   // batches done in this epoch / per epoch
+  double loss = 0, accuracy = 0;    // running means over the epoch so far
+  double clips_per_second = 0;
+  double eta_seconds = 0;           // until the end of the run (all epochs)
+  bool validating = false;
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;                // counts from 1
+  double lr = 0;                    // at the epoch's last step
+  double train_loss = 0, train_accuracy = 0;
+  double val_loss = 0, val_accuracy = 0, val_macro_f1 = 0;
+  double clips_per_second = 0;      // training clips / training seconds
+  double seconds = 0;               // whole epoch, validation included
+  bool best = false;
+};
+
+struct TrainCallbacks {
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(const EpochRecord&)> on_epoch;
+  std::function<void(const std::string&)> on_message;  // skipped files, early stop, ...
+  std::function<bool()> stop_requested;                // checked after each epoch
+};
+
+struct TrainResult {
+  std::string run_dir;
+  int64_t epochs_done = 0;          // in total, resumed epochs included
+  int64_t best_epoch = -1;
+  double best_val_accuracy = 0;
+  bool early_stopped = false;
+  bool interrupted = false;         // stop_requested said yes; resume() continues
+  double seconds = 0;               // this call
+  std::vector<std::string> skipped; // unreadable files
+};
+
+// Builds a new run in `run_dir` (created; ConfigError if it already holds a run). The config's
+// model.num_classes / multi_label / mel shape are filled in from the data.
+TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks = {});
+
+// Continues a run from RUN/last.pt (a finished run returns at once). `threads` > 0 overrides the
+// saved thread count (results then match a run with that count).
+TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks = {}, int threads = 0);
+
+}  // namespace vidrep

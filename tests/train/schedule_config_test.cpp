@@ -1,0 +1,83 @@
+// Learning-rate schedules and the training config's JSON form.
+#include "vidrep/error.h"
+#include "vidrep/train/config.h"
+#include "vidrep/train/schedule.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "support/fixtures.h"
+
+namespace vidrep {
+namespace {
+
+TEST(TrainSchedule, CosineWarmsUpThenDecaysToZero) {
+  TrainConfig c;
+  c.lr = 1.0, c.epochs = 10, c.warmup = 1, c.schedule = "cosine";
+  EXPECT_NEAR(scheduled_lr(c, 0, 10), 0.01, 1e-12);
+  EXPECT_NEAR(scheduled_lr(c, 5, 10), 0.01 + 0.99 * 0.5, 1e-12);
+  EXPECT_NEAR(scheduled_lr(c, 10, 10), 1.0, 1e-12);    // warmup over
+  EXPECT_NEAR(scheduled_lr(c, 55, 10), 0.5, 1e-12);    // half-way through the cosine
+  EXPECT_NEAR(scheduled_lr(c, 100, 10), 0.0, 1e-12);
+  for (int64_t s = 10; s < 100; ++s) EXPECT_GE(scheduled_lr(c, s, 10), scheduled_lr(c, s + 1, 10));
+}
+
+TEST(TrainSchedule, StepMultipliesByGammaEveryStepEpochs) {
+  TrainConfig c;
+  c.lr = 1.0, c.epochs = 30, c.warmup = 0, c.schedule = "step", c.step_epochs = 10, c.gamma = 0.1;
+  EXPECT_NEAR(scheduled_lr(c, 0, 4), 1.0, 1e-12);
+  EXPECT_NEAR(scheduled_lr(c, 39, 4), 1.0, 1e-12);
+  EXPECT_NEAR(scheduled_lr(c, 40, 4), 0.1, 1e-12);
+  EXPECT_NEAR(scheduled_lr(c, 80, 4), 0.01, 1e-12);
+}
+
+TEST(TrainConfigJson, RoundTripsAndRejectsUnknownKeysAndBadValues) {
+  TrainConfig c;
+  c.data = "d", c.epochs = 7, c.optimizer = "sgd", c.model.arch = "vit";
+  const nlohmann::json j = c;
+  const TrainConfig back = j.get<TrainConfig>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  nlohmann::json bad = j;
+  bad["epoch"] = 3;
+  try {
+    (void)bad.get<TrainConfig>();
+    FAIL() << "unknown key accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'epoch'"), std::string::npos) << e.what();
+  }
+  TrainConfig wrong = c;
+  wrong.optimizer = "lion";
+  wrong.model.num_classes = 8;
+  try {
+    validate(wrong);
+    FAIL() << "bad optimizer accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("optimizer"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TrainConfigJson, FileMergesOverTheBaseKeyByKey) {
+  const std::string dir = test::scratch_dir("train_config_merge");
+  const std::string path = dir + "/c.json";
+  std::ofstream(path) << R"({"epochs": 3, "model": {"arch": "cnn_lstm", "rnn": "lstm"}})";
+  TrainConfig base;
+  base.lr = 0.5;
+  const TrainConfig c = merge_config_file(base, path);
+  EXPECT_EQ(c.epochs, 3);
+  EXPECT_EQ(c.lr, 0.5);
+  EXPECT_EQ(c.model.arch, "cnn_lstm");
+  EXPECT_EQ(c.model.rnn, "lstm");
+  EXPECT_EQ(c.model.frames, base.model.frames);
+  std::ofstream(dir + "/broken.json") << "{\"epochs\": ";
+  try {
+    merge_config_file(base, dir + "/broken.json");
+    FAIL() << "broken JSON accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.json"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace vidrep

@@ -1,0 +1,194 @@
+// Training end to end on a tiny synthetic mp4 dataset: the run folder, exact resume, checkpoint
+// reloads, and the train / eval / predict / export commands with their errors.
+#include "vidrep/data/synth_dataset.h"
+#include "vidrep/error.h"
+#include "vidrep/models/network.h"
+#include "vidrep/train/checkpoint.h"
+#include "vidrep/train/run_network.h"
+#include "vidrep/train/trainer.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/fixtures.h"
+
+namespace vidrep {
+namespace {
+namespace fs = std::filesystem;
+
+// 8 classes x (4 train + 2 val + 2 test) videos of 8 frames, made once per test binary.
+const std::string& tiny_motion() {
+  static const std::string dir = [] {
+    const std::string d = test::scratch_dir("train_tiny_motion") + "/motion";
+    synth::SynthOptions s;
+    s.out = d;
+    s.per_class = 4;
+    s.frames = 8;
+    synth::synth_dataset(s);
+    return d;
+  }();
+  return dir;
+}
+
+TrainConfig tiny_config(const std::string& arch = "c3d") {
+  TrainConfig c;
+  c.data = tiny_motion();
+  c.model.arch = arch;
+  c.model.frames = 8;
+  c.model.channels = 8;
+  c.model.hidden = 32;
+  c.epochs = 3;
+  c.batch = 8;
+  c.threads = 2;
+  c.seed = 3;
+  return c;
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// Every parameter and buffer of two checkpoints, compared bit for bit.
+void expect_same_weights(const std::string& a, const std::string& b, const ModelConfig& config) {
+  VideoNet na = make_network(config), nb = make_network(config);
+  load_checkpoint(a, na, nullptr, nullptr);
+  load_checkpoint(b, nb, nullptr, nullptr);
+  const auto pa = na->named_parameters(), pb = nb->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto& item : pa) EXPECT_TRUE(item.value().equal(pb[item.key()])) << item.key();
+  const auto ba = na->named_buffers(), bb = nb->named_buffers();
+  for (const auto& item : ba) EXPECT_TRUE(item.value().equal(bb[item.key()])) << item.key();
+}
+
+TEST(Trainer, WritesARunFolderWithMetricsAndCheckpoints) {
+  const std::string run = test::scratch_dir("train_run_folder") + "/run";
+  std::vector<EpochRecord> epochs;
+  int64_t batches = 0;
+  const TrainResult r = train(tiny_config(), run,
+                              {.on_batch = [&](const BatchProgress& p) { batches += p.batch == p.batches; },
+                               .on_epoch = [&](const EpochRecord& e) { epochs.push_back(e); }});
+  EXPECT_EQ(r.epochs_done, 3);
+  EXPECT_EQ(epochs.size(), 3u);
+  EXPECT_EQ(batches, 3);  // one completed epoch of batches per epoch
+  for (const char* f : {"config.json", "classes.txt", "metrics.jsonl", "best.pt", "last.pt"})
+    EXPECT_TRUE(fs::is_regular_file(fs::path(run) / f)) << f;
+  const auto lines = read_jsonl(run + "/metrics.jsonl");
+  ASSERT_EQ(lines.size(), 3u);
+  for (const char* key : {"epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "clips_per_second"})
+    EXPECT_TRUE(lines[0].contains(key)) << key;
+  EXPECT_EQ(lines[2]["epoch"], 3);
+  EXPECT_GT(lines[0]["train_loss"].get<double>(), 0);
+  const RunInfo info = load_run_info(run);
+  EXPECT_EQ(info.config.model.num_classes, 8);
+  EXPECT_EQ(info.classes.front(), "left");
+  // Nothing half-written is left beside the outputs.
+  for (const auto& entry : fs::directory_iterator(run)) EXPECT_NE(entry.path().filename().string()[0], '.') << entry.path();
+  // A second train into the same folder is refused.
+  EXPECT_THROW(train(tiny_config(), run), ConfigError);
+}
+
+TEST(Trainer, ResumedRunEndsWhereAnUninterruptedOneDoes) {
+  const std::string dir = test::scratch_dir("train_resume");
+  TrainConfig c = tiny_config("cnn_lstm");
+  c.model.dropout = 0.3;  // dropout draws must continue from the saved generator state
+  train(c, dir + "/straight");
+  const TrainResult first = train(c, dir + "/resumed", {.stop_requested = [] { return true; }});
+  EXPECT_TRUE(first.interrupted);
+  EXPECT_EQ(first.epochs_done, 1);
+  EXPECT_EQ(read_jsonl(dir + "/resumed/metrics.jsonl").size(), 1u);
+  const TrainResult second = resume(dir + "/resumed");
+  EXPECT_EQ(second.epochs_done, 3);
+  const RunInfo info = load_run_info(dir + "/straight");
+  expect_same_weights(dir + "/straight/last.pt", dir + "/resumed/last.pt", info.config.model);
+  const auto a = read_jsonl(dir + "/straight/metrics.jsonl"), b = read_jsonl(dir + "/resumed/metrics.jsonl");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i]["train_loss"], b[i]["train_loss"]) << "epoch " << i + 1;
+  // A finished run resumes to nothing.
+  EXPECT_EQ(resume(dir + "/straight").epochs_done, 3);
+}
+
+TEST(Trainer, CheckpointReloadsBitIdentically) {
+  const std::string run = test::scratch_dir("train_reload") + "/run";
+  TrainConfig c = tiny_config();
+  c.epochs = 1;
+  train(c, run);
+  const RunInfo info = load_run_info(run);
+  VideoNet a = load_run_network(info, "last"), b = load_run_network(info, "last");
+  torch::manual_seed(1);
+  const at::Tensor x = torch::randn({2, 3, 8, 32, 32});
+  EXPECT_TRUE(a->forward(x, {}).logits.equal(b->forward(x, {}).logits));
+  const std::string copy = run + "/copy.pt";
+  save_checkpoint(copy, a, nullptr, {});
+  expect_same_weights(run + "/last.pt", copy, info.config.model);
+}
+
+TEST(Trainer, BadInputsGiveClearErrors) {
+  const std::string dir = test::scratch_dir("train_errors");
+  TrainConfig c = tiny_config();
+  c.data = dir + "/nowhere";
+  EXPECT_THROW(train(c, dir + "/run"), OpenError);
+  EXPECT_FALSE(fs::exists(dir + "/run/config.json"));
+  try {
+    resume(dir);
+    FAIL() << "resumed a folder that is not a run";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a vidrep run"), std::string::npos) << e.what();
+  }
+  c = tiny_config();
+  c.model.arch = "resnet";
+  EXPECT_THROW(train(c, dir + "/run2"), ConfigError);
+}
+
+TEST(TrainCli, TrainEvalPredictExportFromTheCommandLine) {
+  const std::string dir = test::scratch_dir("train_cli");
+  const std::string run = dir + "/run";
+  std::string out;
+  ASSERT_EQ(test::run(test::cli() + " train --data " + tiny_motion() +
+                          " --model c3d --clip-len 8 --epochs 2 --batch 8 --threads 2 --json --out " + run, &out), 0) << out;
+  const auto summary = nlohmann::json::parse(out.substr(out.rfind('{')));
+  EXPECT_EQ(summary["epochs_done"], 2);
+
+  ASSERT_EQ(test::run(test::cli() + " eval --run " + run + " --json", &out), 0) << out;
+  const auto eval = nlohmann::json::parse(out);
+  for (const char* key : {"accuracy", "top5", "macro_f1", "micro_f1", "per_class", "confusion"}) EXPECT_TRUE(eval.contains(key)) << key;
+  EXPECT_EQ(eval["count"], 16);
+  EXPECT_EQ(eval["confusion"].size(), 8u);
+  ASSERT_EQ(test::run(test::cli() + " eval --run " + run, &out), 0) << out;
+  EXPECT_NE(out.find("confusion"), std::string::npos) << out;
+
+  const std::string video = tiny_motion() + "/videos/up/test_0000.mp4";
+  ASSERT_EQ(test::run(test::cli() + " predict --run " + run + " --topk 3 --json " + video, &out), 0) << out;
+  const auto pred = nlohmann::json::parse(out);
+  EXPECT_EQ(pred["path"], video);
+  ASSERT_EQ(pred["top"].size(), 3u);
+  double previous = 1.0;
+  for (const auto& t : pred["top"]) {
+    EXPECT_LE(t["probability"].get<double>(), previous);
+    previous = t["probability"].get<double>();
+  }
+  // A missing file fails alone, with exit status 2.
+  EXPECT_EQ(test::run(test::cli() + " predict --run " + run + " --json " + video + " " + dir + "/missing.mp4", &out), 2) << out;
+  EXPECT_NE(out.find("missing.mp4"), std::string::npos);
+
+  ASSERT_EQ(test::run(test::cli() + " export --run " + run + " --out " + dir + "/export", &out), 0) << out;
+  for (const char* f : {"weights.pt", "model.json", "classes.txt"}) EXPECT_TRUE(fs::is_regular_file(fs::path(dir) / "export" / f)) << f;
+
+  // Errors: one line naming the problem, exit status 2.
+  EXPECT_EQ(test::run(test::cli() + " train --data " + tiny_motion() + " --epochs 1 --out " + run, &out), 2);
+  EXPECT_NE(out.find("already holds a run"), std::string::npos) << out;
+  EXPECT_EQ(test::run(test::cli() + " eval --run " + dir, &out), 2);
+  EXPECT_NE(out.find("not a vidrep run"), std::string::npos) << out;
+  EXPECT_EQ(test::run(test::cli() + " train --data " + tiny_motion() + " --model resnet --out " + dir + "/r2", &out), 2);
+  EXPECT_NE(out.find("resnet"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace vidrep
