@@ -13,10 +13,10 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  python3-numpy
+  python3-numpy python3-torch
 )
 if [ "$mode" = bench ]; then
-  packages+=(python3-av python3-opencv python3-torch time)
+  packages+=(python3-av python3-opencv time)
 fi
 
 missing=()
@@ -39,7 +39,7 @@ case "$mode" in
   demo) ./build/bin/vidrep demo --out-dir build/demo ;;
   test) ctest --test-dir build -j"$jobs" --output-on-failure ;;
   bench)
-    for b in run transform features tokens; do /usr/bin/python3 "bench/$b.py"; done ;;
+    for b in run transform features tokens train; do /usr/bin/python3 "bench/$b.py"; done ;;
   build) ;;
   *) echo "setup: unknown mode '$mode' (demo, test, bench, build)" >&2; exit 2 ;;
 esac

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Training throughput: vidrep's c3d and vit (LibTorch C++) against the identical networks in
+Python (python/vidrep_models.py, Debian's python3-torch), same threads, same in-memory random
+batches, forward + backward + AdamW step. Then the end-to-end epoch from mp4 files (vidrep train
+on the default `vidrep synth --kind motion` dataset) against the in-memory step rate.
+
+  bench/train.py [--bin build/bin] [--runs N] [--threads N] [--batch B] [--steps S]
+
+Prints medians of N runs, clips/s and ratios (> 1: vidrep faster).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import vidrep_models  # noqa: E402
+
+DATA = os.path.join(ROOT, "build", "bench-data")
+
+
+def python_clips_per_s(arch, threads, batch, steps):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    net = vidrep_models.build({"arch": arch, "num_classes": 4})
+    net.train()
+    c = net.config
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3)
+    video = torch.randn(batch, 3, c.frames, c.height, c.width)
+    audio = torch.randn(batch, c.mel_frames, c.mel_bins)
+    labels = torch.randint(4, (batch,))
+
+    def step():
+        opt.zero_grad()
+        logits, _ = net(video, audio)
+        torch.nn.functional.cross_entropy(logits, labels).backward()
+        opt.step()
+
+    for _ in range(3):
+        step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return batch * steps / (time.perf_counter() - start)
+
+
+def vidrep_clips_per_s(bin_dir, arch, threads, batch, steps):
+    out = subprocess.run([os.path.join(bin_dir, "vidrep_bench_models"), "--threads", str(threads), "--batch", str(batch),
+                          "--steps", str(steps), arch], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["clips_per_s"]
+
+
+def epoch_from_files(bin_dir, threads, batch, epochs=3):
+    data = os.path.join(DATA, "train_motion")
+    if not os.path.exists(data):
+        subprocess.run([os.path.join(bin_dir, "vidrep"), "synth", "--kind", "motion", "--out", data], check=True,
+                       capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        run = os.path.join(tmp, "run")
+        subprocess.run([os.path.join(bin_dir, "vidrep"), "train", "--data", data, "--model", "c3d", "--epochs",
+                        str(epochs), "--batch", str(batch), "--threads", str(threads), "--patience", "0", "--out", run],
+                       check=True, capture_output=True)
+        with open(os.path.join(run, "metrics.jsonl")) as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+    # The first epoch includes oneDNN's kernel generation; the later ones are the steady state.
+    return statistics.median(line["clips_per_second"] for line in lines[1:])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=20)
+    args = ap.parse_args()
+    os.makedirs(DATA, exist_ok=True)
+
+    print(f"training step, batch {args.batch}, 16x32x32 clips, {args.threads} threads, median of {args.runs} runs")
+    in_memory = {}
+    for arch in ("c3d", "vit"):
+        v, p = [], []
+        for _ in range(args.runs):  # interleaved so that machine noise hits both alike
+            v.append(vidrep_clips_per_s(args.bin, arch, args.threads, args.batch, args.steps))
+            p.append(python_clips_per_s(arch, args.threads, args.batch, args.steps))
+        mv, mp = statistics.median(v), statistics.median(p)
+        in_memory[arch] = mv
+        print(f"  {arch:4}  vidrep {mv:7.1f} clips/s   python torch {mp:7.1f} clips/s   ratio {mv / mp:.2f}x")
+
+    files = [epoch_from_files(args.bin, args.threads, args.batch) for _ in range(max(1, args.runs // 2))]
+    mf = statistics.median(files)
+    print(f"epoch from mp4 files (c3d, vidrep train, loader included): {mf:.1f} clips/s; "
+          f"epoch time / in-memory step time = {in_memory['c3d'] / mf:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
