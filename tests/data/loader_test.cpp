@@ -328,5 +328,24 @@ TEST(LoaderAudio, AudioIsAlignedWithTheClip) {
   EXPECT_GT(tone_frames, 100);
 }
 
+// A video no longer than a clip gives the same frames every epoch: the loader decodes it once
+// and keeps it (within cache_bytes); random clips of longer videos are decoded every time.
+TEST(Loader, SeedIndependentClipsAreDecodedOnce) {
+  const std::string dir = test::scratch_dir("loader_cache");
+  const std::string a = (fs::path(dir) / "a.mp4").string(), b = (fs::path(dir) / "b.mp4").string();
+  test::write_coded_video(a, 4, 5);
+  test::write_coded_video(b, 4, 9);
+  for (const int64_t cache : {int64_t{1} << 30, int64_t{0}}) {
+    const std::string path = (fs::path(dir) / fmt::format("v{}.mp4", cache)).string();
+    fs::copy_file(a, path, fs::copy_options::overwrite_existing);
+    DataLoader loader(dataset_of({path}), {.batch_size = 1, .workers = 1, .shuffle = false, .clip_len = 4,
+                                          .cache_bytes = cache});
+    const at::Tensor first = epoch_of(loader, 0).at(0).video;
+    fs::copy_file(b, path, fs::copy_options::overwrite_existing);  // new content under the same name
+    const at::Tensor second = epoch_of(loader, 1).at(0).video;
+    EXPECT_EQ(first.equal(second), cache > 0) << "cache_bytes " << cache;
+  }
+}
+
 }  // namespace
 }  // namespace vidrep

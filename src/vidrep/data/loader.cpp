@@ -112,6 +112,28 @@ struct DataLoader::Impl {
     return ctx.options.drop_last ? samples / b : (samples + b - 1) / b;
   }
 
+  // --- decoded clips kept for later epochs; shared by the workers ---
+  std::mutex cache_mu;
+  std::map<int64_t, detail::DecodedSample> cache;
+  int64_t cache_used = 0;
+
+  bool cached(int64_t index, detail::DecodedSample& out) {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    const auto it = cache.find(index);
+    if (it == cache.end()) return false;
+    out = it->second;  // shares the tensors: prepare() replaces them, never writes into them
+    return true;
+  }
+
+  void keep(int64_t index, const detail::DecodedSample& d) {
+    if (!d.seed_independent) return;
+    const int64_t bytes = (d.frames.defined() ? d.frames.nbytes() : 0) + (d.audio.defined() ? d.audio.nbytes() : 0);
+    std::lock_guard<std::mutex> lock(cache_mu);
+    if (cache_used + bytes > ctx.options.cache_bytes || cache.count(index)) return;
+    cache.emplace(index, d);
+    cache_used += bytes;
+  }
+
   bool is_bad(int64_t index) const {
     std::lock_guard lock(skip_mu);
     return bad_samples.count(index) > 0;
@@ -141,11 +163,14 @@ struct DataLoader::Impl {
         const Sample& sample = dataset.samples[static_cast<size_t>(index)];
         const uint64_t seed = sample_seed(o.seed, epoch_, index);
         detail::DecodedSample decoded;
-        try {
-          decoded = detail::decode_sample(sample, ctx, seed);
-        } catch (const Error& e) {
-          mark_bad(index, sample.path, e.what());
-          continue;
+        if (!cached(index, decoded)) {
+          try {
+            decoded = detail::decode_sample(sample, ctx, seed);
+          } catch (const Error& e) {
+            mark_bad(index, sample.path, e.what());
+            continue;
+          }
+          keep(index, decoded);
         }
         detail::prepare(decoded, ctx, seed);
         parts.push_back({index, std::move(decoded)});

@@ -58,6 +58,10 @@ struct LoaderOptions {
   bool audio = false;
   MelOptions mel;
   int decoder_threads = 1;    // per worker
+  // Decoded clips kept in memory (before the transform) for later epochs, up to this many bytes,
+  // when a sample's frames do not depend on the seed (videos no longer than a clip, or centred
+  // clips). Small datasets are then decoded once; 0 turns it off.
+  int64_t cache_bytes = int64_t{1} << 30;
 };
 
 struct Batch {

@@ -115,6 +115,7 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
   for (int64_t& f : clip) f += first;
 
   DecodedSample d;
+  d.seed_independent = !o.random_clip || count <= (o.clip_len - 1) * o.frame_stride + 1;
   d.clip_start = reader.frame_time(clip.front());
   if (o.video) d.frames = reader.read_frames(clip);
   if (o.audio) d.audio = read_audio(sample.path, d.clip_start, o.mel);

@@ -35,6 +35,9 @@ struct DecodedSample {
   at::Tensor frames;      // uint8 [T,H,W,3]; after prepare(), the transformed clip
   at::Tensor audio;       // float32 [S] mono; after prepare(), [mel_frames, mel_bins]
   double clip_start = 0;  // seconds
+  // The same frames whatever the seed (one possible clip, or the centred one): the loader may
+  // keep them and skip decoding in later epochs.
+  bool seed_independent = false;
 };
 
 // Opens the file and decodes the sample's clip and audio. Throws the readers' vidrep::Error for a
