@@ -23,9 +23,9 @@ int64_t physical_memory_bytes() {
 int set_num_threads(int n) {
   const int count = n > 0 ? n : hardware_threads();
   at::set_num_threads(count);
-  // Near convergence, weights and gradients underflow into denormal floats, which x86 handles
-  // in microcode ~100x slower: training would slow down as it gets good. The flag is per thread,
-  // so set it on the caller and on every OpenMP worker LibTorch will use.
+  // Near convergence, weights and gradients can underflow into denormal floats, which x86
+  // computes in slow microcode. The flag is per thread: set it on the caller and on every OpenMP
+  // worker LibTorch will use.
   at::globalContext().setFlushDenormal(true);
 #pragma omp parallel num_threads(count)
   at::globalContext().setFlushDenormal(true);

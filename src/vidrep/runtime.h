@@ -7,7 +7,7 @@
 namespace vidrep {
 
 // Sets LibTorch's intra-op thread count; n <= 0 means one per hardware core. Returns the count used.
-// Also flushes denormal floats to zero on those threads (they slow training ~20x near convergence).
+// Also flushes denormal floats to zero on those threads (x86 computes with them in slow microcode).
 int set_num_threads(int n);
 
 // One per hardware core (at least 1).
