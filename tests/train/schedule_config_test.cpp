@@ -47,6 +47,16 @@ TEST(TrainConfigJson, RoundTripsAndRejectsUnknownKeysAndBadValues) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("'epoch'"), std::string::npos) << e.what();
   }
+  for (const auto& [key, value] : {std::pair<const char*, nlohmann::json>{"epochs", 2.5}, {"lr", "fast"}, {"seed", -1}}) {
+    nlohmann::json typed = j;
+    typed[key] = value;
+    try {
+      (void)typed.get<TrainConfig>();
+      FAIL() << key << " = " << value.dump() << " accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + key + "'"), std::string::npos) << e.what();
+    }
+  }
   TrainConfig wrong = c;
   wrong.optimizer = "lion";
   wrong.model.num_classes = 8;

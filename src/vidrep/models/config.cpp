@@ -1,5 +1,6 @@
 #include "vidrep/models/config.h"
 
+#include "vidrep/config_json.h"
 #include "vidrep/error.h"
 
 #include <fmt/format.h>
@@ -8,36 +9,19 @@
 
 #include <algorithm>
 #include <set>
-#include <type_traits>
 #include <vector>
 
 namespace vidrep {
 namespace {
 
+constexpr const char* kWhat = "model config";
+
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& field) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  // nlohmann converts numbers between int and float silently; a model size must be an integer.
-  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    if (!it->is_number_integer())
-      throw ConfigError(fmt::format("model config: key '{}': expected an integer, got {}", key, it->dump()));
-  } else if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean())
-      throw ConfigError(fmt::format("model config: key '{}': expected true or false, got {}", key, it->dump()));
-  } else if constexpr (std::is_floating_point_v<T>) {
-    if (!it->is_number())
-      throw ConfigError(fmt::format("model config: key '{}': expected a number, got {}", key, it->dump()));
-  } else {
-    if (!it->is_string())
-      throw ConfigError(fmt::format("model config: key '{}': expected a string, got {}", key, it->dump()));
-  }
-  field = it->get<T>();
+  read_key(j, kWhat, key, field);
 }
 
-void require(bool ok, const char* key, const std::string& why) {
-  if (!ok) throw ConfigError(fmt::format("model config: key '{}': {}", key, why));
-}
+void require(bool ok, const char* key, const std::string& why) { require_key(ok, kWhat, key, why); }
 
 void require_one_of(const std::string& value, const char* key, const std::vector<std::string>& allowed) {
   require(std::find(allowed.begin(), allowed.end(), value) != allowed.end(), key,

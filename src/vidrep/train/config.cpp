@@ -1,5 +1,6 @@
 #include "vidrep/train/config.h"
 
+#include "vidrep/config_json.h"
 #include "vidrep/error.h"
 
 #include <fmt/format.h>
@@ -12,20 +13,14 @@
 namespace vidrep {
 namespace {
 
+constexpr const char* kWhat = "train config";
+
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& field) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  try {
-    field = it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw ConfigError(fmt::format("train config: key '{}': wrong type ({})", key, it->dump()));
-  }
+  read_key(j, kWhat, key, field);
 }
 
-void require(bool ok, const char* key, const std::string& why) {
-  if (!ok) throw ConfigError(fmt::format("train config: key '{}': {}", key, why));
-}
+void require(bool ok, const char* key, const std::string& why) { require_key(ok, kWhat, key, why); }
 
 }  // namespace
 
