@@ -25,7 +25,7 @@ __all__ = ["ModelConfig", "VideoNet", "build", "load_export"]
 
 # The defaults of vidrep::ModelConfig (src/vidrep/models/config.h).
 DEFAULTS = {
-    "arch": "c3d", "modality": "video", "fusion": "concat", "num_classes": 0, "multi_label": False,
+    "arch": "c3d", "modality": "video", "fusion": "concat", "num_classes": 0, "multi_label": False, "in_channels": 3,
     "frames": 16, "height": 32, "width": 32, "mel_frames": 124, "mel_bins": 40,
     "channels": 16, "frame_pool": 2, "frame_diff": True, "hidden": 64, "rnn": "gru", "embed_dim": 64,
     "dropout": 0.2,
@@ -112,7 +112,7 @@ def per_frame(cnn, video):
 class Frame2d(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.cnn = FrameCnn(c, 3)
+        self.cnn = FrameCnn(c, c.in_channels)
 
     def forward(self, video):
         tokens = per_frame(self.cnn, video)
@@ -123,7 +123,7 @@ class CnnLstm(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.frame_diff = c.frame_diff
-        self.cnn = FrameCnn(c, 6 if c.frame_diff else 3)
+        self.cnn = FrameCnn(c, 2 * c.in_channels if c.frame_diff else c.in_channels)
         self.rnn = make_rnn(c.rnn, c.hidden, c.hidden)
 
     def forward(self, video):
@@ -144,7 +144,7 @@ class C3d(nn.Module):
     def __init__(self, c):
         super().__init__()
         ch, reduced = c.channels, max(1, c.channels // 2)
-        self.stem = nn.Sequential(*conv3d_block(3, ch, 3, (1, 2, 2)))
+        self.stem = nn.Sequential(*conv3d_block(c.in_channels, ch, 3, (1, 2, 2)))
         self.down1 = nn.Sequential(*conv3d_block(ch, 2 * ch, 3, 2))
         self.branch3 = nn.Sequential(*conv3d_block(2 * ch, ch, 3, 1))
         self.branch5 = nn.Sequential(*conv3d_block(2 * ch, reduced, 1, 1), *conv3d_block(reduced, ch, 5, 1))
@@ -198,7 +198,7 @@ class Vit(nn.Module):
         self.grid = (c.frames // c.patch_t, c.height // c.patch_h, c.width // c.patch_w)
         gt, gh, gw = self.grid
         patch = (c.patch_t, c.patch_h, c.patch_w)
-        self.patch_embed = nn.Conv3d(3, d, patch, stride=patch)
+        self.patch_embed = nn.Conv3d(c.in_channels, d, patch, stride=patch)
         self.learned = c.positions == "learned"
         if self.learned:
             self.pos_t = nn.Parameter(torch.randn(gt, d) * 0.02)

@@ -53,5 +53,6 @@ void register_predict(CLI::App& app);
 void register_export(CLI::App& app);
 void register_synth(CLI::App& app);
 void register_demo(CLI::App& app);
+void register_ae(CLI::App& app);
 
 }  // namespace vidrep::cli

@@ -1,6 +1,8 @@
 // vidrep tokens FILE --patch PTxPHxPW [--start I] [--frames T] [--size WxH | --native] [--pad] --out F.npz
+// vidrep tokens FILE --latent RUN [--patch 1x2x2] ...: the same cut of the clip's autoencoder latent
 #include "cli_common.h"
 
+#include "vidrep/apps/autoencoder.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npz.h"
 #include "vidrep/tokens/video_tokens.h"
@@ -15,17 +17,21 @@ namespace vidrep::cli {
 
 void register_tokens(CLI::App& app) {
   struct Args {
-    std::string file, patch, out;
+    std::string file, patch, out, latent;
     int64_t start = 0, frames = 0;
     bool native = false, pad = false, json = false;
     ReaderFlags reader;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "tokens", "Cut consecutive frames into spacetime patches (Sora-style tokens) to an .npz with "
-                "tokens float32 [N,PT*PH*PW*3] in [0,1], positions int32 [N,3] (t,h,w), grid int32 [3]");
+      "tokens", "Cut consecutive frames (or their autoencoder latent, --latent RUN) into spacetime patches "
+                "(Sora-style tokens) to an .npz with tokens float32 [N,PT*PH*PW*C] (pixels in [0,1]), "
+                "positions int32 [N,3] (t,h,w), grid int32 [3]");
   cmd->add_option("FILE", args->file, "Video file")->required();
-  cmd->add_option("--patch", args->patch, "Patch size PTxPHxPW in frames x pixels x pixels, e.g. 2x16x16")->required();
+  cmd->add_option("--patch", args->patch, "Patch size PTxPHxPW in frames x pixels x pixels, e.g. 2x16x16 (required "
+                                          "for pixels; default 1x2x2 in latent cells with --latent)");
+  cmd->add_option("--latent", args->latent, "Cut the latent of the clip from this autoencoder run (vidrep ae train) "
+                                            "instead of its pixels: tokens [N,PT*PH*PW*C] of latent values");
   cmd->add_option("--start", args->start, "First frame")->capture_default_str();
   cmd->add_option("--frames", args->frames, "Consecutive frames T (a multiple of PT unless --pad; default: all "
                                             "from --start)");
@@ -37,14 +43,23 @@ void register_tokens(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output .npz")->required();
   cmd->add_flag("--json", args->json, "Print the token and grid shapes as JSON");
   cmd->callback([args] {
-    VideoTokensOptions options;
-    options.patch = parse_patch_size(args->patch, "--patch");
-    options.start = args->start;
-    options.frames = args->frames;
-    options.pad = args->pad ? PadMode::Replicate : PadMode::None;
     if (args->frames < 0) throw InvalidArgument(fmt::format("--frames: expected a positive count, got {}", args->frames));
-    VideoReader reader(args->file, reader_options(args->reader));
-    const Patches p = video_tokens(reader, options);
+    if (args->patch.empty() && args->latent.empty())
+      throw InvalidArgument("tokens: --patch PTxPHxPW is required (or --latent RUN)");
+    const PatchSize patch_size = args->patch.empty() ? PatchSize{1, 2, 2} : parse_patch_size(args->patch, "--patch");
+    const PadMode pad = args->pad ? PadMode::Replicate : PadMode::None;
+    Patches p;
+    if (!args->latent.empty()) {
+      AeEncodeOptions options;
+      options.start = args->start;
+      options.frames = args->frames;
+      options.reader = reader_options(args->reader);
+      const at::Tensor latent = encode_file(args->latent, args->file, options);  // [C,t,h,w]
+      p = patchify(latent.permute({1, 2, 3, 0}), patch_size, {pad});
+    } else {
+      VideoReader reader(args->file, reader_options(args->reader));
+      p = video_tokens(reader, {patch_size, args->start, args->frames, pad});
+    }
 
     const auto as_int32 = [](std::vector<int64_t> v) { return at::tensor(v, at::kLong).to(at::kInt); };
     const std::vector<int64_t> grid(p.grid.begin(), p.grid.end());
@@ -58,12 +73,12 @@ void register_tokens(CLI::App& app) {
     if (args->json) {
       nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"tokens", p.tokens.sizes().vec()},
                           {"grid", grid}, {"patch", patch}, {"shape", shape}, {"start", args->start},
-                          {"padded", args->pad}};
+                          {"padded", args->pad}, {"latent", !args->latent.empty()}};
       fmt::print("{}\n", j.dump());
     } else {
-      fmt::print("{}: wrote {} tokens of {} values (grid {}x{}x{}) from {} frames of {}x{} to {}\n", args->file,
-                 p.tokens.size(0), p.tokens.size(1), grid[0], grid[1], grid[2], shape[0], shape[2], shape[1],
-                 args->out);
+      fmt::print("{}: wrote {} tokens of {} values (grid {}x{}x{}) from {} {}frames of {}x{} to {}\n", args->file,
+                 p.tokens.size(0), p.tokens.size(1), grid[0], grid[1], grid[2], shape[0],
+                 args->latent.empty() ? "" : "latent ", shape[2], shape[1], args->out);
     }
   });
 }

@@ -1,8 +1,9 @@
 // vidrep train --data DIR --model ARCH [...] --out RUN    |    vidrep train --resume RUN
 #include "cli_common.h"
-#include "progress.h"
+#include "train_console.h"
 
 #include "vidrep/error.h"
+#include "vidrep/tokens/patchify.h"
 #include "vidrep/train/config.h"
 #include "vidrep/train/run.h"
 #include "vidrep/train/trainer.h"
@@ -10,35 +11,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <memory>
-#include <unistd.h>
 
 namespace vidrep::cli {
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-// First Ctrl-C: finish the epoch, save it and stop (resumable). Second: the default (abort).
-void on_interrupt(int) {
-  g_stop = true;
-  static const char kMessage[] = "\nvidrep: stopping after this epoch (Ctrl-C again to abort)\n";
-  (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-  std::signal(SIGINT, SIG_DFL);
-}
-
 struct TrainArgs {
   TrainConfig config;
-  std::string config_file, out, resume, size;
+  std::string config_file, out, resume, size, patch;
   bool json = false;
 };
-
-std::string epoch_line(const EpochRecord& r, int64_t epochs) {
-  return fmt::format("epoch {:>3}/{}  train loss {:.4f} acc {:5.1f} %  val loss {:.4f} acc {:5.1f} %  {:.0f} clips/s  {:.1f} s{}",
-                     r.epoch, epochs, r.train_loss, 100 * r.train_accuracy, r.val_loss, 100 * r.val_accuracy,
-                     r.clips_per_second, r.seconds, r.best ? "  best" : "");
-}
 
 }  // namespace
 
@@ -53,6 +35,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--model", c.model.arch, "frame2d | cnn_lstm | c3d | vit")->capture_default_str();
   cmd->add_option("--modality", c.model.modality, "video | audio | av")->capture_default_str();
   cmd->add_option("--fusion", c.model.fusion, "concat | mean | gated | attention (modality av)")->capture_default_str();
+  cmd->add_option("--input", c.input, "pixels | latent (the clips encoded by the autoencoder of --ae RUN)")
+      ->capture_default_str();
+  cmd->add_option("--ae", c.ae, "Autoencoder run (vidrep ae train) whose latents the network reads (--input latent)");
+  cmd->add_option("--patch", args->patch, "vit tubelet PTxPHxPW (default 4x4x4 on pixels, 1x2x2 on latents)");
   cmd->add_option("--rnn", c.model.rnn, "gru | lstm (cnn_lstm and the audio encoder)")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "Clips per batch")->capture_default_str();
@@ -98,46 +84,31 @@ void register_train(CLI::App& app) {
       config.model.width = w;
       config.model.height = h;
     }
-
-    std::FILE* lines = args->json ? stderr : stdout;
-    auto bar = std::make_shared<ProgressBar>();
-    TrainCallbacks callbacks;
-    int64_t epochs = config.epochs;
-    callbacks.on_batch = [bar](const BatchProgress& p) {
-      bar->update(static_cast<double>(p.batch) / static_cast<double>(std::max<int64_t>(p.batches, 1)),
-                  fmt::format("epoch {}/{}  loss {:.4f}  acc {:.1f} %  {:.0f} clips/s  ETA {}", p.epoch, p.epochs,
-                              p.loss, 100 * p.accuracy, p.clips_per_second, format_duration(p.eta_seconds)));
-    };
-    callbacks.on_epoch = [bar, lines, &epochs](const EpochRecord& r) {
-      bar->clear();
-      fmt::print(lines, "{}\n", epoch_line(r, epochs));
-      std::fflush(lines);
-    };
-    callbacks.on_message = [bar](const std::string& m) {
-      bar->clear();
-      fmt::print(stderr, "vidrep: {}\n", m);
-    };
-    callbacks.stop_requested = [] { return g_stop.load(); };
-    g_stop = false;
-    std::signal(SIGINT, on_interrupt);
-
-    TrainResult r;
-    if (!args->resume.empty()) {
-      epochs = load_run_info(args->resume).config.epochs;
-      r = resume(args->resume, callbacks, config.threads);
-    } else {
-      r = train(config, args->out, callbacks);
+    if (!args->patch.empty() || config.input == "latent") {
+      const PatchSize p = args->patch.empty() ? PatchSize{1, 2, 2} : parse_patch_size(args->patch, "--patch");
+      config.model.patch_t = p.t;
+      config.model.patch_h = p.h;
+      config.model.patch_w = p.w;
     }
-    std::signal(SIGINT, SIG_DFL);
-    bar->clear();
+    if (config.input == "latent" && !config.ae.empty() && cmd->count("--clip-len") == 0 && args->config_file.empty()) {
+      // The default clip length shrinks to the nearest 1 + k * compress_t frames the autoencoder takes.
+      const int64_t ct = load_run_info(config.ae).config.autoencoder.compress_t;
+      config.model.frames = 1 + (config.model.frames - 1) / ct * ct;
+    }
+
+    const int64_t epochs = args->resume.empty() ? config.epochs : load_run_info(args->resume).config.epochs;
+    TrainConsole console(args->json ? stderr : stdout, epochs);
+    const TrainResult r = args->resume.empty() ? train(config, args->out, console.callbacks())
+                                               : resume(args->resume, console.callbacks(), config.threads);
+    console.finish();
     if (args->json) {
       fmt::print("{}\n", nlohmann::json{{"run", r.run_dir}, {"epochs_done", r.epochs_done}, {"best_epoch", r.best_epoch},
-                                        {"best_val_accuracy", r.best_val_accuracy}, {"early_stopped", r.early_stopped},
+                                        {"best_val_accuracy", r.best_val_metric}, {"early_stopped", r.early_stopped},
                                         {"interrupted", r.interrupted}, {"seconds", r.seconds}, {"skipped", r.skipped}}
                              .dump());
     } else {
       fmt::print("{}: best val accuracy {:.1f} % at epoch {} ({} epochs, {:.1f} s){}\n", r.run_dir,
-                 100 * r.best_val_accuracy, r.best_epoch, r.epochs_done, r.seconds,
+                 100 * r.best_val_metric, r.best_epoch, r.epochs_done, r.seconds,
                  r.interrupted ? fmt::format("; interrupted: vidrep train --resume {}", r.run_dir) : "");
     }
   });

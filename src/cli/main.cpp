@@ -22,7 +22,7 @@ namespace {
 void use_passive_openmp_threads(int argc, char** argv) {
   if (argc < 2 || std::getenv("OMP_WAIT_POLICY") != nullptr) return;
   const std::string command = argv[1];
-  if (command != "train" && command != "eval" && command != "predict" && command != "demo") return;
+  if (command != "train" && command != "eval" && command != "predict" && command != "demo" && command != "ae") return;
   ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
   ::execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
 }
@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_export(app);
   vidrep::cli::register_synth(app);
   vidrep::cli::register_demo(app);
+  vidrep::cli::register_ae(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -59,8 +59,8 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 // Every parameter and buffer of two checkpoints, compared bit for bit.
 void expect_same_weights(const std::string& a, const std::string& b, const ModelConfig& config) {
   VideoNet na = make_network(config), nb = make_network(config);
-  load_checkpoint(a, na, nullptr, nullptr);
-  load_checkpoint(b, nb, nullptr, nullptr);
+  load_checkpoint(a, *na, nullptr, nullptr);
+  load_checkpoint(b, *nb, nullptr, nullptr);
   const auto pa = na->named_parameters(), pb = nb->named_parameters();
   ASSERT_EQ(pa.size(), pb.size());
   for (const auto& item : pa) EXPECT_TRUE(item.value().equal(pb[item.key()])) << item.key();
@@ -121,12 +121,12 @@ TEST(Trainer, CheckpointReloadsBitIdentically) {
   c.epochs = 1;
   train(c, run);
   const RunInfo info = load_run_info(run);
-  VideoNet a = load_run_network(info, "last"), b = load_run_network(info, "last");
+  VideoNet a = load_run_network(info, "last").net, b = load_run_network(info, "last").net;
   torch::manual_seed(1);
   const at::Tensor x = torch::randn({2, 3, 8, 32, 32});
   EXPECT_TRUE(a->forward(x, {}).logits.equal(b->forward(x, {}).logits));
   const std::string copy = run + "/copy.pt";
-  save_checkpoint(copy, a, nullptr, {});
+  save_checkpoint(copy, *a, nullptr, {});
   expect_same_weights(run + "/last.pt", copy, info.config.model);
 }
 

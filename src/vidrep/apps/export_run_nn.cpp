@@ -8,7 +8,7 @@ namespace vidrep {
 
 void export_run(const std::string& run_dir, const std::string& out_dir, const std::string& checkpoint) {
   const RunInfo run = load_run_info(run_dir);
-  VideoNet net = load_run_network(run, checkpoint);
+  VideoNet net = load_run_network(run, checkpoint).net;
   export_network(net, out_dir);
   write_classes_file(out_dir, run.classes);
 }

@@ -20,7 +20,7 @@ std::vector<Prediction> predict_videos(const std::string& run_dir, const std::ve
   if (options.topk < 1) throw InvalidArgument(fmt::format("--topk {}: must be >= 1", options.topk));
   const RunInfo run = load_run_info(run_dir);
   set_num_threads(options.threads);
-  VideoNet net = load_run_network(run, options.checkpoint);
+  RunNetwork net = load_run_network(run, options.checkpoint);
   const LoaderOptions loader = run_loader_options(run.config, false, 0);
   const bool multi = run.config.model.multi_label;
   const auto k = static_cast<int64_t>(run.classes.size());
@@ -40,7 +40,7 @@ std::vector<Prediction> predict_videos(const std::string& run_dir, const std::ve
       }
       const at::Tensor video = videos.empty() ? at::Tensor() : torch::stack(videos);
       const at::Tensor audio = audios.empty() ? at::Tensor() : torch::stack(audios);
-      const at::Tensor probs = class_probabilities(net->forward(video, audio).logits, multi).mean(0).contiguous();
+      const at::Tensor probs = class_probabilities(net.forward(video, audio).logits, multi).mean(0).contiguous();
       p.probabilities.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + k);
       std::vector<int64_t> order(static_cast<size_t>(k));
       for (int64_t c = 0; c < k; ++c) order[c] = c;

@@ -56,6 +56,8 @@ struct LoaderOptions {
   std::string transform;      // empty: none
   bool video = true;
   bool audio = false;
+  // false: video values are rgb / 255 in [0,1] (what the autoencoder trains on), not normalised.
+  bool normalize = true;
   MelOptions mel;
   int decoder_threads = 1;    // per worker
   // Decoded clips kept in memory (before the transform) for later epochs, up to this many bytes,

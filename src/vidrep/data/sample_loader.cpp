@@ -92,6 +92,7 @@ at::Tensor read_audio(const std::string& path, double start, const MelOptions& m
 SampleContext::SampleContext(const LoaderOptions& o) : options(o) {
   check_options(o);
   if (!o.transform.empty()) pipeline = transform::Pipeline::parse(o.transform, "transform");
+  normalize = o.normalize;
   for (const auto& item : pipeline.items()) normalize = normalize && item.name != "normalize";
   if (o.audio) log_mel.emplace(o.mel);
 }

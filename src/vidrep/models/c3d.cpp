@@ -27,7 +27,7 @@ nn::Sequential conv_block(int64_t in, int64_t out, int64_t kernel, torch::Expand
 
 C3d::C3d(const ModelConfig& c) {
   const int64_t ch = c.channels, reduced = std::max<int64_t>(1, c.channels / 2);
-  stem_ = register_module("stem", conv_block(3, ch, 3, {1, 2, 2}));
+  stem_ = register_module("stem", conv_block(c.in_channels, ch, 3, {1, 2, 2}));
   down1_ = register_module("down1", conv_block(ch, 2 * ch, 3, {2, 2, 2}));
   branch3_ = register_module("branch3", conv_block(2 * ch, ch, 3, {1, 1, 1}));
   nn::Sequential b5 = conv_block(2 * ch, reduced, 1, {1, 1, 1});

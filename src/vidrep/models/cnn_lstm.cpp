@@ -5,7 +5,7 @@
 namespace vidrep::models {
 
 CnnLstm::CnnLstm(const ModelConfig& config) : frame_diff_(config.frame_diff) {
-  cnn_ = register_module("cnn", FrameCnn(config, frame_diff_ ? 6 : 3));
+  cnn_ = register_module("cnn", FrameCnn(config, frame_diff_ ? 2 * config.in_channels : config.in_channels));
   rnn_.emplace(*this, "rnn", config.rnn, config.hidden, config.hidden);
 }
 

@@ -40,6 +40,7 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
                      {"fusion", c.fusion},
                      {"num_classes", c.num_classes},
                      {"multi_label", c.multi_label},
+                     {"in_channels", c.in_channels},
                      {"frames", c.frames},
                      {"height", c.height},
                      {"width", c.width},
@@ -64,7 +65,7 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
 void from_json(const nlohmann::json& j, ModelConfig& c) {
   if (!j.is_object()) throw ConfigError(fmt::format("model config: expected a JSON object, got {}", j.dump()));
   static const std::set<std::string> keys = {
-      "arch",      "modality",   "fusion",     "num_classes", "multi_label", "frames",    "height", "width",
+      "arch",      "modality",   "fusion",     "num_classes", "multi_label", "in_channels", "frames",    "height", "width",
       "mel_frames", "mel_bins", "channels",   "frame_pool",  "frame_diff",  "hidden",    "rnn",    "embed_dim",
       "dropout",   "patch_t",    "patch_h",    "patch_w",     "depth",       "heads",     "positions", "pooling"};
   for (const auto& [key, value] : j.items())
@@ -75,6 +76,7 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
   read(j, "fusion", c.fusion);
   read(j, "num_classes", c.num_classes);
   read(j, "multi_label", c.multi_label);
+  read(j, "in_channels", c.in_channels);
   read(j, "frames", c.frames);
   read(j, "height", c.height);
   read(j, "width", c.width);
@@ -104,6 +106,7 @@ void validate(const ModelConfig& c) {
   require_one_of(c.positions, "positions", {"learned", "sinusoidal"});
   require_one_of(c.pooling, "pooling", {"mean", "stpp"});
   require(c.num_classes >= 1, "num_classes", fmt::format("must be >= 1, got {}", c.num_classes));
+  require_positive(c.in_channels, "in_channels");
   require_positive(c.frames, "frames");
   require_positive(c.height, "height");
   require_positive(c.width, "width");

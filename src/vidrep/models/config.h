@@ -20,7 +20,9 @@ struct ModelConfig {
   int64_t num_classes = 0;
   bool multi_label = false;
 
-  // Input shape: video [B,3,frames,height,width], audio [B,mel_frames,mel_bins].
+  // Input shape: video [B,in_channels,frames,height,width], audio [B,mel_frames,mel_bins].
+  // in_channels is 3 for RGB clips, the latent channels for autoencoder latents.
+  int64_t in_channels = 3;
   int64_t frames = 16;
   int64_t height = 32;
   int64_t width = 32;

@@ -32,7 +32,7 @@ at::Tensor per_frame(FrameCnn& cnn, const at::Tensor& video) {
 }
 
 Frame2d::Frame2d(const ModelConfig& config) {
-  cnn_ = register_module("cnn", FrameCnn(config, 3));
+  cnn_ = register_module("cnn", FrameCnn(config, config.in_channels));
 }
 
 Encoded Frame2d::encode(const at::Tensor& video) {

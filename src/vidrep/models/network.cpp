@@ -51,7 +51,7 @@ VideoNetImpl::VideoNetImpl(const ModelConfig& config) : config_(config) {
 
 NetOutput VideoNetImpl::forward(const at::Tensor& video, const at::Tensor& audio) {
   const ModelConfig& c = config_;
-  if (video_) check_input(video, "video", "B,3,T,H,W", {3, c.frames, c.height, c.width});
+  if (video_) check_input(video, "video", "B,C,T,H,W", {c.in_channels, c.frames, c.height, c.width});
   if (audio_) check_input(audio, "audio", "B,mel_frames,mel_bins", {c.mel_frames, c.mel_bins});
   if (video_ && audio_ && video.size(0) != audio.size(0))
     throw InvalidArgument(fmt::format("audio: batch {} does not match the video's batch {} (video {}, audio {})",

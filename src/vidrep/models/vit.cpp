@@ -46,7 +46,7 @@ Vit::Vit(const ModelConfig& c)
       stpp_(c.pooling == "stpp") {
   const int64_t d = c.hidden;
   patch_embed_ = register_module(
-      "patch_embed", nn::Conv3d(nn::Conv3dOptions(3, d, {c.patch_t, c.patch_h, c.patch_w})
+      "patch_embed", nn::Conv3d(nn::Conv3dOptions(c.in_channels, d, {c.patch_t, c.patch_h, c.patch_w})
                                     .stride({c.patch_t, c.patch_h, c.patch_w})));
   if (c.positions == "learned") {
     pos_t_ = register_parameter("pos_t", at::randn({grid_t_, d}) * 0.02);

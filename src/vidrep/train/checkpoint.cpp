@@ -20,11 +20,11 @@ at::Tensor scalar(double v) { return torch::tensor(v, torch::kDouble); }
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, VideoNet& net, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Optimizer* optimizer,
                      const TrainState& state) {
   io::OutputFile out(path);
   torch::serialize::OutputArchive archive;
-  net->save(archive);
+  module.save(archive);
   if (optimizer) {
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
@@ -48,13 +48,13 @@ void save_checkpoint(const std::string& path, VideoNet& net, torch::optim::Optim
   out.commit();
 }
 
-void load_checkpoint(const std::string& path, VideoNet& net, torch::optim::Optimizer* optimizer,
+void load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Optimizer* optimizer,
                      TrainState* state) {
   if (!std::filesystem::is_regular_file(path)) throw ConfigError(fmt::format("{}: no such checkpoint", path));
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
-    net->load(archive);
+    module.load(archive);
     if (optimizer) {
       torch::serialize::InputArchive opt;
       archive.read("optimizer", opt);

@@ -1,10 +1,9 @@
-// Checkpoints: a network, its optimizer and the trainer's counters in one torch archive, written
+// Checkpoints: a module (a classifier or an autoencoder), its optimizer and the trainer's counters in one torch archive, written
 // through a temporary name. The global CPU generator's state is saved too, so dropout draws after
 // a resume are the ones an uninterrupted run would have made.
 #pragma once
 
-#include "vidrep/models/network.h"
-
+#include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
 #include <cstdint>
@@ -20,12 +19,12 @@ struct TrainState {
   int64_t stale_epochs = 0;   // epochs since the best
 };
 
-void save_checkpoint(const std::string& path, VideoNet& net, torch::optim::Optimizer* optimizer,
+void save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Optimizer* optimizer,
                      const TrainState& state);
 
-// Loads into an already built network (and optimizer, when given) of the same config. Throws
-// ConfigError naming the file when it is missing or does not match the network.
-void load_checkpoint(const std::string& path, VideoNet& net, torch::optim::Optimizer* optimizer,
+// Loads into an already built module (and optimizer, when given) of the same config. Throws
+// ConfigError naming the file when it is missing or does not match the module.
+void load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Optimizer* optimizer,
                      TrainState* state);
 
 }  // namespace vidrep

@@ -25,7 +25,8 @@ void require(bool ok, const char* key, const std::string& why) { require_key(ok,
 }  // namespace
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
-  j = nlohmann::json{{"data", c.data},
+  j = nlohmann::json{{"task", c.task},
+                     {"data", c.data},
                      {"epochs", c.epochs},
                      {"batch", c.batch},
                      {"optimizer", c.optimizer},
@@ -44,8 +45,14 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
                      {"audio_seconds", c.audio_seconds},
                      {"seed", c.seed},
                      {"threads", c.threads},
-                     {"workers", c.workers},
-                     {"model", c.model}};
+                     {"workers", c.workers}};
+  if (c.task == "autoencode") {
+    j["autoencoder"] = c.autoencoder;
+  } else {
+    j["model"] = c.model;
+    j["input"] = c.input;
+    j["ae"] = c.ae;
+  }
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -53,9 +60,12 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   static const std::set<std::string> keys = {
       "data", "epochs", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "frame_stride", "transform", "audio_seconds", "seed", "threads", "workers",
-      "model"};
+      "model", "task", "autoencoder", "input", "ae"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
+  read(j, "task", c.task);
+  read(j, "input", c.input);
+  read(j, "ae", c.ae);
   read(j, "data", c.data);
   read(j, "epochs", c.epochs);
   read(j, "batch", c.batch);
@@ -77,9 +87,14 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "threads", c.threads);
   read(j, "workers", c.workers);
   if (j.contains("model")) c.model = j.at("model").get<ModelConfig>();
+  if (j.contains("autoencoder")) c.autoencoder = j.at("autoencoder").get<AutoencoderConfig>();
 }
 
 void validate(const TrainConfig& c) {
+  require(c.task == "classify" || c.task == "autoencode", "task",
+          fmt::format("'{}' is not classify or autoencode", c.task));
+  require(c.input == "pixels" || c.input == "latent", "input", fmt::format("'{}' is not pixels or latent", c.input));
+  require(c.input == "pixels" || !c.ae.empty(), "ae", "input latent needs the autoencoder run (--ae RUN)");
   require(c.epochs >= 1, "epochs", "must be >= 1");
   require(c.batch >= 1, "batch", "must be >= 1");
   require(c.optimizer == "sgd" || c.optimizer == "adam" || c.optimizer == "adamw", "optimizer",
@@ -99,7 +114,28 @@ void validate(const TrainConfig& c) {
   require(c.audio_seconds > 0, "audio_seconds", "must be > 0");
   require(c.threads >= 0, "threads", "must be >= 0 (0: one per core)");
   require(c.workers >= 0, "workers", "must be >= 0");
-  validate(c.model);
+  if (c.task == "autoencode") {
+    validate(c.autoencoder);
+  } else if (c.input == "pixels") {
+    validate(c.model);
+  }
+}
+
+ModelConfig network_config(const TrainConfig& c, const AutoencoderConfig& ae) {
+  if (c.input != "latent") return c.model;
+  ModelConfig m = c.model;
+  std::array<int64_t, 3> latent{};
+  try {
+    latent = ae.latent_shape({c.model.frames, c.model.height, c.model.width});
+  } catch (const InvalidArgument& e) {
+    throw ConfigError(fmt::format("{}: the clips do not fit the autoencoder: {}", c.ae, e.what()));
+  }
+  m.in_channels = ae.latent_channels;
+  m.frames = latent[0];
+  m.height = latent[1];
+  m.width = latent[2];
+  validate(m);
+  return m;
 }
 
 TrainConfig merge_config_file(const TrainConfig& base, const std::string& path) {

@@ -6,6 +6,7 @@
 //    "schedule": "cosine", "warmup": 1, "model": {"arch": "c3d", "modality": "video", ...}}
 #pragma once
 
+#include "vidrep/models/autoencoder_config.h"
 #include "vidrep/models/config.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -16,8 +17,14 @@
 namespace vidrep {
 
 struct TrainConfig {
+  std::string task = "classify";     // classify (model) | autoencode (autoencoder)
   std::string data;                  // dataset folder (data/dataset.h layouts)
-  ModelConfig model;                 // arch, modality, input shape (frames = clip length, size)
+  ModelConfig model;                 // classify: arch, modality, input clip (frames = clip length, size)
+  AutoencoderConfig autoencoder;     // autoencode: compression, size, training clip
+  // classify: what the network reads. pixels: the clips; latent: the clips encoded by the
+  // autoencoder of run `ae` (frozen), so the network sees [B,C,t,h,w] latents (network_config()).
+  std::string input = "pixels";
+  std::string ae;                    // autoencoder run folder (input latent)
 
   int64_t epochs = 30;
   int64_t batch = 16;
@@ -40,7 +47,12 @@ struct TrainConfig {
   int workers = 2;                   // loader threads
 };
 
-// Unknown keys, wrong types and invalid values are ConfigError naming the key.
+// The network a classify run builds: `model`, or for input latent the same with in_channels,
+// frames, height and width of the latent of a model.frames x height x width clip.
+ModelConfig network_config(const TrainConfig& c, const AutoencoderConfig& ae);
+
+// Unknown keys, wrong types and invalid values are ConfigError naming the key. The JSON has
+// "model" for task classify and "autoencoder" for task autoencode.
 void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 void validate(const TrainConfig& c);

@@ -21,7 +21,7 @@ EvalResult evaluate_run(const std::string& run_dir, const EvalOptions& options) 
     throw ConfigError(fmt::format("{}: classes [{}] differ from the run's [{}]", data,
                                   fmt::join(dataset.classes, ","), fmt::join(run.classes, ",")));
   if (dataset.samples.empty()) throw ConfigError(fmt::format("{}: the {} split has no videos", data, options.split));
-  VideoNet net = load_run_network(run, options.checkpoint);
+  RunNetwork net = load_run_network(run, options.checkpoint);
   DataLoader loader(std::move(dataset), run_loader_options(run.config, false, options.workers));
   const InferenceResult r = run_inference(net, loader, 0);
   EvalResult result;

@@ -18,10 +18,19 @@ LoaderOptions run_loader_options(const TrainConfig& c, bool training, int worker
   o.shuffle = training;
   o.random_clip = training;
   o.transform = training ? c.transform : "";
-  o.clip_len = c.model.frames;
   o.frame_stride = c.frame_stride;
+  if (c.task == "autoencode") {
+    o.clip_len = c.autoencoder.frames;
+    o.width = static_cast<int>(c.autoencoder.width);
+    o.height = static_cast<int>(c.autoencoder.height);
+    o.normalize = false;
+    o.audio = false;
+    return o;
+  }
+  o.clip_len = c.model.frames;
   o.width = static_cast<int>(c.model.width);
   o.height = static_cast<int>(c.model.height);
+  o.normalize = c.input == "pixels";
   o.video = c.model.modality != "audio";
   o.audio = c.model.modality != "video";
   o.mel.audio_seconds = c.audio_seconds;
@@ -33,10 +42,10 @@ at::Tensor class_probabilities(const at::Tensor& logits, bool multi_label) {
   return multi_label ? logits.sigmoid() : logits.softmax(1);
 }
 
-InferenceResult run_inference(VideoNet& net, DataLoader& loader, int64_t epoch,
+InferenceResult run_inference(RunNetwork& net, DataLoader& loader, int64_t epoch,
                               const std::function<void(int64_t, int64_t)>& progress) {
-  const bool was_training = net->is_training();
-  net->eval();
+  const bool was_training = net.net->is_training();
+  net.net->eval();
   torch::NoGradGuard no_grad;
   std::vector<at::Tensor> scores, labels;
   double loss_sum = 0;
@@ -44,7 +53,7 @@ InferenceResult run_inference(VideoNet& net, DataLoader& loader, int64_t epoch,
   const bool multi = loader.dataset().multi_label;
   loader.start_epoch(epoch);
   while (auto batch = loader.next()) {
-    const NetOutput out = net->forward(batch->video, batch->audio);
+    const NetOutput out = net.forward(batch->video, batch->audio);
     const int64_t n = out.logits.size(0);
     loss_sum += classification_loss(out.logits, batch->labels).item<double>() * static_cast<double>(n);
     count += n;
@@ -52,7 +61,7 @@ InferenceResult run_inference(VideoNet& net, DataLoader& loader, int64_t epoch,
     labels.push_back(batch->labels);
     if (progress) progress(++done, loader.batches_per_epoch());
   }
-  net->train(was_training);
+  net.net->train(was_training);
   InferenceResult r;
   const int64_t k = static_cast<int64_t>(loader.dataset().classes.size());
   r.scores = scores.empty() ? torch::zeros({0, k}) : torch::cat(scores);

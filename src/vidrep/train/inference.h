@@ -4,7 +4,7 @@
 #pragma once
 
 #include "vidrep/data/loader.h"
-#include "vidrep/models/network.h"
+#include "vidrep/train/run_network.h"
 #include "vidrep/train/config.h"
 
 #include <ATen/core/Tensor.h>
@@ -16,6 +16,7 @@ namespace vidrep {
 
 // The loader settings of a run: training (shuffled, random clips, the config's augmentation) or
 // evaluation (dataset order, centred clips, no augmentation). workers < 0: the config's.
+// Clips are normalised for pixel classifiers, [0,1] for the autoencoder and latent classifiers.
 LoaderOptions run_loader_options(const TrainConfig& config, bool training, int workers = -1);
 
 // Cross-entropy (with label smoothing) for int64 labels [B]; BCE-with-logits for multi-hot [B,K].
@@ -31,7 +32,7 @@ struct InferenceResult {
 
 // Runs epoch `epoch` of the loader (its order and draws) in eval mode, then restores the
 // module's training flag. `progress(done_batches, total_batches)` after every batch.
-InferenceResult run_inference(VideoNet& net, DataLoader& loader, int64_t epoch,
+InferenceResult run_inference(RunNetwork& net, DataLoader& loader, int64_t epoch,
                               const std::function<void(int64_t, int64_t)>& progress = {});
 
 }  // namespace vidrep

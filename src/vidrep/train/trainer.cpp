@@ -6,9 +6,9 @@
 #include "vidrep/runtime.h"
 #include "vidrep/train/checkpoint.h"
 #include "vidrep/train/inference.h"
-#include "vidrep/train/metrics.h"
 #include "vidrep/train/run.h"
 #include "vidrep/train/schedule.h"
+#include "vidrep/train/task.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,21 +27,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, VideoNet& net) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, torch::nn::Module& module) {
   if (c.optimizer == "sgd")
     return std::make_unique<torch::optim::SGD>(
-        net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weight_decay));
+        module.parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weight_decay));
   if (c.optimizer == "adam")
-    return std::make_unique<torch::optim::Adam>(net->parameters(),
+    return std::make_unique<torch::optim::Adam>(module.parameters(),
                                                 torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
-  return std::make_unique<torch::optim::AdamW>(net->parameters(),
+  return std::make_unique<torch::optim::AdamW>(module.parameters(),
                                                torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay));
-}
-
-// Correct predictions in a batch: top-1 = label, or the exact label set for multi-label.
-int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels) {
-  if (labels.dim() == 2) return ((logits > 0) == (labels > 0.5)).all(1).sum().item<int64_t>();
-  return (logits.argmax(1) == labels).sum().item<int64_t>();
 }
 
 // Keeps the metrics lines of finished epochs only (a crash may have left one for an epoch whose
@@ -69,9 +63,9 @@ class Session {
   Session(RunInfo run, const TrainCallbacks& callbacks, bool resuming)
       : run_(std::move(run)), c_(run_.config), callbacks_(callbacks) {
     torch::manual_seed(c_.seed);
-    net_ = make_network(c_.model);
-    optimizer_ = make_optimizer(c_, net_);
-    if (resuming) load_checkpoint(run_.checkpoint("last"), net_, optimizer_.get(), &state_);
+    task_ = make_task(run_);
+    optimizer_ = make_optimizer(c_, task_->module());
+    if (resuming) load_checkpoint(run_.checkpoint("last"), task_->module(), optimizer_.get(), &state_);
     train_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "train"), run_loader_options(c_, true));
     val_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "val"), run_loader_options(c_, false));
     if (train_loader_->dataset().samples.empty())
@@ -102,7 +96,7 @@ class Session {
     }
     result.epochs_done = state_.next_epoch;
     result.best_epoch = state_.best_epoch;
-    result.best_val_accuracy = std::max(0.0, state_.best_metric);
+    result.best_val_metric = std::max(0.0, state_.best_metric);
     result.skipped = skipped_;
     result.seconds = seconds_since(start);
     return result;
@@ -113,24 +107,24 @@ class Session {
     const auto start = Clock::now();
     const int64_t epoch = state_.next_epoch;
     const int64_t batches = train_loader_->batches_per_epoch();
-    net_->train();
+    torch::nn::Module& module = task_->module();
+    module.train();
     train_loader_->start_epoch(epoch);
-    double loss_sum = 0, lr = c_.lr;
-    int64_t correct = 0, seen = 0, batch_index = 0;
+    double loss_sum = 0, score_sum = 0, lr = c_.lr;
+    int64_t seen = 0, batch_index = 0;
+    const std::string score_name = task_->score_name();
     while (auto batch = train_loader_->next()) {
       lr = scheduled_lr(c_, state_.step, batches);
       for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
       optimizer_->zero_grad();
-      const NetOutput out = net_->forward(batch->video, batch->audio);
-      at::Tensor loss = classification_loss(out.logits, batch->labels, c_.label_smoothing);
-      loss.backward();
-      if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(net_->parameters(), c_.grad_clip);
+      const TaskStep out = task_->step(*batch);
+      out.loss.backward();
+      if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), c_.grad_clip);
       optimizer_->step();
       ++state_.step;
-      const int64_t n = out.logits.size(0);
-      loss_sum += loss.item<double>() * static_cast<double>(n);
-      correct += count_correct(out.logits.detach(), batch->labels);
-      seen += n;
+      loss_sum += out.loss.item<double>() * static_cast<double>(out.count);
+      score_sum += out.score;
+      seen += out.count;
       ++batch_index;
       if (callbacks_.on_batch) {
         const double elapsed = seconds_since(start);
@@ -140,26 +134,26 @@ class Session {
         const double left = static_cast<double>(batches - batch_index) + val_batches +
                             static_cast<double>(c_.epochs - epoch - 1) * (static_cast<double>(batches) + val_batches);
         callbacks_.on_batch({epoch + 1, c_.epochs, batch_index, batches, loss_sum / static_cast<double>(seen),
-                             static_cast<double>(correct) / static_cast<double>(seen),
-                             static_cast<double>(seen) / elapsed, left * per_batch, false});
+                             score_sum / static_cast<double>(seen), score_name, static_cast<double>(seen) / elapsed,
+                             left * per_batch, false});
       }
     }
     EpochRecord record;
     record.epoch = epoch + 1;
     record.lr = lr;
     record.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
-    record.train_accuracy = seen > 0 ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+    record.train_score = seen > 0 ? score_sum / static_cast<double>(seen) : 0.0;
+    record.score_name = score_name;
     record.clips_per_second = static_cast<double>(seen) / seconds_since(start);
 
-    double metric = record.train_accuracy;
+    double metric = record.train_score;
     if (!val_loader_->dataset().samples.empty()) {
-      const InferenceResult val = run_inference(net_, *val_loader_, 0);
-      const ClassificationReport report = classification_report(val.scores, val.labels, run_.classes);
+      const TaskValidation val = task_->validate(*val_loader_);
       record.val_loss = val.loss;
-      record.val_accuracy = report.accuracy;
-      record.val_macro_f1 = report.macro_f1;
-      metric = val.labels.dim() == 2 ? report.micro_f1 : report.accuracy;
+      record.val_values = val.values;
+      metric = val.metric;
     }
+    record.val_metric = metric;
     record.best = metric > state_.best_metric;
     state_.next_epoch = epoch + 1;
     if (record.best) {
@@ -170,19 +164,18 @@ class Session {
       ++state_.stale_epochs;
     }
     record.seconds = seconds_since(start);
-    append_line(run_.metrics_path(), nlohmann::json{{"epoch", record.epoch},
-                                                    {"lr", record.lr},
-                                                    {"train_loss", record.train_loss},
-                                                    {"train_accuracy", record.train_accuracy},
-                                                    {"val_loss", record.val_loss},
-                                                    {"val_accuracy", record.val_accuracy},
-                                                    {"val_macro_f1", record.val_macro_f1},
-                                                    {"clips_per_second", record.clips_per_second},
-                                                    {"seconds", record.seconds},
-                                                    {"best", record.best}}
-                                                    .dump());
-    if (record.best) save_checkpoint(run_.checkpoint("best"), net_, optimizer_.get(), state_);
-    save_checkpoint(run_.checkpoint("last"), net_, optimizer_.get(), state_);
+    nlohmann::json line = {{"epoch", record.epoch},
+                           {"lr", record.lr},
+                           {"train_loss", record.train_loss},
+                           {"train_" + score_name, record.train_score},
+                           {"val_loss", record.val_loss}};
+    for (const auto& [key, value] : record.val_values) line[key] = value;
+    line["clips_per_second"] = record.clips_per_second;
+    line["seconds"] = record.seconds;
+    line["best"] = record.best;
+    append_line(run_.metrics_path(), line.dump());
+    if (record.best) save_checkpoint(run_.checkpoint("best"), module, optimizer_.get(), state_);
+    save_checkpoint(run_.checkpoint("last"), module, optimizer_.get(), state_);
     return record;
   }
 
@@ -202,7 +195,7 @@ class Session {
   RunInfo run_;
   const TrainConfig& c_;
   const TrainCallbacks& callbacks_;
-  VideoNet net_{nullptr};
+  std::unique_ptr<TrainTask> task_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<DataLoader> train_loader_, val_loader_;
   TrainState state_;
@@ -218,17 +211,20 @@ TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCal
     throw ConfigError(fmt::format("{}: already holds a run (continue it with --resume {}, or pick another --out)",
                                   run_dir, run_dir));
   const Dataset train_split = load_dataset(config.data, "train");
-  config.model.num_classes = static_cast<int64_t>(train_split.classes.size());
-  config.model.multi_label = train_split.multi_label;
-  config.model.mel_frames = mel_frames(run_loader_options(config, true).mel);
+  const bool classify = config.task != "autoencode";
+  if (classify) {
+    config.model.num_classes = static_cast<int64_t>(train_split.classes.size());
+    config.model.multi_label = train_split.multi_label;
+    config.model.mel_frames = mel_frames(run_loader_options(config, true).mel);
+  }
   validate(config);
   std::error_code ec;
   fs::create_directories(run_dir, ec);
   if (ec) throw WriteError(fmt::format("{}: cannot create the run folder: {}", run_dir, ec.message()));
   set_num_threads(config.threads);
-  RunInfo run{run_dir, config, train_split.classes};
+  RunInfo run{run_dir, config, classify ? train_split.classes : std::vector<std::string>{}};
   Session session(run, callbacks, false);
-  write_classes_file(run_dir, train_split.classes);
+  if (classify) write_classes_file(run_dir, train_split.classes);
   write_text_file((fs::path(run_dir) / "metrics.jsonl").string(), "");
   write_text_file((fs::path(run_dir) / "config.json").string(), nlohmann::json(config).dump(2) + "\n");
   return session.run();

@@ -5,11 +5,13 @@
 //   vidrep::TrainResult r = vidrep::train(c, "runs/motion", {.on_epoch = print_epoch});
 //   vidrep::resume("runs/motion");    // continues an interrupted run from RUN/last.pt
 //
-// Per epoch: the train split in a seeded shuffled order (one random clip per video), the loss
-// (cross-entropy, or BCE for multi-label lists), gradient clipping, one optimizer step per batch at
-// the scheduled rate; then the val split (centred clips), a line in metrics.jsonl, RUN/last.pt and,
-// when the validation metric improved, RUN/best.pt. The metric is val accuracy (micro F1 for
-// multi-label); training stops early after `patience` epochs without improvement. Everything
+// What is fitted is the config's task (train/task.h): a classifier (cross-entropy, or BCE for
+// multi-label lists; metric val accuracy, micro F1 for multi-label) or the autoencoder
+// (reconstruction loss; metric val PSNR). Per epoch: the train split in a seeded shuffled order
+// (one random clip per video), gradient clipping, one optimizer step per batch at the scheduled
+// rate; then the val split (centred clips), a line in metrics.jsonl, RUN/last.pt and, when the
+// validation metric improved, RUN/best.pt. Training stops early after `patience` epochs without
+// improvement. Everything
 // random comes from the seed, so a run resumed from any finished epoch ends exactly where an
 // uninterrupted one with the same seed and thread count would.
 #pragma once
@@ -19,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vidrep {
@@ -26,7 +29,8 @@ namespace vidrep {
 struct BatchProgress {
   int64_t epoch = 0, epochs = 0;    // epoch counts from 1
   int64_t batch = 0, batches = 0;   // batches done in this epoch / per epoch
-  double loss = 0, accuracy = 0;    // running means over the epoch so far
+  double loss = 0, score = 0;       // running means over the epoch so far
+  std::string score_name;           // accuracy (a fraction) | psnr (dB)
   double clips_per_second = 0;
   double eta_seconds = 0;           // until the end of the run (all epochs)
   bool validating = false;
@@ -35,8 +39,12 @@ struct BatchProgress {
 struct EpochRecord {
   int64_t epoch = 0;                // counts from 1
   double lr = 0;                    // at the epoch's last step
-  double train_loss = 0, train_accuracy = 0;
-  double val_loss = 0, val_accuracy = 0, val_macro_f1 = 0;
+  double train_loss = 0, train_score = 0;
+  std::string score_name;           // accuracy | psnr
+  double val_loss = 0;
+  double val_metric = 0;            // the one that picks best.pt (higher is better)
+  // As in metrics.jsonl: val_accuracy, val_macro_f1 (classify) or val_psnr, val_ssim (autoencode).
+  std::vector<std::pair<std::string, double>> val_values;
   double clips_per_second = 0;      // training clips / training seconds
   double seconds = 0;               // whole epoch, validation included
   bool best = false;
@@ -53,15 +61,15 @@ struct TrainResult {
   std::string run_dir;
   int64_t epochs_done = 0;          // in total, resumed epochs included
   int64_t best_epoch = -1;
-  double best_val_accuracy = 0;
+  double best_val_metric = 0;       // accuracy (micro F1 for multi-label) or PSNR in dB
   bool early_stopped = false;
   bool interrupted = false;         // stop_requested said yes; resume() continues
   double seconds = 0;               // this call
   std::vector<std::string> skipped; // unreadable files
 };
 
-// Builds a new run in `run_dir` (created; ConfigError if it already holds a run). The config's
-// model.num_classes / multi_label / mel shape are filled in from the data.
+// Builds a new run in `run_dir` (created; ConfigError if it already holds a run). For classify,
+// the config's model.num_classes / multi_label / mel shape are filled in from the data.
 TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks = {});
 
 // Continues a run from RUN/last.pt (a finished run returns at once). `threads` > 0 overrides the

@@ -1,0 +1,77 @@
+#include "train_console.h"
+
+#include "progress.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <unistd.h>
+
+namespace vidrep::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_interrupt(int) {
+  g_stop = true;
+  static const char kMessage[] = "\nvidrep: stopping after this epoch (Ctrl-C again to abort)\n";
+  (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  std::signal(SIGINT, SIG_DFL);
+}
+
+std::string epoch_line(const EpochRecord& r, int64_t epochs) {
+  std::string line = fmt::format("epoch {:>3}/{}  train loss {:.4f} {}  val loss {:.4f}", r.epoch, epochs, r.train_loss,
+                                 format_score(r.score_name, r.train_score), r.val_loss);
+  for (const auto& [key, value] : r.val_values) {
+    if (key == "val_accuracy") line += "  " + format_score("accuracy", value);
+    if (key == "val_psnr") line += "  " + format_score("psnr", value);
+    if (key == "val_ssim") line += fmt::format("  ssim {:.4f}", value);
+  }
+  return line + fmt::format("  {:.0f} clips/s  {:.1f} s{}", r.clips_per_second, r.seconds, r.best ? "  best" : "");
+}
+
+}  // namespace
+
+std::string format_score(const std::string& name, double value) {
+  if (name == "psnr") return fmt::format("psnr {:5.2f} dB", value);
+  return fmt::format("acc {:5.1f} %", 100 * value);
+}
+
+struct TrainConsole::State {
+  ProgressBar bar;
+  std::FILE* lines = stdout;
+  int64_t epochs = 0;
+};
+
+TrainConsole::TrainConsole(std::FILE* lines, int64_t epochs) : state_(std::make_shared<State>()) {
+  state_->lines = lines;
+  state_->epochs = epochs;
+  auto s = state_;
+  callbacks_.on_batch = [s](const BatchProgress& p) {
+    s->bar.update(static_cast<double>(p.batch) / static_cast<double>(std::max<int64_t>(p.batches, 1)),
+                  fmt::format("epoch {}/{}  loss {:.4f}  {}  {:.0f} clips/s  ETA {}", p.epoch, p.epochs, p.loss,
+                              format_score(p.score_name, p.score), p.clips_per_second, format_duration(p.eta_seconds)));
+  };
+  callbacks_.on_epoch = [s](const EpochRecord& r) {
+    s->bar.clear();
+    fmt::print(s->lines, "{}\n", epoch_line(r, s->epochs));
+    std::fflush(s->lines);
+  };
+  callbacks_.on_message = [s](const std::string& m) {
+    s->bar.clear();
+    fmt::print(stderr, "vidrep: {}\n", m);
+  };
+  callbacks_.stop_requested = [] { return g_stop.load(); };
+  g_stop = false;
+  std::signal(SIGINT, on_interrupt);
+}
+
+TrainConsole::~TrainConsole() { std::signal(SIGINT, SIG_DFL); }
+
+void TrainConsole::finish() {
+  std::signal(SIGINT, SIG_DFL);
+  state_->bar.clear();
+}
+
+}  // namespace vidrep::cli

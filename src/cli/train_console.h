@@ -1,0 +1,34 @@
+// Console side of a training command (`vidrep train`, `vidrep ae train`): a progress bar while an
+// epoch runs, one line per finished epoch, messages on stderr, and Ctrl-C handling (the first stops
+// after the epoch, resumable; the second aborts).
+#pragma once
+
+#include "vidrep/train/trainer.h"
+
+#include <cstdio>
+#include <memory>
+
+namespace vidrep::cli {
+
+class TrainConsole {
+ public:
+  // Epoch lines go to `lines` (stdout, or stderr when the command prints JSON at the end).
+  TrainConsole(std::FILE* lines, int64_t epochs);
+  ~TrainConsole();  // restores the default SIGINT handling
+  TrainConsole(const TrainConsole&) = delete;
+  TrainConsole& operator=(const TrainConsole&) = delete;
+
+  const TrainCallbacks& callbacks() const { return callbacks_; }
+  // Clears the progress bar before the command's summary.
+  void finish();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  TrainCallbacks callbacks_;
+};
+
+// "acc  93.4 %" / "psnr 31.20 dB"
+std::string format_score(const std::string& name, double value);
+
+}  // namespace vidrep::cli

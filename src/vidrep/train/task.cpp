@@ -1,0 +1,97 @@
+#include "vidrep/train/task.h"
+
+#include "vidrep/error.h"
+#include "vidrep/models/autoencoder.h"
+#include "vidrep/train/inference.h"
+#include "vidrep/train/metrics.h"
+#include "vidrep/train/quality.h"
+#include "vidrep/train/run_network.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+namespace vidrep {
+namespace {
+
+// Correct predictions in a batch: top-1 = label, or the exact label set for multi-label.
+int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels) {
+  if (labels.dim() == 2) return ((logits > 0) == (labels > 0.5)).all(1).sum().item<int64_t>();
+  return (logits.argmax(1) == labels).sum().item<int64_t>();
+}
+
+class ClassifyTask : public TrainTask {
+ public:
+  explicit ClassifyTask(const RunInfo& run)
+      : classes_(run.classes), label_smoothing_(run.config.label_smoothing), net_(make_run_network(run.config)) {}
+
+  torch::nn::Module& module() override { return *net_.net; }
+  std::string score_name() const override { return "accuracy"; }
+
+  TaskStep step(const Batch& batch) override {
+    const NetOutput out = net_.forward(batch.video, batch.audio);
+    return {classification_loss(out.logits, batch.labels, label_smoothing_),
+            static_cast<double>(count_correct(out.logits.detach(), batch.labels)), out.logits.size(0)};
+  }
+
+  TaskValidation validate(DataLoader& loader) override {
+    const InferenceResult val = run_inference(net_, loader, 0);
+    const ClassificationReport report = classification_report(val.scores, val.labels, classes_);
+    return {val.loss, val.labels.dim() == 2 ? report.micro_f1 : report.accuracy,
+            {{"val_accuracy", report.accuracy}, {"val_macro_f1", report.macro_f1}}};
+  }
+
+ private:
+  std::vector<std::string> classes_;
+  double label_smoothing_;
+  RunNetwork net_;
+};
+
+class AutoencodeTask : public TrainTask {
+ public:
+  explicit AutoencodeTask(const RunInfo& run) : config_(run.config.autoencoder), ae_(make_autoencoder(config_)) {}
+
+  torch::nn::Module& module() override { return *ae_; }
+  std::string score_name() const override { return "psnr"; }
+
+  TaskStep step(const Batch& batch) override {
+    const AutoencoderOutput out = ae_->forward(batch.video);
+    const AutoencoderLoss loss = autoencoder_loss(config_, out, batch.video);
+    const double score = psnr(out.reconstruction.detach().clamp(0, 1), batch.video).sum().item<double>();
+    return {loss.total, score, batch.video.size(0)};
+  }
+
+  TaskValidation validate(DataLoader& loader) override {
+    const bool was_training = ae_->is_training();
+    ae_->eval();
+    torch::NoGradGuard no_grad;
+    double loss_sum = 0, psnr_sum = 0, ssim_sum = 0;
+    int64_t count = 0;
+    loader.start_epoch(0);
+    while (auto batch = loader.next()) {
+      const AutoencoderOutput out = ae_->forward(batch->video);
+      const int64_t n = batch->video.size(0);
+      loss_sum += autoencoder_loss(config_, out, batch->video).total.item<double>() * static_cast<double>(n);
+      const at::Tensor decoded = out.reconstruction.clamp(0, 1);
+      psnr_sum += psnr(decoded, batch->video).sum().item<double>();
+      ssim_sum += ssim(decoded, batch->video).sum().item<double>();
+      count += n;
+    }
+    ae_->train(was_training);
+    const double d = static_cast<double>(std::max<int64_t>(count, 1));
+    return {loss_sum / d, psnr_sum / d, {{"val_psnr", psnr_sum / d}, {"val_ssim", ssim_sum / d}}};
+  }
+
+ private:
+  AutoencoderConfig config_;
+  Autoencoder ae_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainTask> make_task(const RunInfo& run) {
+  if (run.config.task == "autoencode") return std::make_unique<AutoencodeTask>(run);
+  if (run.config.task == "classify") return std::make_unique<ClassifyTask>(run);
+  throw ConfigError(fmt::format("{}: unknown task '{}'", run.dir, run.config.task));
+}
+
+}  // namespace vidrep
