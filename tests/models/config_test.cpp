@@ -33,6 +33,7 @@ TEST(ModelConfig, JsonRoundTripKeepsEveryField) {
   c.modality = "av";
   c.fusion = "attention";
   c.multi_label = true;
+  c.in_channels = 16;
   c.frames = 8;
   c.height = 24;
   c.width = 40;
@@ -53,11 +54,12 @@ TEST(ModelConfig, JsonRoundTripKeepsEveryField) {
   c.positions = "sinusoidal";
   c.pooling = "stpp";
   const nlohmann::json j = c;
-  EXPECT_EQ(j.size(), 24u);
+  EXPECT_EQ(j.size(), 25u);
   const ModelConfig back = nlohmann::json::parse(j.dump()).get<ModelConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
   EXPECT_EQ(back.arch, "vit");
   EXPECT_EQ(back.patch_w, 10);
+  EXPECT_EQ(back.in_channels, 16);
   EXPECT_FALSE(back.frame_diff);
   EXPECT_DOUBLE_EQ(back.dropout, 0.5);
   EXPECT_NO_THROW(validate(back));
