@@ -14,12 +14,6 @@ namespace {
 
 namespace nn = torch::nn;
 
-int64_t log2_of(int64_t v) {
-  int64_t n = 0;
-  while ((int64_t{1} << n) < v) ++n;
-  return n;
-}
-
 struct Factors {
   int64_t t = 1, h = 1, w = 1;
   int64_t volume() const { return t * h * w; }
@@ -189,8 +183,7 @@ struct StagePlan {
 StagePlan plan_stages(const AutoencoderConfig& c) {
   StagePlan p;
   const int64_t n = c.stages();
-  const int64_t downs_t = log2_of(c.compress_t), downs_h = log2_of(c.compress_h / c.patch),
-                downs_w = log2_of(c.compress_w / c.patch);
+  const auto [downs_t, downs_h, downs_w] = c.halvings();
   for (int64_t i = 0; i <= n; ++i)
     p.widths.push_back(std::min(c.channels << std::min<int64_t>(i, 20), std::max(c.channels, c.max_channels)));
   for (int64_t i = 0; i < n; ++i)

@@ -52,8 +52,13 @@ std::array<int64_t, 3> AutoencoderConfig::clip_shape(std::array<int64_t, 3> late
   return {1 + (latent[0] - 1) * compress_t, latent[1] * compress_h, latent[2] * compress_w};
 }
 
+std::array<int64_t, 3> AutoencoderConfig::halvings() const {
+  return {log2_of(compress_t), log2_of(compress_h / patch), log2_of(compress_w / patch)};
+}
+
 int64_t AutoencoderConfig::stages() const {
-  return std::max({log2_of(compress_t), log2_of(compress_h / patch), log2_of(compress_w / patch)});
+  const auto h = halvings();
+  return std::max({h[0], h[1], h[2]});
 }
 
 void to_json(nlohmann::json& j, const AutoencoderConfig& c) {

@@ -42,8 +42,9 @@ struct AutoencoderConfig {
   std::array<int64_t, 3> latent_shape(std::array<int64_t, 3> clip) const;
   // {T, H, W} of the clip a [t, h, w] latent decodes to.
   std::array<int64_t, 3> clip_shape(std::array<int64_t, 3> latent) const;
-  // Stages of the encoder (and decoder): log2 of the largest of compress_t, compress_h / patch,
-  // compress_w / patch.
+  // How many times the network halves T, H and W: log2 of compress_t, compress_h / patch and
+  // compress_w / patch. The encoder (and decoder) has as many stages as the largest of them.
+  std::array<int64_t, 3> halvings() const;
   int64_t stages() const;
 };
 
