@@ -7,8 +7,6 @@
 #include "vidrep/io/npy.h"
 #include "vidrep/io/video_writer.h"
 #include "vidrep/train/config.h"
-#include "vidrep/train/run.h"
-#include "vidrep/train/trainer.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -82,21 +80,7 @@ void register_ae_train(CLI::App& ae) {
         config.autoencoder.height = height;
       }
     }
-    const int64_t epochs = args->resume.empty() ? config.epochs : load_run_info(args->resume).config.epochs;
-    TrainConsole console(args->json ? stderr : stdout, epochs);
-    const TrainResult r = args->resume.empty() ? train(config, args->out, console.callbacks())
-                                               : resume(args->resume, console.callbacks(), config.threads);
-    console.finish();
-    if (args->json) {
-      fmt::print("{}\n", nlohmann::json{{"run", r.run_dir}, {"epochs_done", r.epochs_done}, {"best_epoch", r.best_epoch},
-                                        {"best_val_psnr", r.best_val_metric}, {"early_stopped", r.early_stopped},
-                                        {"interrupted", r.interrupted}, {"seconds", r.seconds}, {"skipped", r.skipped}}
-                             .dump());
-    } else {
-      fmt::print("{}: best val PSNR {:.2f} dB at epoch {} ({} epochs, {:.1f} s){}\n", r.run_dir, r.best_val_metric,
-                 r.best_epoch, r.epochs_done, r.seconds,
-                 r.interrupted ? fmt::format("; interrupted: vidrep ae train --resume {}", r.run_dir) : "");
-    }
+    run_training(config, args->out, args->resume, args->json, "vidrep ae train");
   });
 }
 

@@ -96,21 +96,7 @@ void register_train(CLI::App& app) {
       config.model.frames = 1 + (config.model.frames - 1) / ct * ct;
     }
 
-    const int64_t epochs = args->resume.empty() ? config.epochs : load_run_info(args->resume).config.epochs;
-    TrainConsole console(args->json ? stderr : stdout, epochs);
-    const TrainResult r = args->resume.empty() ? train(config, args->out, console.callbacks())
-                                               : resume(args->resume, console.callbacks(), config.threads);
-    console.finish();
-    if (args->json) {
-      fmt::print("{}\n", nlohmann::json{{"run", r.run_dir}, {"epochs_done", r.epochs_done}, {"best_epoch", r.best_epoch},
-                                        {"best_val_accuracy", r.best_val_metric}, {"early_stopped", r.early_stopped},
-                                        {"interrupted", r.interrupted}, {"seconds", r.seconds}, {"skipped", r.skipped}}
-                             .dump());
-    } else {
-      fmt::print("{}: best val accuracy {:.1f} % at epoch {} ({} epochs, {:.1f} s){}\n", r.run_dir,
-                 100 * r.best_val_metric, r.best_epoch, r.epochs_done, r.seconds,
-                 r.interrupted ? fmt::format("; interrupted: vidrep train --resume {}", r.run_dir) : "");
-    }
+    run_training(config, args->out, args->resume, args->json, "vidrep train");
   });
 }
 

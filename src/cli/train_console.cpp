@@ -2,7 +2,10 @@
 
 #include "progress.h"
 
+#include "vidrep/train/run.h"
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -72,6 +75,32 @@ TrainConsole::~TrainConsole() { std::signal(SIGINT, SIG_DFL); }
 void TrainConsole::finish() {
   std::signal(SIGINT, SIG_DFL);
   state_->bar.clear();
+}
+
+void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,
+                  const std::string& command) {
+  const TrainConfig c = resume_dir.empty() ? config : load_run_info(resume_dir).config;
+  const bool psnr = c.task == "autoencode";
+  TrainConsole console(json ? stderr : stdout, c.epochs);
+  const TrainResult r = resume_dir.empty() ? train(config, out, console.callbacks())
+                                           : resume(resume_dir, console.callbacks(), config.threads);
+  console.finish();
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"run", r.run_dir},
+                                      {"epochs_done", r.epochs_done},
+                                      {"best_epoch", r.best_epoch},
+                                      {psnr ? "best_val_psnr" : "best_val_accuracy", r.best_val_metric},
+                                      {"early_stopped", r.early_stopped},
+                                      {"interrupted", r.interrupted},
+                                      {"seconds", r.seconds},
+                                      {"skipped", r.skipped}}
+                           .dump());
+    return;
+  }
+  const std::string best = psnr ? fmt::format("PSNR {:.2f} dB", r.best_val_metric)
+                                : fmt::format("accuracy {:.1f} %", 100 * r.best_val_metric);
+  fmt::print("{}: best val {} at epoch {} ({} epochs, {:.1f} s){}\n", r.run_dir, best, r.best_epoch, r.epochs_done,
+             r.seconds, r.interrupted ? fmt::format("; interrupted: {} --resume {}", command, r.run_dir) : "");
 }
 
 }  // namespace vidrep::cli

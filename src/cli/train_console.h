@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
 
 namespace vidrep::cli {
 
@@ -27,6 +28,12 @@ class TrainConsole {
   std::shared_ptr<State> state_;
   TrainCallbacks callbacks_;
 };
+
+// Trains `config` into `out`, or continues the run `resume` when it is not empty, with a console
+// as above; then prints one JSON summary line (`json`: best_val_accuracy or best_val_psnr) or a
+// sentence naming `command` for resuming an interrupted run.
+void run_training(const TrainConfig& config, const std::string& out, const std::string& resume, bool json,
+                  const std::string& command);
 
 // "acc  93.4 %" / "psnr 31.20 dB"
 std::string format_score(const std::string& name, double value);
