@@ -46,20 +46,10 @@ void register_ae_train(CLI::App& ae) {
   cmd->add_option("--loss", a.loss, "mse | l1")->capture_default_str();
   cmd->add_option("--frames", a.frames, "Frames per training clip (1 + k * T)")->capture_default_str();
   cmd->add_option("--size", args->size, "Training frame size WxH (default 32x32)");
-  cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
-  cmd->add_option("--batch", c.batch, "Clips per batch")->capture_default_str();
-  cmd->add_option("--lr", c.lr, "Peak learning rate")->capture_default_str();
-  cmd->add_option("--optimizer", c.optimizer, "sgd | adam | adamw")->capture_default_str();
-  cmd->add_option("--schedule", c.schedule, "cosine | step")->capture_default_str();
-  cmd->add_option("--warmup", c.warmup, "Epochs of linear warmup")->capture_default_str();
-  cmd->add_option("--weight-decay", c.weight_decay, "Weight decay")->capture_default_str();
-  cmd->add_option("--grad-clip", c.grad_clip, "Max gradient norm (0: off)")->capture_default_str();
+  add_optimization_flags(cmd, c);
   cmd->add_option("--patience", c.patience, "Early stop after N epochs without a better val PSNR (0: off)")
       ->capture_default_str();
   cmd->add_option("--transform", c.transform, "Training augmentation, e.g. 'hflip'");
-  cmd->add_option("--seed", c.seed, "Seed of initialisation, order and augmentation")->capture_default_str();
-  cmd->add_option("--threads", c.threads, "LibTorch threads (default: one per core)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--workers", c.workers, "Loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args->json, "Print one JSON summary line at the end (epoch lines go to stderr)");
   cmd->callback([cmd, args] {
     TrainConfig config = args->config;

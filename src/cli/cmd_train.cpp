@@ -40,14 +40,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--ae", c.ae, "Autoencoder run (vidrep ae train) whose latents the network reads (--input latent)");
   cmd->add_option("--patch", args->patch, "vit tubelet PTxPHxPW (default 4x4x4 on pixels, 1x2x2 on latents)");
   cmd->add_option("--rnn", c.model.rnn, "gru | lstm (cnn_lstm and the audio encoder)")->capture_default_str();
-  cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
-  cmd->add_option("--batch", c.batch, "Clips per batch")->capture_default_str();
-  cmd->add_option("--lr", c.lr, "Peak learning rate")->capture_default_str();
-  cmd->add_option("--optimizer", c.optimizer, "sgd | adam | adamw")->capture_default_str();
-  cmd->add_option("--schedule", c.schedule, "cosine | step")->capture_default_str();
-  cmd->add_option("--warmup", c.warmup, "Epochs of linear warmup")->capture_default_str();
-  cmd->add_option("--weight-decay", c.weight_decay, "Weight decay")->capture_default_str();
-  cmd->add_option("--grad-clip", c.grad_clip, "Max gradient norm (0: off)")->capture_default_str();
+  add_optimization_flags(cmd, c);
   cmd->add_option("--dropout", c.model.dropout, "Dropout before the classifier")->capture_default_str();
   cmd->add_option("--label-smoothing", c.label_smoothing, "Cross-entropy label smoothing")->capture_default_str();
   cmd->add_option("--patience", c.patience, "Early stop after N epochs without a better val metric (0: off)")->capture_default_str();
@@ -55,9 +48,6 @@ void register_train(CLI::App& app) {
   cmd->add_option("--frame-stride", c.frame_stride, "Frame step inside a clip")->capture_default_str();
   cmd->add_option("--size", args->size, "Frame size WxH (default 32x32)");
   cmd->add_option("--transform", c.transform, "Training augmentation, e.g. 'random_resized_crop=32:0.6-1,color_jitter=0.2'");
-  cmd->add_option("--seed", c.seed, "Seed of initialisation, order and augmentation")->capture_default_str();
-  cmd->add_option("--threads", c.threads, "LibTorch threads (default: one per core)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--workers", c.workers, "Loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args->json, "Print one JSON summary line at the end (epoch lines go to stderr)");
   cmd->callback([cmd, args] {
     if (!args->resume.empty()) {

@@ -77,6 +77,20 @@ void TrainConsole::finish() {
   state_->bar.clear();
 }
 
+void add_optimization_flags(CLI::App* cmd, TrainConfig& c) {
+  cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
+  cmd->add_option("--batch", c.batch, "Clips per batch")->capture_default_str();
+  cmd->add_option("--lr", c.lr, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--optimizer", c.optimizer, "sgd | adam | adamw")->capture_default_str();
+  cmd->add_option("--schedule", c.schedule, "cosine | step")->capture_default_str();
+  cmd->add_option("--warmup", c.warmup, "Epochs of linear warmup")->capture_default_str();
+  cmd->add_option("--weight-decay", c.weight_decay, "Weight decay")->capture_default_str();
+  cmd->add_option("--grad-clip", c.grad_clip, "Max gradient norm (0: off)")->capture_default_str();
+  cmd->add_option("--seed", c.seed, "Seed of initialisation, order and augmentation")->capture_default_str();
+  cmd->add_option("--threads", c.threads, "LibTorch threads (default: one per core)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--workers", c.workers, "Loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
+}
+
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,
                   const std::string& command) {
   const TrainConfig c = resume_dir.empty() ? config : load_run_info(resume_dir).config;

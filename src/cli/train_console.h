@@ -5,6 +5,8 @@
 
 #include "vidrep/train/trainer.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -34,6 +36,10 @@ class TrainConsole {
 // sentence naming `command` for resuming an interrupted run.
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume, bool json,
                   const std::string& command);
+
+// The flags every training command shares: epochs, batch, optimizer and schedule, clipping, seed,
+// threads, workers.
+void add_optimization_flags(CLI::App* cmd, TrainConfig& c);
 
 // "acc  93.4 %" / "psnr 31.20 dB"
 std::string format_score(const std::string& name, double value);
