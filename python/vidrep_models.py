@@ -1,12 +1,18 @@
 """Reference PyTorch definitions of vidrep's networks (src/vidrep/models/), for Python users of
 `vidrep export` / vidrep::export_network().
 
-Every module has the parameter and buffer names of the C++ VideoNet, so the exported state dict
+Every module has the parameter and buffer names of its C++ network (VideoNet, Autoencoder), so the exported state dict
 loads with load_state_dict(strict=True) and the outputs match the C++ ones to float rounding:
 
     import vidrep_models
     net = vidrep_models.load_export("exported/")        # eval mode
     logits, embedding = net(video, audio)               # video [B,3,T,H,W], audio [B,F,M] float32
+
+An exported autoencoder run (`vidrep export --run AE_RUN`) comes back as a CausalAutoencoder:
+
+    ae = vidrep_models.load_export("exported_ae/")
+    latent = ae.encode(video)                           # [B,3,1+4k,H,W] in [0,1] -> [B,16,1+k,H/8,W/8]
+    frames = ae.decode(latent)
 
 Inputs the modality does not use may be None. The networks are plain nn.Modules: they can be
 fine-tuned, or turned into TorchScript with torch.jit.trace (the trace is not tied to the batch size
@@ -21,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ModelConfig", "VideoNet", "build", "load_export"]
+__all__ = ["ModelConfig", "VideoNet", "build", "AutoencoderConfig", "CausalAutoencoder", "build_autoencoder", "load_export"]
 
 # The defaults of vidrep::ModelConfig (src/vidrep/models/config.h).
 DEFAULTS = {
@@ -330,9 +336,211 @@ def build(config):
 
 
 def load_export(directory, map_location="cpu"):
-    """The network exported to `directory` (model.json + weights.pt), in eval mode."""
-    with open(os.path.join(directory, "model.json")) as f:
-        net = build(json.load(f))
+    """The network exported to `directory` (model.json or autoencoder.json, + weights.pt), in eval mode:
+    a VideoNet, or a CausalAutoencoder for an autoencoder run."""
+    autoencoder = os.path.join(directory, "autoencoder.json")
+    if os.path.exists(autoencoder):
+        with open(autoencoder) as f:
+            net = build_autoencoder(json.load(f))
+    else:
+        with open(os.path.join(directory, "model.json")) as f:
+            net = build(json.load(f))
     state = torch.load(os.path.join(directory, "weights.pt"), map_location=map_location)
     net.load_state_dict(state, strict=True)
     return net.eval()
+
+
+# ---- the causal 3D autoencoder (models/autoencoder.h, models/autoencoder_config.h) ----
+
+AUTOENCODER_DEFAULTS = {
+    "compress_t": 4, "compress_h": 8, "compress_w": 8, "latent_channels": 16, "patch": 2, "channels": 32,
+    "max_channels": 64, "res_blocks": 1, "kl_weight": 0.0, "loss": "mse", "frames": 9, "height": 32, "width": 32,
+}
+
+
+class AutoencoderConfig:
+    """The "autoencoder" object of an autoencoder run's config.json (autoencoder.json in an export)."""
+
+    def __init__(self, **values):
+        unknown = set(values) - set(AUTOENCODER_DEFAULTS)
+        if unknown:
+            raise ValueError(f"autoencoder config: unknown key(s) {sorted(unknown)}")
+        for key, default in AUTOENCODER_DEFAULTS.items():
+            setattr(self, key, values.get(key, default))
+
+    def halvings(self):
+        log2 = lambda v: max(0, (v - 1).bit_length())  # noqa: E731
+        return log2(self.compress_t), log2(self.compress_h // self.patch), log2(self.compress_w // self.patch)
+
+
+def fold(x, ft, fh, fw):
+    """[B,C,T,H,W] -> [B,C*ft*fh*fw,T/ft,H/fh,W/fw], channel order (c, dt, dy, dx)."""
+    b, c, t, h, w = x.shape
+    x = x.reshape(b, c, t // ft, ft, h // fh, fh, w // fw, fw).permute(0, 1, 3, 5, 7, 2, 4, 6)
+    return x.reshape(b, c * ft * fh * fw, t // ft, h // fh, w // fw)
+
+
+def unfold(x, ft, fh, fw):
+    b, c, t, h, w = x.shape
+    c //= ft * fh * fw
+    x = x.reshape(b, c, ft, fh, fw, t, h, w).permute(0, 1, 5, 2, 6, 3, 7, 4)
+    return x.reshape(b, c, t * ft, h * fh, w * fw)
+
+
+def pad_first_frame(x, frames):
+    return torch.cat([x[:, :, :1].expand(-1, -1, frames, -1, -1), x], 2) if frames else x
+
+
+def resize_channels(x, out):
+    """Parameter-free: duplicate channels (out > in) or average consecutive groups (out < in)."""
+    cin = x.shape[1]
+    if out == cin:
+        return x
+    if out > cin:
+        return x.index_select(1, torch.arange(out) * cin // out)
+    if cin % out == 0:
+        return x.reshape(x.shape[0], out, cin // out, *x.shape[2:]).mean(2)
+    group = torch.arange(cin) * out // cin
+    m = torch.zeros(out, cin, dtype=x.dtype)
+    m[group, torch.arange(cin)] = 1
+    m = m / m.sum(1, keepdim=True)
+    return torch.matmul(m, x.flatten(2)).reshape(x.shape[0], out, *x.shape[2:])
+
+
+class CausalConv3d(nn.Module):
+    def __init__(self, cin, cout, kernel, stride=(1, 1, 1)):
+        super().__init__()
+        self.past = kernel - 1
+        self.conv = nn.Conv3d(cin, cout, kernel, stride=stride, padding=(0, kernel // 2, kernel // 2))
+
+    def forward(self, x):
+        return self.conv(pad_first_frame(x, self.past))
+
+
+class FrameNorm(nn.Module):
+    """LayerNorm over the channels of each pixel of each frame."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.norm = nn.LayerNorm(channels)
+
+    def forward(self, x):
+        return self.norm(x.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.norm1, self.conv1 = FrameNorm(channels), CausalConv3d(channels, channels, 3)
+        self.norm2, self.conv2 = FrameNorm(channels), CausalConv3d(channels, channels, 3)
+
+    def forward(self, x):
+        h = self.conv1(F.silu(self.norm1(x)))
+        return x + self.conv2(F.silu(self.norm2(h)))
+
+
+class DownBlock(nn.Module):
+    def __init__(self, cin, cout, factors):
+        super().__init__()
+        self.factors, self.out = factors, cout
+        self.conv = CausalConv3d(cin, cout, 3, factors)
+
+    def forward(self, x):
+        shortcut = fold(pad_first_frame(x, self.factors[0] - 1), *self.factors)
+        return self.conv(x) + resize_channels(shortcut, self.out)
+
+
+class UpBlock(nn.Module):
+    def __init__(self, cin, cout, factors):
+        super().__init__()
+        self.factors, self.out = factors, cout
+        self.conv = CausalConv3d(cin, cout, 3)
+
+    def forward(self, x):
+        ft, fh, fw = self.factors
+        up = x.repeat_interleave(ft, 2).repeat_interleave(fh, 3).repeat_interleave(fw, 4)
+        shortcut = unfold(resize_channels(x, self.out * ft * fh * fw), ft, fh, fw)
+        return self.conv(up[:, :, ft - 1:]) + shortcut[:, :, ft - 1:]
+
+
+def plan_stages(c):
+    """(widths of stages 0..n, the n resampling factors): each axis halves in its last stages."""
+    halvings = c.halvings()
+    n = max(halvings)
+    widths = [min(c.channels << i, max(c.channels, c.max_channels)) for i in range(n + 1)]
+    factors = [tuple(2 if i >= n - d else 1 for d in halvings) for i in range(n)]
+    return widths, factors
+
+
+class CausalEncoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        widths, factors = plan_stages(c)
+        self.patch, self.latent = c.patch, c.latent_channels
+        self.conv_in = CausalConv3d(3 * c.patch * c.patch, widths[0], 3)
+        body = []
+        for i, f in enumerate(factors):
+            body += [ResBlock(widths[i]) for _ in range(c.res_blocks)]
+            body.append(DownBlock(widths[i], widths[i + 1], f))
+        body.append(ResBlock(widths[-1]))
+        self.body = nn.Sequential(*body)
+        self.norm_out = FrameNorm(widths[-1])
+        self.conv_out = CausalConv3d(widths[-1], 2 * self.latent if c.kl_weight > 0 else self.latent, 3)
+
+    def forward(self, video):
+        """[B,3,T,H,W] in [0,1] -> the latent mean [B,C,t,h,w] (and, for a VAE, the log-variance)."""
+        x = fold(video * 2 - 1, 1, self.patch, self.patch)
+        h = self.conv_in(x)
+        h = self.body(h + resize_channels(x, h.shape[1]))
+        out = self.conv_out(F.silu(self.norm_out(h)))
+        mean = out[:, :self.latent] + resize_channels(h, self.latent)
+        return mean, (out[:, self.latent:] if out.shape[1] > self.latent else None)
+
+
+class CausalDecoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        widths, factors = plan_stages(c)
+        self.patch = c.patch
+        self.conv_in = CausalConv3d(c.latent_channels, widths[-1], 3)
+        body = [ResBlock(widths[-1])]
+        for i in reversed(range(len(factors))):
+            body.append(UpBlock(widths[i + 1], widths[i], factors[i]))
+            body += [ResBlock(widths[i]) for _ in range(c.res_blocks)]
+        self.body = nn.Sequential(*body)
+        self.norm_out = FrameNorm(widths[0])
+        self.conv_out = CausalConv3d(widths[0], 3 * c.patch * c.patch, 3)
+
+    def forward(self, latent):
+        h = self.conv_in(latent)
+        h = self.body(h + resize_channels(latent, h.shape[1]))
+        out = self.conv_out(F.silu(self.norm_out(h)))
+        out = out + resize_channels(h, out.shape[1])
+        return (unfold(out, 1, self.patch, self.patch) + 1) / 2
+
+
+class CausalAutoencoder(nn.Module):
+    """vidrep::Autoencoder: encode [B,3,T,H,W] in [0,1] (T = 1 + k * compress_t) -> [B,C,t,h,w], decode back."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        self.encoder = CausalEncoder(c)
+        self.decoder = CausalDecoder(c)
+
+    def encode(self, video):
+        return self.encoder(video)[0]
+
+    def decode(self, latent):
+        return self.decoder(latent)
+
+    def forward(self, video):
+        """The reconstruction (of the latent mean; a VAE's training sample is left to the caller)."""
+        return self.decode(self.encode(video))
+
+
+def build_autoencoder(config):
+    """A CausalAutoencoder from an AutoencoderConfig, a dict or keyword values."""
+    if isinstance(config, dict):
+        config = AutoencoderConfig(**config)
+    return CausalAutoencoder(config)

@@ -3,7 +3,8 @@
     export_check.py PYTHON_DIR CASE_DIR...
 
 Each CASE_DIR holds an export (model.json, weights.pt) and the C++ side's video.npy / audio.npy
-inputs and logits.npy / embedding.npy outputs. Prints one line per case; exit status 1 when any
+inputs and logits.npy / embedding.npy outputs, or an autoencoder export (autoencoder.json) with
+video.npy and the C++ latent.npy / reconstruction.npy. Prints one line per case; exit status 1 when any
 output differs by 1e-4 or more, 3 when torch cannot be imported (the C++ test then skips).
 """
 
@@ -29,12 +30,19 @@ for case in sys.argv[2:]:
         path = os.path.join(case, name)
         return torch.from_numpy(np.load(path)) if os.path.exists(path) else None
 
-    with torch.no_grad():
-        logits, embedding = net(load("video.npy"), load("audio.npy"))
-    d_logits = (logits - load("logits.npy")).abs().max().item()
-    d_embedding = (embedding - load("embedding.npy")).abs().max().item()
-    ok = d_logits < 1e-4 and d_embedding < 1e-4
+    if isinstance(net, vidrep_models.CausalAutoencoder):
+        with torch.no_grad():
+            latent = net.encode(load("video.npy"))
+            reconstruction = net.decode(latent)
+        names, outputs = ("latent", "reconstruction"), (latent, reconstruction)
+    else:
+        with torch.no_grad():
+            outputs = net(load("video.npy"), load("audio.npy"))
+        names = ("logits", "embedding")
+    diffs = [(out - load(f"{name}.npy")).abs().max().item() for name, out in zip(names, outputs)]
+    ok = all(d < 1e-4 for d in diffs)
     failed |= not ok
-    print(f"{'ok' if ok else 'BAD'} {os.path.basename(case)}: logits {d_logits:.2e}, embedding {d_embedding:.2e}"
-          f" (|logits| up to {logits.abs().max().item():.2f})")
+    print(f"{'ok' if ok else 'BAD'} {os.path.basename(case)}: "
+          + ", ".join(f"{name} {d:.2e}" for name, d in zip(names, diffs))
+          + f" (|{names[0]}| up to {outputs[0].abs().max().item():.2f})")
 sys.exit(1 if failed else 0)

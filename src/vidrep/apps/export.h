@@ -3,7 +3,7 @@
 //
 //   weights.pt   torch::pickle_save of a dict {parameter or buffer name: tensor} (the state dict);
 //                Python reads it with torch.load(path)
-//   model.json   the ModelConfig
+//   model.json   the ModelConfig (autoencoder.json, the AutoencoderConfig, for an autoencoder)
 //
 // python/vidrep_models.py defines every architecture with the same parameter names, so
 //
@@ -21,6 +21,7 @@
 // trainable, and torch.jit.trace in Python turns it into TorchScript that is not batch-bound.
 #pragma once
 
+#include "vidrep/models/autoencoder.h"
 #include "vidrep/models/network.h"
 
 #include <string>
@@ -29,5 +30,8 @@ namespace vidrep {
 
 // Throws WriteError naming the file when out_dir cannot be created or a file cannot be written.
 void export_network(VideoNet& net, const std::string& out_dir);
+// The same for an autoencoder: vidrep_models.load_export("out_dir") is a CausalAutoencoder
+// (encode, decode) matching Autoencoder::encode / decode to float rounding.
+void export_autoencoder(Autoencoder& ae, const std::string& out_dir);
 
 }  // namespace vidrep

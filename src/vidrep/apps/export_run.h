@@ -1,6 +1,7 @@
 // export_run(): a trained run's network handed to Python users (see apps/export.h for the format:
 // weights.pt readable by torch.load, model.json, and python/vidrep_models.py to rebuild it),
-// plus classes.txt so the outputs can be named.
+// plus classes.txt so the outputs can be named. An autoencoder run exports its autoencoder
+// (weights.pt, autoencoder.json) and no classes.
 #pragma once
 
 #include <string>
