@@ -217,6 +217,13 @@ TEST(AutoencoderCli, EncodeDecodeTokensAndLatentTraining) {
   ASSERT_EQ(test::run(test::cli() + " ae eval --run " + run + " --video " + video + " --frames 9 --clips 2 --json", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["clips"], 2);
 
+  // vidrep export of an autoencoder run: the config and weights for vidrep_models.load_export, no classes.
+  ASSERT_EQ(test::run(test::cli() + " export --run " + run + " --out " + dir + "/exported", &out), 0) << out;
+  EXPECT_TRUE(fs::exists(dir + "/exported/autoencoder.json"));
+  EXPECT_TRUE(fs::exists(dir + "/exported/weights.pt"));
+  EXPECT_FALSE(fs::exists(dir + "/exported/model.json"));
+  EXPECT_FALSE(fs::exists(dir + "/exported/classes.txt"));
+
   // A transformer on latents: 9-frame clips -> 3x4x4 latents, 1x2x2 tubelets.
   ASSERT_EQ(test::run(test::cli() + " train --data " + tiny_motion16() + " --model vit --input latent --ae " + run +
                           " --clip-len 9 --epochs 1 --batch 8 --threads 2 --out " + dir + "/vit --json", &out), 0) << out;
