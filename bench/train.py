@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Training throughput: vidrep's c3d and vit (LibTorch C++) against the identical networks in
-Python (python/vidrep_models.py, Debian's python3-torch), same threads, same in-memory random
-batches, forward + backward + AdamW step. Then the end-to-end epoch from mp4 files (vidrep train
+"""Training throughput: vidrep's c3d, vit and autoencoder (LibTorch C++) against the identical
+networks in Python (python/vidrep_models.py, Debian's python3-torch), same threads, same in-memory
+random batches, forward + backward + AdamW step. Then the end-to-end epoch from mp4 files (vidrep train
 on the default `vidrep synth --kind motion` dataset) against the in-memory step rate.
 
   bench/train.py [--bin build/bin] [--runs N] [--threads N] [--batch B] [--steps S]
@@ -32,18 +32,28 @@ DATA = os.path.join(ROOT, "build", "bench-data")
 def python_clips_per_s(arch, threads, batch, steps):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    net = vidrep_models.build({"arch": arch, "num_classes": 4})
+    if arch == "ae":
+        net = vidrep_models.build_autoencoder({})
+        c = net.config
+        video = torch.rand(batch, 3, c.frames, c.height, c.width)
+
+        def loss():
+            return (net(video) - video).pow(2).mean()
+    else:
+        net = vidrep_models.build({"arch": arch, "num_classes": 4})
+        c = net.config
+        video = torch.randn(batch, 3, c.frames, c.height, c.width)
+        audio = torch.randn(batch, c.mel_frames, c.mel_bins)
+        labels = torch.randint(4, (batch,))
+
+        def loss():
+            return torch.nn.functional.cross_entropy(net(video, audio)[0], labels)
     net.train()
-    c = net.config
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3)
-    video = torch.randn(batch, 3, c.frames, c.height, c.width)
-    audio = torch.randn(batch, c.mel_frames, c.mel_bins)
-    labels = torch.randint(4, (batch,))
 
     def step():
         opt.zero_grad()
-        logits, _ = net(video, audio)
-        torch.nn.functional.cross_entropy(logits, labels).backward()
+        loss().backward()
         opt.step()
 
     for _ in range(3):
@@ -89,7 +99,7 @@ def main():
 
     print(f"training step, batch {args.batch}, 16x32x32 clips, {args.threads} threads, median of {args.runs} runs")
     in_memory = {}
-    for arch in ("c3d", "vit"):
+    for arch in ("c3d", "vit", "ae"):
         v, p = [], []
         for _ in range(args.runs):  # interleaved so that machine noise hits both alike
             v.append(vidrep_clips_per_s(args.bin, arch, args.threads, args.batch, args.steps))
