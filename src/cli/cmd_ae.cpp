@@ -54,7 +54,7 @@ void register_ae_train(CLI::App& ae) {
   cmd->callback([cmd, args] {
     TrainConfig config = args->config;
     if (!args->resume.empty()) {
-      for (const char* name : {"--data", "--out", "--compress", "--latent-channels", "--epochs", "--size", "--seed"})
+      for (const char* name : {"--data", "--out", "--compress", "--latent-channels", "--epochs", "--size", "--seed", "--init"})
         if (cmd->count(name) > 0)
           throw InvalidArgument(
               fmt::format("{}: --resume continues a run with its saved config; leave {} out", args->resume, name));

@@ -51,7 +51,7 @@ void register_train(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON summary line at the end (epoch lines go to stderr)");
   cmd->callback([cmd, args] {
     if (!args->resume.empty()) {
-      for (const char* name : {"--data", "--out", "--config", "--model", "--modality", "--epochs", "--size", "--seed"})
+      for (const char* name : {"--data", "--out", "--config", "--model", "--modality", "--epochs", "--size", "--seed", "--init"})
         if (cmd->count(name) > 0)
           throw InvalidArgument(fmt::format("{}: --resume continues a run with its saved config; leave {} out", args->resume, name));
     } else if (args->out.empty()) {

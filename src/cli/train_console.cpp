@@ -87,6 +87,7 @@ void add_optimization_flags(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--weight-decay", c.weight_decay, "Weight decay")->capture_default_str();
   cmd->add_option("--grad-clip", c.grad_clip, "Max gradient norm (0: off)")->capture_default_str();
   cmd->add_option("--seed", c.seed, "Seed of initialisation, order and augmentation")->capture_default_str();
+  cmd->add_option("--init", c.init, "Start from the best weights of run RUN (same network; fresh optimizer and schedule)");
   cmd->add_option("--threads", c.threads, "LibTorch threads (default: one per core)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--workers", c.workers, "Loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
 }

@@ -138,6 +138,34 @@ TEST(AutoencoderRun, ResumeEndsWhereAStraightRunEnds) {
   expect_same_weights(*a, *b);
 }
 
+// --init: a new run starts from another run's best weights (fresh optimizer and schedule); a
+// network of another shape or task is refused before anything is written.
+TEST(AutoencoderRun, InitStartsFromAnotherRunsBestWeights) {
+  const std::string dir = test::scratch_dir("ae_init");
+  const std::string& run = trained_run();
+  TrainConfig c = tiny_ae_config(1);
+  c.init = run;
+  c.lr = 1e-12;  // the one epoch then leaves the weights as they came
+  train(c, dir + "/tuned");
+  Autoencoder from = load_run_autoencoder(run, "best"), tuned = load_run_autoencoder(dir + "/tuned", "last");
+  const auto pa = from->named_parameters(), pb = tuned->named_parameters();
+  for (const auto& item : pa) EXPECT_TRUE(item.value().allclose(pb[item.key()], 0, 1e-6)) << item.key();
+  std::ifstream cfg(dir + "/tuned/config.json");
+  EXPECT_EQ(nlohmann::json::parse(cfg)["init"], run);
+
+  TrainConfig wider = tiny_ae_config(1);
+  wider.init = run;
+  wider.autoencoder.channels = 12;
+  try {
+    train(wider, dir + "/wider");
+    ADD_FAILURE() << "a network of another width was loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("parameter encoder.conv_in.conv.weight is [8,12,3,3,3] there and "
+                                         "[12,12,3,3,3] here"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir + "/wider/config.json"));
+}
+
 TEST(AutoencoderRun, BadInputsGiveClearErrors) {
   const std::string dir = test::scratch_dir("ae_errors");
   // A classifier run has no autoencoder.

@@ -45,7 +45,8 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
                      {"audio_seconds", c.audio_seconds},
                      {"seed", c.seed},
                      {"threads", c.threads},
-                     {"workers", c.workers}};
+                     {"workers", c.workers},
+                     {"init", c.init}};
   if (c.task == "autoencode") {
     j["autoencoder"] = c.autoencoder;
   } else {
@@ -60,12 +61,13 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   static const std::set<std::string> keys = {
       "data", "epochs", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "frame_stride", "transform", "audio_seconds", "seed", "threads", "workers",
-      "model", "task", "autoencoder", "input", "ae"};
+      "model", "task", "autoencoder", "input", "ae", "init"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
   read(j, "task", c.task);
   read(j, "input", c.input);
   read(j, "ae", c.ae);
+  read(j, "init", c.init);
   read(j, "data", c.data);
   read(j, "epochs", c.epochs);
   read(j, "batch", c.batch);

@@ -25,6 +25,9 @@ struct TrainConfig {
   // autoencoder of run `ae` (frozen), so the network sees [B,C,t,h,w] latents (network_config()).
   std::string input = "pixels";
   std::string ae;                    // autoencoder run folder (input latent)
+  // A finished or interrupted run of the same task and network whose best.pt weights the network
+  // starts from (fine-tuning, or a second schedule); the optimizer and schedule start afresh.
+  std::string init;                  // empty: torch's default initialisation under `seed`
 
   int64_t epochs = 30;
   int64_t batch = 16;

@@ -11,6 +11,7 @@
 #include "vidrep/train/task.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -36,6 +37,23 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, to
                                                 torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
   return std::make_unique<torch::optim::AdamW>(module.parameters(),
                                                torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay));
+}
+
+// Loads run `init`'s best.pt into a freshly built module: ConfigError unless that run has the same
+// task and every parameter the same name and shape (a checkpoint would otherwise replace shapes).
+void start_from(const std::string& init, const std::string& task, torch::nn::Module& module) {
+  const RunInfo from = load_run_info(init);
+  if (from.config.task != task)
+    throw ConfigError(fmt::format("--init {}: that run is task {}, this one {}", init, from.config.task, task));
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& p : module.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
+  load_checkpoint(from.checkpoint("best"), module, nullptr, nullptr);
+  const auto params = module.named_parameters();
+  for (const auto& [name, shape] : shapes) {
+    if (params[name].sizes().vec() != shape)
+      throw ConfigError(fmt::format("--init {}: parameter {} is [{}] there and [{}] here; the network must be the same",
+                                    init, name, fmt::join(params[name].sizes(), ","), fmt::join(shape, ",")));
+  }
 }
 
 // Keeps the metrics lines of finished epochs only (a crash may have left one for an epoch whose
@@ -66,6 +84,7 @@ class Session {
     task_ = make_task(run_);
     optimizer_ = make_optimizer(c_, task_->module());
     if (resuming) load_checkpoint(run_.checkpoint("last"), task_->module(), optimizer_.get(), &state_);
+    else if (!c_.init.empty()) start_from(c_.init, c_.task, task_->module());
     train_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "train"), run_loader_options(c_, true));
     val_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "val"), run_loader_options(c_, false));
     if (train_loader_->dataset().samples.empty())
