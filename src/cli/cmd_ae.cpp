@@ -33,7 +33,7 @@ void register_ae_train(CLI::App& ae) {
   c.patience = 0;
   AutoencoderConfig& a = c.autoencoder;
   CLI::App* cmd = ae.add_subcommand("train", "Train a causal 3D autoencoder on a dataset's clips; writes a run folder");
-  cmd->add_option("--data", c.data, "Dataset folder (any vidrep train layout; labels are ignored)");
+  cmd->add_option("--data", c.data, "Dataset folder: any vidrep train layout (labels are ignored) or a folder of video files");
   cmd->add_option("--out", args->out, "Run folder to create (config.json, metrics.jsonl, best.pt, last.pt)");
   cmd->add_option("--resume", args->resume, "Continue an interrupted run from RUN/last.pt");
   cmd->add_option("--compress", args->compress, "Compression TxHxW (powers of two)")->capture_default_str();

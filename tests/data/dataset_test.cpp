@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace vidrep {
@@ -154,6 +155,48 @@ TEST(DatasetFolders, FolderPerClassListsVideosSorted) {
   ASSERT_EQ(val.samples.size(), 1u);
   EXPECT_EQ(val.samples[0].labels, (std::vector<int64_t>{0}));
   EXPECT_FALSE(has_split(dir, "test"));
+}
+
+// Layout 4: a folder of unlabelled videos is split by path hash; every video lands in exactly one
+// split, each split has one at least, and adding files never moves the ones already there.
+TEST(DatasetPlain, FolderOfVideosSplitsByPathHash) {
+  const std::string dir = test::scratch_dir("dataset_plain");
+  write_text(path_in(dir, "notes.txt"), "");
+  for (const char* f : {"a.mp4", "sub/b.MKV"}) write_text(path_in(dir, f), "");
+  EXPECT_FALSE(has_split(dir, "train"));
+  try {
+    load_dataset(dir, "train");
+    FAIL() << "two videos are too few";
+  } catch (const OpenError& e) {
+    EXPECT_NE(std::string(e.what()).find("2 video file(s)"), std::string::npos) << e.what();
+  }
+  write_text(path_in(dir, "c.webm"), "");
+  auto splits_of = [&] {
+    std::map<std::string, std::string> split;
+    for (const char* name : {"train", "val", "test"}) {
+      const Dataset d = load_dataset(dir, name);
+      EXPECT_FALSE(d.labelled);
+      EXPECT_TRUE(d.classes.empty());
+      EXPECT_FALSE(d.samples.empty()) << name;
+      for (const Sample& s : d.samples) {
+        EXPECT_TRUE(s.labels.empty());
+        EXPECT_TRUE(split.emplace(fs::relative(s.path, dir).string(), name).second) << s.path << " in two splits";
+      }
+    }
+    return split;
+  };
+  EXPECT_EQ(splits_of().size(), 3u);  // one each
+  for (int i = 0; i < 40; ++i) write_text(path_in(dir, fmt::format("more/v{:02}.mp4", i)), "");
+  const std::map<std::string, std::string> before = splits_of();
+  EXPECT_EQ(before.size(), 43u);
+  size_t test_count = 0;
+  for (const auto& [path, split] : before) test_count += split == "test";
+  EXPECT_GE(test_count, 1u);
+  EXPECT_LE(test_count, 12u);  // about a tenth
+  for (int i = 40; i < 50; ++i) write_text(path_in(dir, fmt::format("more/v{:02}.mp4", i)), "");
+  const std::map<std::string, std::string> after = splits_of();
+  EXPECT_EQ(after.size(), 53u);
+  for (const auto& [path, split] : before) EXPECT_EQ(after.at(path), split) << path;
 }
 
 TEST(DatasetCsv, PathLabelStartEnd) {

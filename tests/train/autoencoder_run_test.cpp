@@ -4,6 +4,7 @@
 // resume exactly, `vidrep ae train/eval/encode/decode`, latent tokens, a classifier on latents,
 // and the errors for wrong latents and runs without an autoencoder.
 #include "vidrep/apps/autoencoder.h"
+#include "vidrep/data/dataset.h"
 #include "vidrep/data/synth_dataset.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
@@ -166,6 +167,35 @@ TEST(AutoencoderRun, InitStartsFromAnotherRunsBestWeights) {
   EXPECT_FALSE(fs::exists(dir + "/wider/config.json"));
 }
 
+// A folder of unlabelled videos is autoencoder data (split by path hash); a classifier refuses it.
+TEST(AutoencoderRun, TrainsOnAFolderOfUnlabelledVideos) {
+  const std::string dir = test::scratch_dir("ae_plain");
+  const std::string videos = dir + "/videos";
+  int copied = 0;
+  for (const Sample& s : load_dataset(tiny_motion16(), "train").samples) {
+    fs::create_directories(videos + (copied % 2 ? "/b" : "/a"));
+    fs::copy_file(s.path, fmt::format("{}/{}/clip{:02}.mp4", videos, copied % 2 ? "b" : "a", copied));
+    ++copied;
+  }
+  TrainConfig c = tiny_ae_config(1);
+  c.data = videos;
+  const TrainResult r = train(c, dir + "/run");
+  EXPECT_EQ(r.epochs_done, 1);
+  EXPECT_GT(r.best_val_metric, 10);  // a PSNR in dB, measured on the val videos
+  const AeEvalResult e = evaluate_autoencoder(dir + "/run", {.threads = 2});
+  EXPECT_EQ(e.clips, static_cast<int64_t>(load_dataset(videos, "test").samples.size()));
+
+  TrainConfig classify;
+  classify.data = videos;
+  classify.epochs = 1;
+  try {
+    train(classify, dir + "/classify");
+    ADD_FAILURE() << "a classifier trained on unlabelled videos";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("video files without labels"), std::string::npos) << e.what();
+  }
+}
+
 TEST(AutoencoderRun, BadInputsGiveClearErrors) {
   const std::string dir = test::scratch_dir("ae_errors");
   // A classifier run has no autoencoder.
@@ -272,6 +302,10 @@ TEST(AutoencoderCli, EncodeDecodeTokensAndLatentTraining) {
   EXPECT_EQ(test::run(test::cli() + " train --data " + tiny_motion16() + " --model vit --input latent --ae " + dir +
                           "/vit --clip-len 9 --epochs 1 --out " + dir + "/vit2", &out), 2);
   EXPECT_NE(out.find("not an autoencoder run"), std::string::npos) << out;
+  EXPECT_EQ(test::run(test::cli() + " ae train --data " + tiny_motion16() + " --init " + dir + "/vit --out " + dir +
+                          "/from_vit", &out), 2);
+  EXPECT_NE(out.find("that run is task classify, this one autoencode"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir + "/from_vit/config.json"));
   EXPECT_EQ(test::run(test::cli() + " ae encode --run " + run + " " + video + " --frames 16 --out " + dir + "/x.npy", &out), 2);
   EXPECT_NE(out.find("13 or 17"), std::string::npos) << out;
 }

@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class Layout { Lists, Folders, Csv };
+enum class Layout { Lists, Folders, Csv, Plain };
 
 constexpr std::array<const char*, 3> kSplits = {"train", "val", "test"};
 constexpr std::array<const char*, 9> kVideoExtensions = {".mp4", ".mkv", ".webm", ".avi", ".mov",
@@ -46,11 +46,65 @@ fs::path split_path(const std::string& dir, Layout layout, const std::string& sp
     case Layout::Lists: return fs::path(dir) / (split + ".txt");
     case Layout::Folders: return fs::path(dir) / split;
     case Layout::Csv: return fs::path(dir) / (split + ".csv");
+    case Layout::Plain: return fs::path(dir);
   }
   return {};
 }
 
+bool is_video_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::find(kVideoExtensions.begin(), kVideoExtensions.end(), ext) != kVideoExtensions.end();
+}
+
+// Layout 4: every video file under DIR (sub-folders included), as paths relative to DIR in sorted
+// order; empty when DIR cannot be listed.
+std::vector<std::string> plain_videos(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) && is_video_file(it->path())) out.push_back(fs::relative(it->path(), dir, ec).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+constexpr size_t kPlainMinimum = 3;  // one video at least for each of train, val and test
+
+// FNV-1a of the relative path: a file's split does not change when others are added or removed.
+uint64_t path_hash(const std::string& path) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : path) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+// "train" | "val" | "test" for each of plain_videos(): a tenth each to test and val by hash, the
+// rest train. A split that this leaves empty takes the smallest-hash video of the largest one.
+std::vector<std::string> plain_splits(const std::vector<std::string>& videos) {
+  std::vector<std::string> split(videos.size(), "train");
+  std::vector<uint64_t> hash(videos.size());
+  for (size_t i = 0; i < videos.size(); ++i) {
+    hash[i] = path_hash(videos[i]);
+    if (hash[i] % 10 == 0) split[i] = "test";
+    if (hash[i] % 10 == 1) split[i] = "val";
+  }
+  for (const char* wanted : kSplits) {
+    if (std::count(split.begin(), split.end(), wanted) > 0) continue;
+    std::string donor;
+    for (const char* name : kSplits)
+      if (donor.empty() || std::count(split.begin(), split.end(), name) > std::count(split.begin(), split.end(), donor))
+        donor = name;
+    size_t pick = videos.size();
+    for (size_t i = 0; i < videos.size(); ++i)
+      if (split[i] == donor && (pick == videos.size() || hash[i] < hash[pick])) pick = i;
+    split[pick] = wanted;
+  }
+  return split;
+}
+
 bool has_own_split(const std::string& dir, Layout layout, const std::string& split) {
+  if (layout == Layout::Plain) return plain_videos(dir).size() >= kPlainMinimum;
   return exists(split_path(dir, layout, split), layout == Layout::Folders);
 }
 
@@ -61,7 +115,25 @@ std::optional<Layout> find_layout(const std::string& dir) {
       if (has_own_split(dir, layout, split)) return layout;
     }
   }
+  if (!plain_videos(dir).empty()) return Layout::Plain;
   return std::nullopt;
+}
+
+// Layout 4's split: unlabelled samples.
+Dataset load_plain(const std::string& dir, const std::string& split) {
+  const std::vector<std::string> videos = plain_videos(dir);
+  if (videos.size() < kPlainMinimum)
+    throw OpenError(fmt::format("{}: {} video file(s) and no list, class folders or CSV; a folder of unlabelled videos "
+                                "needs at least {} (train, val and test get one each)",
+                                dir, videos.size(), kPlainMinimum));
+  const std::vector<std::string> splits = plain_splits(videos);
+  Dataset d;
+  d.root = dir;
+  d.split = split;
+  d.labelled = false;
+  for (size_t i = 0; i < videos.size(); ++i)
+    if (splits[i] == split) d.samples.push_back({(fs::path(dir) / videos[i]).string(), {}, 0, -1});
+  return d;
 }
 
 std::string trim(std::string_view s) {
@@ -125,12 +197,6 @@ std::vector<RawSample> read_list(const std::string& dir, const fs::path& file) {
     out.push_back(std::move(s));
   }
   return out;
-}
-
-bool is_video_file(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::find(kVideoExtensions.begin(), kVideoExtensions.end(), ext) != kVideoExtensions.end();
 }
 
 // DIR/split/<class>/<video>, in sorted order; `class_names` gets every class folder, even empty.
@@ -334,8 +400,10 @@ Dataset load_dataset(const std::string& dir, const std::string& split) {
   }
   const std::optional<Layout> layout = find_layout(dir);
   if (!layout) {
-    throw OpenError(fmt::format("{}: no dataset found (expected train.txt, train/<class>/ or train.csv)", dir));
+    throw OpenError(fmt::format(
+        "{}: no dataset found (expected train.txt, train/<class>/, train.csv or video files)", dir));
   }
+  if (*layout == Layout::Plain) return load_plain(dir, split);
   const bool held_out = split == "val" && !has_own_split(dir, *layout, "val");
   const std::string source = held_out ? "train" : split;
   if (!has_own_split(dir, *layout, source)) {
@@ -359,6 +427,7 @@ Dataset load_dataset(const std::string& dir, const std::string& split) {
         }
         break;
       case Layout::Csv: raw[name] = read_csv(dir, path); break;
+      case Layout::Plain: break;
     }
   }
 

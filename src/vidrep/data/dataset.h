@@ -5,7 +5,7 @@
 //   train.samples[0].path;          // absolute or relative-to-cwd path of the video
 //   train.samples[0].labels;        // {3} (several for multi-label lists)
 //
-// Three layouts are recognised, checked in this order:
+// Four layouts are recognised, checked in this order:
 //   1. list files  DIR/{train,val,test}.txt, lines "relative/path label" where label is an integer
 //      or a class name, several labels separated by ',' (multi-label); blank lines and lines
 //      starting with '#' are skipped; DIR/classes.txt (one name per line) fixes names and order.
@@ -13,6 +13,11 @@
 //   3. CSV  DIR/{train,val,test}.csv with a header "path,label,start,end" (Kinetics style, times in
 //      seconds; start/end may be empty = whole video; columns in any order, start/end optional;
 //      several labels as a quoted field "a,b").
+//   4. none of those, but video files anywhere under DIR: unlabelled videos (for the autoencoder),
+//      split by a hash of each file's path relative to DIR: a tenth each to test and val, the
+//      rest train, so a file keeps its split when others are added. Each split gets one video at
+//      least (a split the hash leaves empty takes one from the largest), so at least 3 are
+//      needed. No classes, samples without labels, labelled = false.
 // Classes are the same for every split of a dataset: classes.txt when present, else the sorted
 // union of the names used by all splits (integer labels: "0".."max"). Without a val split, a fixed
 // 10 % of train (seeded by kValidationSeed, so every run holds out the same videos) is val, and
@@ -41,6 +46,7 @@ struct Dataset {
   std::vector<std::string> classes;  // index -> name
   std::vector<Sample> samples;
   bool multi_label = false;          // some sample of any split has more than one label
+  bool labelled = true;              // false: a folder of videos (layout 4), no classes or labels
 };
 
 inline constexpr uint64_t kValidationSeed = 0x5eed'0f'7a11;

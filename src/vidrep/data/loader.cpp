@@ -76,18 +76,7 @@ struct DataLoader::Impl {
   std::vector<std::thread> workers;
 
   Impl(Dataset d, const LoaderOptions& o) : dataset(std::move(d)), ctx(o) {
-    const auto classes = static_cast<int64_t>(dataset.classes.size());
-    for (const Sample& s : dataset.samples) {
-      for (int64_t label : s.labels) {
-        if (label < 0 || label >= classes) {
-          throw InvalidArgument(fmt::format("{}: label {} outside the dataset's {} classes", s.path, label, classes));
-        }
-      }
-      if (s.labels.empty() || (!dataset.multi_label && s.labels.size() > 1)) {
-        throw InvalidArgument(fmt::format("{}: {} labels in a {}-label dataset", s.path, s.labels.size(),
-                                          dataset.multi_label ? "multi" : "single"));
-      }
-    }
+    if (dataset.labelled) check_labels();
     try {
       for (int i = 0; i < o.workers; ++i) workers.emplace_back([this] { work(); });
     } catch (...) {
@@ -201,6 +190,7 @@ struct DataLoader::Impl {
       for (const Part& p : parts) audio.push_back(p.sample.audio);
       batch.audio = at::stack(audio);
     }
+    if (!dataset.labelled) return batch;  // no labels to give
     auto labels_of = [&](int64_t i) -> const std::vector<int64_t>& {
       return dataset.samples[static_cast<size_t>(batch.indices[static_cast<size_t>(i)])].labels;
     };
@@ -217,6 +207,21 @@ struct DataLoader::Impl {
       for (int64_t i = 0; i < n; ++i) out[i] = labels_of(i)[0];
     }
     return batch;
+  }
+
+  void check_labels() const {
+    const auto classes = static_cast<int64_t>(dataset.classes.size());
+    for (const Sample& s : dataset.samples) {
+      for (int64_t label : s.labels) {
+        if (label < 0 || label >= classes) {
+          throw InvalidArgument(fmt::format("{}: label {} outside the dataset's {} classes", s.path, label, classes));
+        }
+      }
+      if (s.labels.empty() || (!dataset.multi_label && s.labels.size() > 1)) {
+        throw InvalidArgument(fmt::format("{}: {} labels in a {}-label dataset", s.path, s.labels.size(),
+                                          dataset.multi_label ? "multi" : "single"));
+      }
+    }
   }
 
   void work() {

@@ -69,7 +69,7 @@ struct LoaderOptions {
 struct Batch {
   at::Tensor video;              // float32 [B,3,T,H,W] (undefined when !video)
   at::Tensor audio;              // float32 [B,mel_frames,mel_bins] (undefined when !audio)
-  at::Tensor labels;             // int64 [B] single-label; float32 [B,K] multi-hot when multi_label
+  at::Tensor labels;             // int64 [B] single-label; float32 [B,K] multi-hot when multi_label; undefined unlabelled
   std::vector<int64_t> indices;  // sample indices in the Dataset
   std::vector<double> clip_starts;  // seconds: time of each clip's first frame
 };

@@ -17,6 +17,7 @@ EvalResult evaluate_run(const std::string& run_dir, const EvalOptions& options) 
   set_num_threads(options.threads);
   const std::string data = options.data.empty() ? run.config.data : options.data;
   Dataset dataset = load_dataset(data, options.split);
+  if (!dataset.labelled) throw ConfigError(fmt::format("{}: video files without labels; eval needs a labelled dataset", data));
   if (dataset.classes != run.classes)
     throw ConfigError(fmt::format("{}: classes [{}] differ from the run's [{}]", data,
                                   fmt::join(dataset.classes, ","), fmt::join(run.classes, ",")));

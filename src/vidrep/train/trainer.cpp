@@ -231,6 +231,9 @@ TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCal
                                   run_dir, run_dir));
   const Dataset train_split = load_dataset(config.data, "train");
   const bool classify = config.task != "autoencode";
+  if (classify && !train_split.labelled)
+    throw ConfigError(fmt::format("{}: video files without labels; a classifier needs train.txt, train/<class>/ or "
+                                  "train.csv (only vidrep ae train takes unlabelled videos)", config.data));
   if (classify) {
     config.model.num_classes = static_cast<int64_t>(train_split.classes.size());
     config.model.multi_label = train_split.multi_label;
