@@ -4,7 +4,7 @@ networks in Python (python/vidrep_models.py, Debian's python3-torch), same threa
 random batches, forward + backward + AdamW step. Then the end-to-end epoch from mp4 files (vidrep train
 on the default `vidrep synth --kind motion` dataset) against the in-memory step rate.
 
-  bench/train.py [--bin build/bin] [--runs N] [--threads N] [--batch B] [--steps S]
+  bench/train.py [--bin build/bin] [--runs N] [--threads N] [--batch B] [--steps S] [--archs c3d,vit,ae] [--no-files]
 
 Prints medians of N runs, clips/s and ratios (> 1: vidrep faster).
 """
@@ -94,12 +94,14 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--archs", default="c3d,vit,ae", help="networks to time (comma-separated)")
+    ap.add_argument("--no-files", action="store_true", help="skip the end-to-end epoch from mp4 files")
     args = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
 
-    print(f"training step, batch {args.batch}, 16x32x32 clips, {args.threads} threads, median of {args.runs} runs")
+    print(f"training step, batch {args.batch}, 16x32x32 clips (ae: 9x32x32), {args.threads} threads, median of {args.runs} runs")
     in_memory = {}
-    for arch in ("c3d", "vit", "ae"):
+    for arch in args.archs.split(","):
         v, p = [], []
         for _ in range(args.runs):  # interleaved so that machine noise hits both alike
             v.append(vidrep_clips_per_s(args.bin, arch, args.threads, args.batch, args.steps))
@@ -108,6 +110,8 @@ def main():
         in_memory[arch] = mv
         print(f"  {arch:4}  vidrep {mv:7.1f} clips/s   python torch {mp:7.1f} clips/s   ratio {mv / mp:.2f}x")
 
+    if args.no_files or "c3d" not in in_memory:
+        return
     files = [epoch_from_files(args.bin, args.threads, args.batch) for _ in range(max(1, args.runs // 2))]
     first, later = statistics.median(f[0] for f in files), statistics.median(f[1] for f in files)
     print(f"epoch from mp4 files (c3d, vidrep train, loader included), time / in-memory step time:\n"
