@@ -162,7 +162,8 @@ TEST(DatasetFolders, FolderPerClassListsVideosSorted) {
 TEST(DatasetPlain, FolderOfVideosSplitsByPathHash) {
   const std::string dir = test::scratch_dir("dataset_plain");
   write_text(path_in(dir, "notes.txt"), "");
-  for (const char* f : {"a.mp4", "sub/b.MKV"}) write_text(path_in(dir, f), "");
+  // Sub-folders are searched 3 levels down, not deeper.
+  for (const char* f : {"a.mp4", "x/y/z/b.MKV", "x/y/z/w/too_deep.mp4"}) write_text(path_in(dir, f), "");
   EXPECT_FALSE(has_split(dir, "train"));
   try {
     load_dataset(dir, "train");

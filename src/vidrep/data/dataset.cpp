@@ -57,13 +57,17 @@ bool is_video_file(const fs::path& p) {
   return std::find(kVideoExtensions.begin(), kVideoExtensions.end(), ext) != kVideoExtensions.end();
 }
 
-// Layout 4: every video file under DIR (sub-folders included), as paths relative to DIR in sorted
-// order; empty when DIR cannot be listed.
+// Layout 4: every video file under DIR, in sub-folders down to kPlainDepth levels (so that a
+// mistaken --data / or ~ is not a scan of the whole disk), as paths relative to DIR in sorted order;
+// empty when DIR cannot be listed.
+constexpr int kPlainDepth = 3;
+
 std::vector<std::string> plain_videos(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
+    if (it.depth() >= kPlainDepth) it.disable_recursion_pending();
     if (it->is_regular_file(ec) && is_video_file(it->path())) out.push_back(fs::relative(it->path(), dir, ec).string());
   }
   std::sort(out.begin(), out.end());

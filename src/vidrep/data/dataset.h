@@ -13,9 +13,9 @@
 //   3. CSV  DIR/{train,val,test}.csv with a header "path,label,start,end" (Kinetics style, times in
 //      seconds; start/end may be empty = whole video; columns in any order, start/end optional;
 //      several labels as a quoted field "a,b").
-//   4. none of those, but video files anywhere under DIR: unlabelled videos (for the autoencoder),
-//      split by a hash of each file's path relative to DIR: a tenth each to test and val, the
-//      rest train, so a file keeps its split when others are added. Each split gets one video at
+//   4. none of those, but video files in DIR or its sub-folders (3 levels down at most): unlabelled
+//      videos (for the autoencoder), split by a hash of each file's path relative to DIR: a tenth
+//      each to test and val, the rest train, so a file keeps its split when others are added. Each split gets one video at
 //      least (a split the hash leaves empty takes one from the largest), so at least 3 are
 //      needed. No classes, samples without labels, labelled = false.
 // Classes are the same for every split of a dataset: classes.txt when present, else the sorted
