@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <string>
 
+#include <malloc.h>
 #include <unistd.h>
 
 namespace {
@@ -27,9 +29,20 @@ void use_passive_openmp_threads(int argc, char** argv) {
   ::execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
 }
 
+// glibc hands every block above its mmap threshold (a few MiB) straight back to the kernel on
+// free, and trims the heap's free top, so each batch's activations and decoded frames come back as
+// fresh pages that the kernel faults in and zeroes again. Keeping freed memory in the heap instead
+// (measured: `ae eval` of 192 clips 9.2 -> 4.8 s, system time 10 -> 0.6 s; an `ae train` epoch
+// 23.9 -> 21.5 s) costs only that the process keeps its peak size until it exits.
+void keep_freed_memory() {
+  ::mallopt(M_MMAP_MAX, 0);
+  ::mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory();
   use_passive_openmp_threads(argc, argv);
   CLI::App app{"vidrep: video data processing and representation", "vidrep"};
   app.set_version_flag("--version", std::string("vidrep ") + VIDREP_VERSION);
