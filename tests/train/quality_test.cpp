@@ -37,6 +37,32 @@ TEST(Quality, SsimOfKnownClips) {
   EXPECT_NEAR(ssim(x.narrow(3, 0, 6).narrow(4, 0, 6), x.narrow(3, 0, 6).narrow(4, 0, 6))[0].item<double>(), 1, 1e-9);
 }
 
+// The separable, pass-by-pass SSIM equals the textbook one (a full 11x11 Gaussian window, sigma
+// 1.5, over each frame and channel) on clips large enough to take two passes, one crossing clips.
+TEST(Quality, SsimMatchesTheFullWindowOnLargeFrames) {
+  at::manual_seed(3);
+  const at::Tensor x = at::rand({2, 3, 3, 512, 512}), y = (x + 0.1 * at::randn_like(x)).clamp(0, 1);
+  at::Tensor g = (-(at::arange(11, at::kDouble) - 5).pow(2) / (2 * 1.5 * 1.5)).exp();
+  g = g / g.sum();
+  const at::Tensor w = g.outer(g).view({1, 1, 11, 11});
+  const at::Tensor got = ssim(y, x);
+  for (int64_t b = 0; b < 2; ++b) {
+    double sum = 0;
+    for (int64_t c = 0; c < 3; ++c) {
+      for (int64_t t = 0; t < 3; ++t) {
+        const at::Tensor xi = x[b][c][t].to(at::kDouble).view({1, 1, 512, 512});
+        const at::Tensor yi = y[b][c][t].to(at::kDouble).view({1, 1, 512, 512});
+        const auto blur = [&](const at::Tensor& v) { return at::conv2d(v, w); };
+        const at::Tensor mx = blur(yi), my = blur(xi);
+        const at::Tensor sxx = blur(yi * yi) - mx * mx, syy = blur(xi * xi) - my * my, sxy = blur(xi * yi) - mx * my;
+        const double c1 = 1e-4, c2 = 9e-4;
+        sum += (((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))).mean().item<double>();
+      }
+    }
+    EXPECT_NEAR(got[b].item<double>(), sum / 9, 1e-9) << "clip " << b;
+  }
+}
+
 TEST(Quality, BaselineKeepsAtMostTheLatentsValues) {
   // 9x32x32 clip, latent 16x3x4x4 = 768 values: 3 channels x 3x9x9 = 729 is the largest fit.
   EXPECT_EQ(baseline_size({9, 32, 32}, 768), (std::array<int64_t, 3>{3, 9, 9}));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace vidrep {
 namespace {
@@ -27,12 +28,16 @@ std::pair<at::Tensor, at::Tensor> as_batches(const at::Tensor& a, const at::Tens
   return {x, y};
 }
 
+// The normalised 1D Gaussian; the 2D window is its outer product, applied as two 1D passes.
 at::Tensor gaussian_window(int64_t size, double sigma) {
   at::Tensor x = at::arange(size, at::kDouble) - static_cast<double>(size - 1) / 2;
   at::Tensor g = (-x * x / (2 * sigma * sigma)).exp();
-  g = g / g.sum();
-  return g.outer(g).view({1, 1, size, size});
+  return g / g.sum();
 }
+
+// Images per SSIM pass: about 4M pixels, so that the passes' buffers stay in the hundreds of MB
+// whatever the frame size (one pass over a 17-frame 768x576 clip took 23 GB).
+constexpr int64_t kSsimPixelsPerPass = int64_t{1} << 22;
 
 }  // namespace
 
@@ -49,13 +54,23 @@ at::Tensor ssim(const at::Tensor& a, const at::Tensor& b) {
   const at::Tensor x = x5.reshape({B * 3 * T, 1, H, W}), y = y5.reshape({B * 3 * T, 1, H, W});
   int64_t size = std::min<int64_t>({11, H, W});
   if (size % 2 == 0) --size;
-  const at::Tensor w = gaussian_window(size, 1.5 * static_cast<double>(size) / 11);
-  const auto blur = [&](const at::Tensor& t) { return at::conv2d(t, w); };
-  const at::Tensor mx = blur(x), my = blur(y);
-  const at::Tensor sxx = blur(x * x) - mx * mx, syy = blur(y * y) - my * my, sxy = blur(x * y) - mx * my;
+  const at::Tensor g = gaussian_window(size, 1.5 * static_cast<double>(size) / 11);
+  const at::Tensor gw = g.view({1, 1, 1, size}), gh = g.view({1, 1, size, 1});
+  const auto blur = [&](const at::Tensor& t) { return at::conv2d(at::conv2d(t, gw), gh); };
   constexpr double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
-  const at::Tensor map = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2));
-  return map.reshape({B, -1}).mean(1);
+  // The mean SSIM of each image, a pass of images at a time; every image has as many map values,
+  // so a clip's SSIM is the mean of its images' means.
+  std::vector<at::Tensor> means;
+  const int64_t per_pass = std::max<int64_t>(1, kSsimPixelsPerPass / (H * W));
+  for (int64_t i = 0; i < x.size(0); i += per_pass) {
+    const int64_t n = std::min(per_pass, x.size(0) - i);
+    const at::Tensor xi = x.narrow(0, i, n), yi = y.narrow(0, i, n);
+    const at::Tensor mx = blur(xi), my = blur(yi);
+    const at::Tensor sxx = blur(xi * xi) - mx * mx, syy = blur(yi * yi) - my * my, sxy = blur(xi * yi) - mx * my;
+    const at::Tensor map = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2));
+    means.push_back(map.flatten(1).mean(1));
+  }
+  return at::cat(means).reshape({B, -1}).mean(1);
 }
 
 std::array<int64_t, 3> baseline_size(std::array<int64_t, 3> size, int64_t values) {
