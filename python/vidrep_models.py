@@ -40,15 +40,23 @@ DEFAULTS = {
 }
 
 
-class ModelConfig:
-    """model.json as attributes; unknown keys are an error, as in C++."""
+class _Config:
+    """A config JSON object as attributes, with the C++ defaults; unknown keys are an error, as in C++."""
+
+    what, defaults = "config", {}
 
     def __init__(self, **values):
-        unknown = set(values) - set(DEFAULTS)
+        unknown = set(values) - set(self.defaults)
         if unknown:
-            raise ValueError(f"model config: unknown key(s) {sorted(unknown)}")
-        for key, default in DEFAULTS.items():
+            raise ValueError(f"{self.what}: unknown key(s) {sorted(unknown)}")
+        for key, default in self.defaults.items():
             setattr(self, key, values.get(key, default))
+
+
+class ModelConfig(_Config):
+    """model.json (vidrep::ModelConfig)."""
+
+    what, defaults = "model config", DEFAULTS
 
 
 def make_rnn(kind, input_size, hidden):
@@ -358,15 +366,10 @@ AUTOENCODER_DEFAULTS = {
 }
 
 
-class AutoencoderConfig:
+class AutoencoderConfig(_Config):
     """The "autoencoder" object of an autoencoder run's config.json (autoencoder.json in an export)."""
 
-    def __init__(self, **values):
-        unknown = set(values) - set(AUTOENCODER_DEFAULTS)
-        if unknown:
-            raise ValueError(f"autoencoder config: unknown key(s) {sorted(unknown)}")
-        for key, default in AUTOENCODER_DEFAULTS.items():
-            setattr(self, key, values.get(key, default))
+    what, defaults = "autoencoder config", AUTOENCODER_DEFAULTS
 
     def halvings(self):
         log2 = lambda v: max(0, (v - 1).bit_length())  # noqa: E731
