@@ -296,12 +296,7 @@ TEST(SynthDataset, BadOptionsNameTheOption) {
   const auto message = [](auto change) {
     synth::SynthOptions o = tiny(synth::Kind::Motion, "/nonexistent/never-written");
     change(o);
-    try {
-      synth::synth_dataset(o);
-    } catch (const InvalidArgument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return test::error_message<InvalidArgument>([&] { synth::synth_dataset(o); });
   };
   EXPECT_TRUE(message([](auto& o) { o.width = 33; }).starts_with("--size: 33x32 must be even"));
   EXPECT_TRUE(message([](auto& o) { o.height = 14; }).starts_with("--size: 32x14 is out of range"));

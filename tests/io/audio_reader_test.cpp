@@ -158,12 +158,7 @@ TEST(AudioReader, ErrorsNameTheProblem) {
   }
   const std::string path = stereo_aac_mp4();
   const auto message_of = [&](AudioOptions o) {
-    try {
-      AudioReader reader(path, o);
-    } catch (const InvalidArgument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return test::error_message<InvalidArgument>([&] { AudioReader reader(path, o); });
   };
   EXPECT_NE(message_of({.start = -1}).find("start"), std::string::npos);
   EXPECT_NE(message_of({.start = 2, .end = 1}).find("end"), std::string::npos);

@@ -4,6 +4,8 @@
 #include "vidrep/error.h"
 #include "vidrep/models/autoencoder.h"
 
+#include "support/fixtures.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -28,16 +30,6 @@ at::Tensor clip(int64_t frames, int64_t height = 32, int64_t width = 32) {
 }
 
 std::vector<int64_t> dims(const at::Tensor& t) { return t.sizes().vec(); }
-
-template <typename Error, typename F>
-std::string message_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 TEST(Autoencoder, LatentShapesAreExact) {
   torch::NoGradGuard no_grad;
@@ -131,18 +123,18 @@ TEST(Autoencoder, VaeSamplesWhileTrainingAndEncodesTheMean) {
 TEST(Autoencoder, BadInputsAndConfigsAreClearErrors) {
   torch::NoGradGuard no_grad;
   Autoencoder ae = small();
-  std::string m = message_of<InvalidArgument>([&] { ae->encode(clip(16)); });
+  std::string m = test::error_message<InvalidArgument>([&] { ae->encode(clip(16)); });
   EXPECT_NE(m.find("frames 16"), std::string::npos) << m;
   EXPECT_NE(m.find("13 or 17"), std::string::npos) << m;
-  m = message_of<InvalidArgument>([&] { ae->encode(clip(9, 30, 32)); });
+  m = test::error_message<InvalidArgument>([&] { ae->encode(clip(9, 30, 32)); });
   EXPECT_NE(m.find("multiples of 8"), std::string::npos) << m;
-  m = message_of<InvalidArgument>([&] { ae->encode(torch::rand({3, 9, 32, 32})); });
+  m = test::error_message<InvalidArgument>([&] { ae->encode(torch::rand({3, 9, 32, 32})); });
   EXPECT_NE(m.find("expected [B,3,T,H,W] float32"), std::string::npos) << m;
-  m = message_of<InvalidArgument>([&] { ae->decode(torch::randn({1, 8, 5, 4, 4})); });
+  m = test::error_message<InvalidArgument>([&] { ae->decode(torch::randn({1, 8, 5, 4, 4})); });
   EXPECT_NE(m.find("latent: expected [B,16,t,h,w] float32, got [1,8,5,4,4]"), std::string::npos) << m;
 
   const auto config_error = [](const nlohmann::json& j) {
-    return message_of<ConfigError>([&] {
+    return test::error_message<ConfigError>([&] {
       AutoencoderConfig c = j.get<AutoencoderConfig>();
       validate(c);
     });
@@ -155,9 +147,9 @@ TEST(Autoencoder, BadInputsAndConfigsAreClearErrors) {
   EXPECT_NE(config_error({{"latent", 16}}).find("unknown key 'latent'"), std::string::npos);
   EXPECT_NE(config_error({{"latent_channels", 2.5}}).find("expected an integer"), std::string::npos);
   EXPECT_EQ(parse_compression("4x8x8"), (std::array<int64_t, 3>{4, 8, 8}));
-  m = message_of<InvalidArgument>([] { parse_compression("4x8"); });
+  m = test::error_message<InvalidArgument>([] { parse_compression("4x8"); });
   EXPECT_NE(m.find("--compress: expected TxHxW"), std::string::npos) << m;
-  m = message_of<InvalidArgument>([] { parse_compression("3x8x8"); });
+  m = test::error_message<InvalidArgument>([] { parse_compression("3x8x8"); });
   EXPECT_NE(m.find("power of two"), std::string::npos) << m;
 }
 

@@ -3,6 +3,8 @@
 #include "vidrep/error.h"
 #include "vidrep/models/config.h"
 
+#include "support/fixtures.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -11,15 +13,6 @@
 
 namespace vidrep {
 namespace {
-
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no ConfigError)";
-}
 
 ModelConfig valid() {
   ModelConfig c;
@@ -74,16 +67,16 @@ TEST(ModelConfig, FromJsonSetsOnlyTheGivenKeys) {
 }
 
 TEST(ModelConfig, FromJsonRejectsUnknownKeysAndWrongTypes) {
-  const std::string unknown = config_error([] { nlohmann::json{{"archh", "c3d"}}.get<ModelConfig>(); });
+  const std::string unknown = test::error_message<ConfigError>([] { nlohmann::json{{"archh", "c3d"}}.get<ModelConfig>(); });
   EXPECT_NE(unknown.find("unknown key 'archh'"), std::string::npos) << unknown;
-  const std::string type = config_error([] { nlohmann::json{{"hidden", "64"}}.get<ModelConfig>(); });
+  const std::string type = test::error_message<ConfigError>([] { nlohmann::json{{"hidden", "64"}}.get<ModelConfig>(); });
   EXPECT_NE(type.find("'hidden'"), std::string::npos) << type;
   EXPECT_NE(type.find("integer"), std::string::npos) << type;
-  const std::string fraction = config_error([] { nlohmann::json{{"frames", 16.5}}.get<ModelConfig>(); });
+  const std::string fraction = test::error_message<ConfigError>([] { nlohmann::json{{"frames", 16.5}}.get<ModelConfig>(); });
   EXPECT_NE(fraction.find("'frames'"), std::string::npos) << fraction;
-  const std::string flag = config_error([] { nlohmann::json{{"multi_label", 1}}.get<ModelConfig>(); });
+  const std::string flag = test::error_message<ConfigError>([] { nlohmann::json{{"multi_label", 1}}.get<ModelConfig>(); });
   EXPECT_NE(flag.find("'multi_label'"), std::string::npos) << flag;
-  EXPECT_NE(config_error([] { nlohmann::json::array().get<ModelConfig>(); }).find("JSON object"), std::string::npos);
+  EXPECT_NE(test::error_message<ConfigError>([] { nlohmann::json::array().get<ModelConfig>(); }).find("JSON object"), std::string::npos);
 }
 
 TEST(ModelConfig, ValidateNamesTheKey) {
@@ -114,7 +107,7 @@ TEST(ModelConfig, ValidateNamesTheKey) {
   for (const Case& k : cases) {
     ModelConfig c = valid();
     k.change(c);
-    const std::string message = config_error([&] { validate(c); });
+    const std::string message = test::error_message<ConfigError>([&] { validate(c); });
     EXPECT_NE(message.find(k.expected), std::string::npos) << message;
   }
   // Settings of parts the config does not build are not checked against each other.

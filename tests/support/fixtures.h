@@ -45,4 +45,16 @@ double mean_abs_diff(const at::Tensor& a, const at::Tensor& b);
 // The built `vidrep` executable.
 std::string cli();
 
+// The message of the `Error` that f() throws; "(no error)" when it throws none (any other
+// exception propagates and fails the test).
+template <typename Error, typename F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 }  // namespace vidrep::test

@@ -15,12 +15,7 @@ namespace vidrep {
 namespace {
 
 std::string config_error(const std::string& json) {
-  try {
-    BucketConfig::from_json(json);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no ConfigError)";
+  return test::error_message<ConfigError>([&] { BucketConfig::from_json(json); });
 }
 
 TEST(TokensBucket, AssignsResolutionFramesAndAspectRatio) {

@@ -21,15 +21,6 @@ namespace {
 
 using transform::Pipeline;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 TEST(TransformPipeline, ParsesEveryItemAndRoundTrips) {
   const std::string text =
       "resize=80x60, resize_short=48,center_crop=40,random_crop=32x30,random_resized_crop=24:0.5-1,"
@@ -125,30 +116,30 @@ TEST(TransformPipeline, ResultsDoNotDependOnTheThreadCount) {
 
 TEST(TransformPipeline, ErrorsNameTheItemAsWritten) {
   const at::Tensor x = test::random_clip(1, 72, 96, 6);
-  EXPECT_EQ(error_of([&] { Pipeline::parse("resize_short=72,center_crop=500", "--transform").apply(x, 0); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([&] { Pipeline::parse("resize_short=72,center_crop=500", "--transform").apply(x, 0); }),
             "--transform item 2 'center_crop=500': crop 500x500 larger than frame 96x72");
-  EXPECT_EQ(error_of([] { Pipeline::parse("hflip,blurr=2"); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip,blurr=2"); }),
             "transform item 2 'blurr=2': unknown transform 'blurr' (known: center_crop, color_jitter, equalize, "
             "gaussian_blur, gaussian_noise, hflip, normalize, random_crop, random_resized_crop, resize, "
             "resize_short, temporal_stride, to_float, to_uint8)");
-  EXPECT_EQ(error_of([] { Pipeline::parse("hflip=abc"); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip=abc"); }),
             "transform item 1 'hflip=abc': expected a probability P, got 'abc'");
-  EXPECT_EQ(error_of([] { Pipeline::parse("resize=0x10"); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("resize=0x10"); }),
             "transform item 1 'resize=0x10': expected a size WxH or N (1..16384), got '0'");
-  EXPECT_EQ(error_of([] { Pipeline::parse("normalize=0.5;0.5:0.2"); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("normalize=0.5;0.5:0.2"); }),
             "transform item 1 'normalize=0.5;0.5:0.2': expected as many means as stds, got 2 and 1");
-  EXPECT_EQ(error_of([] { Pipeline::parse("random_resized_crop=32:0.5-2"); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("random_resized_crop=32:0.5-2"); }),
             "transform item 1 'random_resized_crop=32:0.5-2': expected a scale range 0 < min <= max <= 1, got 0.5-2");
-  EXPECT_EQ(error_of([] { Pipeline::parse("resize_short"); }), "transform item 1 'resize_short': resize_short needs a value");
-  EXPECT_EQ(error_of([] { Pipeline::parse("equalize=1"); }), "transform item 1 'equalize=1': equalize takes no value");
-  EXPECT_EQ(error_of([] { Pipeline::parse("hflip,,equalize"); }), "transform item 2 '': expected NAME[=VALUE]");
-  EXPECT_EQ(error_of([] { Pipeline::parse(""); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("resize_short"); }), "transform item 1 'resize_short': resize_short needs a value");
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("equalize=1"); }), "transform item 1 'equalize=1': equalize takes no value");
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip,,equalize"); }), "transform item 2 '': expected NAME[=VALUE]");
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse(""); }),
             "transform: expected NAME[=VALUE] items separated by ',', got ''");
-  EXPECT_EQ(error_of([] { Pipeline::from_json(R"([{"name": "hflip", "value": [1]}])"); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::from_json(R"([{"name": "hflip", "value": [1]}])"); }),
             R"(transform item 1 '{"name":"hflip","value":[1]}': expected "value" to be a number or a string)");
-  EXPECT_NE(error_of([] { Pipeline::from_json("[{"); }).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(test::error_message<InvalidArgument>([] { Pipeline::from_json("[{"); }).find("not valid JSON"), std::string::npos);
   // A step that needs RGB says so, naming the item.
-  EXPECT_EQ(error_of([] { Pipeline::parse("equalize").apply(at::zeros({1, 4, 4, 1}, at::kByte), 0); }),
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("equalize").apply(at::zeros({1, 4, 4, 1}, at::kByte), 0); }),
             "transform item 1 'equalize': expected a [T,H,W,3] uint8 or float32 clip, got [1,4,4,1] uint8");
 }
 
