@@ -28,6 +28,18 @@ UniqueAVPacket make_packet() {
   return p;
 }
 
+void SwsImage::reserve(int64_t row_bytes, int height) {
+  stride = (row_bytes + 63) / 64 * 64 + 64;
+  const int64_t need = stride * (int64_t{height} + 2);
+  if (data && bytes >= need) return;
+  data.reset(static_cast<uint8_t*>(av_malloc(static_cast<size_t>(need))));
+  if (!data) {
+    bytes = 0;
+    throw std::bad_alloc();
+  }
+  bytes = need;
+}
+
 std::string av_error_text(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
   if (av_strerror(code, buf, sizeof(buf)) < 0) return "unknown FFmpeg error " + std::to_string(code);

@@ -51,6 +51,24 @@ using UniqueAVPacket = std::unique_ptr<AVPacket, PacketDeleter>;
 using UniqueSwsContext = std::unique_ptr<SwsContext, SwsDeleter>;
 using UniqueSwrContext = std::unique_ptr<SwrContext, SwrDeleter>;
 
+// Memory from av_malloc (aligned for FFmpeg's SIMD code).
+struct AvFreeDeleter {
+  void operator()(uint8_t* p) const { av_free(p); }
+};
+using UniqueAVMemory = std::unique_ptr<uint8_t, AvFreeDeleter>;
+
+// A buffer swscale may read or write for `height` rows of `row_bytes`: each row starts 64-byte
+// aligned with at least 64 bytes of slack after it, and two spare rows follow the last. Every
+// image vidrep hands to swscale (the reader's RGB output, the writer's RGB input) is laid out so,
+// since swscale's SIMD code may read and write whole blocks past the end of a row.
+struct SwsImage {
+  int64_t stride = 0;
+  UniqueAVMemory data;
+  int64_t bytes = 0;
+  // Makes room for `height` rows of `row_bytes` (reusing the buffer when it is large enough).
+  void reserve(int64_t row_bytes, int height);
+};
+
 struct AudioFifoDeleter {
   void operator()(AVAudioFifo* p) const { av_audio_fifo_free(p); }
 };

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace vidrep::io {
 
 SwsContext* FrameConverter::context_for(const AVFrame* frame, int out_w, int out_h) {
@@ -23,10 +25,10 @@ SwsContext* FrameConverter::context_for(const AVFrame* frame, int out_w, int out
   sws_.reset(sws_getContext(frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
                             out_w, out_h, AV_PIX_FMT_RGB24, flags, nullptr, nullptr, nullptr));
   if (!sws_) {
+    const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format));
     throw DecodeError(fmt::format("cannot convert {}x{} {} to {}x{} rgb24", frame->width,
-                                  frame->height,
-                                  av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format)),
-                                  out_w, out_h));
+                                  frame->height, name != nullptr ? name : "(unknown format)", out_w,
+                                  out_h));
   }
   // Like the ffmpeg CLI's scale filter: the frame's matrix and range tags decide the conversion
   // (untagged means BT.601 limited range, swscale's default).
@@ -44,16 +46,28 @@ SwsContext* FrameConverter::context_for(const AVFrame* frame, int out_w, int out
   return sws_.get();
 }
 
-void FrameConverter::convert(const AVFrame* frame, int out_w, int out_h, uint8_t* dst) {
+RgbRows FrameConverter::convert(const AVFrame* frame, int out_w, int out_h) {
+  if (out_w < 1 || out_h < 1 || frame->width < 1 || frame->height < 1) {
+    throw DecodeError(fmt::format("cannot convert {}x{} to {}x{} rgb24: empty image", frame->width,
+                                  frame->height, out_w, out_h));
+  }
   SwsContext* ctx = context_for(frame, out_w, out_h);
-  uint8_t* dst_planes[4] = {dst, nullptr, nullptr, nullptr};
-  int dst_strides[4] = {out_w * 3, 0, 0, 0};
+  image_.reserve(int64_t{out_w} * 3, out_h);
+  uint8_t* dst_planes[4] = {image_.data.get(), nullptr, nullptr, nullptr};
+  int dst_strides[4] = {static_cast<int>(image_.stride), 0, 0, 0};
   const int rows =
       sws_scale(ctx, frame->data, frame->linesize, 0, frame->height, dst_planes, dst_strides);
   if (rows != out_h) {
     throw DecodeError(fmt::format("colour conversion produced {} of {} rows", rows, out_h));
   }
   ++frames_converted_;
+  return {image_.data.get(), image_.stride, out_w, out_h};
+}
+
+void FrameConverter::convert(const AVFrame* frame, int out_w, int out_h, uint8_t* dst) {
+  const RgbRows rgb = convert(frame, out_w, out_h);
+  const size_t row = static_cast<size_t>(out_w) * 3;
+  for (int y = 0; y < out_h; ++y) std::memcpy(dst + y * row, rgb.data + y * rgb.stride, row);
 }
 
 }  // namespace vidrep::io

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -114,6 +115,7 @@ struct VideoWriter::Impl {
   AVStream* vst = nullptr;
   io::UniqueSwsContext sws;
   io::UniqueAVFrame vframe;
+  io::SwsImage staged;  // one RGB frame, laid out for swscale to read
   int64_t frames = 0;
 
   io::UniqueAVCodecContext actx;
@@ -227,7 +229,8 @@ struct VideoWriter::Impl {
     vframe->format = vctx->pix_fmt;
     vframe->width = width;
     vframe->height = height;
-    if (av_frame_get_buffer(vframe.get(), 0) < 0) throw std::bad_alloc();
+    if (av_frame_get_buffer(vframe.get(), 64) < 0) throw std::bad_alloc();
+    staged.reserve(int64_t{3} * width, height);
   }
 
   void open_audio(const Container& c) {
@@ -305,12 +308,17 @@ struct VideoWriter::Impl {
     }
     const at::Tensor x = (rgb.dim() == 3 ? rgb.unsqueeze(0) : rgb).contiguous();
     const uint8_t* base = x.data_ptr<uint8_t>();
-    const int stride = 3 * width;
+    const size_t row = size_t{3} * width;
+    const uint8_t* src[4] = {staged.data.get(), nullptr, nullptr, nullptr};
+    const int src_stride[4] = {static_cast<int>(staged.stride), 0, 0, 0};
     for (int64_t i = 0; i < x.size(0); ++i) {
       const int ret = av_frame_make_writable(vframe.get());
       if (ret < 0) fail("cannot get a frame buffer", ret);
-      const uint8_t* src[1] = {base + i * stride * height};
-      sws_scale(sws.get(), src, &stride, 0, height, vframe->data, vframe->linesize);
+      // The tensor's rows are packed: swscale reads them from a copy with slack after each row.
+      const uint8_t* frame_rgb = base + i * static_cast<int64_t>(row) * height;
+      for (int y = 0; y < height; ++y) std::memcpy(staged.data.get() + y * staged.stride, frame_rgb + y * row, row);
+      const int rows = sws_scale(sws.get(), src, src_stride, 0, height, vframe->data, vframe->linesize);
+      if (rows != height) fail("colour conversion failed", AVERROR(EINVAL));
       vframe->pts = frames;
       vframe->quality = vctx->global_quality;  // how a fixed quantiser reaches MPEG-4 (as the ffmpeg CLI does)
       encode(vctx.get(), vst, vframe.get());
