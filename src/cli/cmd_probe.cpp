@@ -30,8 +30,9 @@ nlohmann::json to_json(const MediaInfo& info) {
     }
     streams.push_back(std::move(j));
   }
-  return {{"path", info.path}, {"format", info.format}, {"duration", info.duration},
-          {"size", info.size_bytes}, {"bit_rate", info.bit_rate}, {"streams", std::move(streams)}};
+  return {{"path", info.path},         {"format", info.format},         {"duration", info.duration},
+          {"size", info.size_bytes},   {"bit_rate", info.bit_rate},     {"streams", std::move(streams)},
+          {"warnings", info.warnings}};
 }
 
 void print_text(const MediaInfo& info) {
@@ -50,6 +51,7 @@ void print_text(const MediaInfo& info) {
       fmt::print("  stream {}: {} {}\n", s.index, s.type, s.codec);
     }
   }
+  for (const std::string& w : info.warnings) fmt::print("  warning: {}\n", w);
 }
 
 }  // namespace

@@ -4,26 +4,38 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace vidrep::io {
 
+namespace {
+
+void check_regular_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw OpenError(fmt::format("{}: no such file", path));
+  if (std::filesystem::is_directory(path, ec)) throw OpenError(fmt::format("{}: is a directory", path));
+  // Reads from pipes and devices can block inside the kernel, out of the interrupt callback's
+  // reach; only regular files are read.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw OpenError(fmt::format("{}: not a regular file (pipes and devices are not read)", path));
+  }
+  if (std::filesystem::file_size(path, ec) == 0 && !ec) throw OpenError(fmt::format("{}: empty file", path));
+}
+
+}  // namespace
+
 Demuxer::Demuxer(std::string path, DemuxerOptions options)
     : path_(std::move(path)), deadline_(options.io_timeout) {
   quiet_libav_logging();
-  std::error_code ec;
-  if (!std::filesystem::exists(path_, ec)) throw OpenError(fmt::format("{}: no such file", path_));
-  if (std::filesystem::is_directory(path_, ec)) throw OpenError(fmt::format("{}: is a directory", path_));
-  // Reads from pipes and devices can block inside the kernel, out of the interrupt callback's
-  // reach; only regular files are read.
-  if (!std::filesystem::is_regular_file(path_, ec)) {
-    throw OpenError(fmt::format("{}: not a regular file (pipes and devices are not read)", path_));
-  }
-  if (std::filesystem::file_size(path_, ec) == 0 && !ec) throw OpenError(fmt::format("{}: empty file", path_));
-
+  if (options.io == nullptr) check_regular_file(path_);
   AVFormatContext* raw = avformat_alloc_context();
   if (raw == nullptr) throw std::bad_alloc();
   deadline_.install(raw);
+  if (options.io != nullptr) {
+    raw->pb = options.io;
+    raw->flags |= AVFMT_FLAG_CUSTOM_IO;
+  }
   deadline_.arm();
   int ret = avformat_open_input(&raw, path_.c_str(), nullptr, nullptr);
   if (ret < 0) {  // avformat_open_input frees `raw` on failure
@@ -88,6 +100,27 @@ void Demuxer::seek(int stream_index, int64_t ts) {
                                   av_error_text(ret)));
   }
   ++seeks_;
+}
+
+
+int64_t Demuxer::size() const {
+  const int64_t n = fmt_->pb != nullptr ? avio_size(fmt_->pb) : -1;
+  return n >= 0 ? n : -1;
+}
+
+std::string Demuxer::read_bytes(int64_t offset, int n) {
+  AVIOContext* pb = fmt_->pb;
+  std::string bytes;
+  if (pb == nullptr || offset < 0 || n <= 0) return bytes;
+  const int64_t was = avio_tell(pb);
+  deadline_.arm();
+  if (avio_seek(pb, offset, SEEK_SET) == offset) {
+    bytes.resize(static_cast<size_t>(n));
+    const int got = avio_read(pb, reinterpret_cast<unsigned char*>(bytes.data()), n);
+    bytes.resize(static_cast<size_t>(std::max(got, 0)));
+  }
+  avio_seek(pb, was, SEEK_SET);
+  return bytes;
 }
 
 }  // namespace vidrep::io

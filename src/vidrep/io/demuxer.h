@@ -14,11 +14,15 @@ namespace vidrep::io {
 struct DemuxerOptions {
   // Longest any single open/read/seek may block before it is abandoned.
   std::chrono::milliseconds io_timeout{30'000};
+  // Read from this instead of opening the file (e.g. bytes in memory); the path then only names
+  // the input in messages. Not owned: it must outlive the Demuxer.
+  AVIOContext* io = nullptr;
 };
 
 class Demuxer {
  public:
-  // Opens `path` and reads stream info. Throws OpenError (missing, unreadable, not media).
+  // Opens `path` (or options.io) and reads stream info. Throws OpenError (missing, unreadable,
+  // not media).
   explicit Demuxer(std::string path, DemuxerOptions options = {});
   Demuxer(const Demuxer&) = delete;
   Demuxer& operator=(const Demuxer&) = delete;
@@ -37,6 +41,12 @@ class Demuxer {
   bool read(AVPacket* pkt, int stream_index);
   // Positions the demuxer at or before `ts` (in the stream's time base) of `stream_index`.
   void seek(int stream_index, int64_t ts);
+
+  // --- raw bytes (for container checks libavformat does not expose) ---
+  // The input's size in bytes, or -1 when unknown.
+  int64_t size() const;
+  // Up to `n` bytes at `offset`, leaving the demuxer's position as it was. Fewer at the end.
+  std::string read_bytes(int64_t offset, int n);
 
   // --- counters (for tests and benchmarks) ---
   int64_t packets_read() const { return packets_read_; }

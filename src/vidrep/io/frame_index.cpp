@@ -21,6 +21,32 @@ bool is_mp4_family(const AVFormatContext* fmt) {
   return std::strstr(fmt->iformat->name, "mp4") != nullptr;
 }
 
+// Whether every top-level box of an MP4/QuickTime file ends within the file: false for a file cut
+// short, whose last box (the media data) claims more bytes than remain.
+bool boxes_complete(Demuxer& demuxer) {
+  const int64_t size = demuxer.size();
+  if (size < 0) return false;
+  int64_t at = 0;
+  // Real files have a handful of top-level boxes; thousands mean garbage, not a complete file.
+  for (int boxes = 0; at < size; ++boxes) {
+    if (boxes == 10'000) return false;
+    const std::string h = demuxer.read_bytes(at, 16);
+    if (h.size() < 8) return false;
+    const auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(h[i])); };
+    uint64_t box = (byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3);
+    if (box == 1) {  // a 64-bit size follows the type
+      if (h.size() < 16) return false;
+      box = 0;
+      for (size_t i = 8; i < 16; ++i) box = (box << 8) | byte(i);
+    } else if (box == 0) {  // the box runs to the end of the file
+      return true;
+    }
+    if (box < 8 || box > static_cast<uint64_t>(size - at)) return false;
+    at += static_cast<int64_t>(box);
+  }
+  return true;
+}
+
 // One frame's duration in `tb` from the stream's frame rate; 1 when nothing says.
 int64_t nominal_duration(const AVStream* st) {
   const AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
@@ -35,7 +61,8 @@ FrameIndex::FrameIndex(Demuxer& demuxer, int stream_index) {
   const std::string& path = demuxer.path();
   UniqueAVPacket pkt = make_packet();
   std::vector<ScannedPacket> shown;  // in decode order
-  shown.reserve(st->nb_frames > 0 ? static_cast<size_t>(st->nb_frames) : 1024);
+  // The header's count is only a hint (a hostile one claims billions): the vector grows as packets come.
+  shown.reserve(static_cast<size_t>(std::clamp<int64_t>(st->nb_frames, 1024, 1 << 16)));
   bool missing_pts = false;
 
   while (demuxer.read(pkt.get(), stream_index)) {
@@ -54,51 +81,96 @@ FrameIndex::FrameIndex(Demuxer& demuxer, int stream_index) {
     missing_pts = missing_pts || pts == AV_NOPTS_VALUE;
     shown.push_back({pts, pkt->duration});
   }
-  // In MP4 the sample table is the ground truth: fewer packets than samples means the data ends
-  // early (a cut download), which libavformat reports as a quiet end of file.
+  // In MP4 fewer packets than the sample table lists end in a quiet end of file. A cut download
+  // (its last box, the media data, runs past the end of the file) is refused. A complete file whose
+  // sample table lists packets that are not there (old QuickTime writers) is read as the ffmpeg
+  // CLI reads it, every packet that is there, with a warning.
   if (is_mp4_family(demuxer.format()) && st->nb_frames > 0 && packets_ < st->nb_frames) {
-    throw DecodeError(fmt::format("{}: stream {}: truncated file: {} of {} packets readable", path,
-                                  stream_index, packets_, st->nb_frames));
+    if (!boxes_complete(demuxer)) {
+      throw DecodeError(fmt::format("{}: stream {}: truncated file: {} of {} packets readable", path,
+                                    stream_index, packets_, st->nb_frames));
+    }
+    warnings_.push_back(fmt::format(
+        "stream {}: the sample table lists {} packets but the file holds {}; the {} missing are "
+        "past the end of the file and are not frames",
+        stream_index, st->nb_frames, packets_, st->nb_frames - packets_));
   }
   if (shown.empty()) {
     throw DecodeError(fmt::format("{}: stream {}: no video frames", path, stream_index));
   }
   if (missing_pts) {
-    index_decode_order(st, shown);
+    index_decode_order(st, shown, "its packets carry no presentation times");
+  } else if (const std::string why = timestamps_disagree(st, shown); !why.empty()) {
+    warnings_.push_back(fmt::format("stream {}: {}, so frames are numbered in decoding order, as the "
+                                    "ffmpeg CLI numbers them", stream_index, why));
+    index_decode_order(st, shown, why);
   } else {
-    index_presentation_order(path, stream_index, shown);
+    index_presentation_order(shown);
   }
 }
 
-void FrameIndex::index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown) {
-  // MPEG-4 part 2 in AVI stores no presentation times, only one packet per frame interval, and
-  // the decoder outputs one frame per packet. Frame i is then the decoder's i-th output, timed at
-  // the constant rate AVI implies. Counting is only sound from the stream's start (after a key
-  // frame mid-stream, B-frames may still point before it), so every frame decodes from key 0:
-  // exact, with random access costing a decode from the start.
-  decode_order_ = true;
-  const int64_t step = nominal_duration(st);
-  const int64_t first = keys_.front().dts != AV_NOPTS_VALUE ? keys_.front().dts : 0;
-  frames_.reserve(shown.size());
-  for (size_t i = 0; i < shown.size(); ++i) {
-    frames_.push_back({first + static_cast<int64_t>(i) * step, step, 0});
-  }
-  keys_.front().pts = frames_.front().pts;
-}
-
-void FrameIndex::index_presentation_order(const std::string& path, int stream_index,
-                                          std::vector<ScannedPacket>& shown) {
-  std::stable_sort(shown.begin(), shown.end(),
-                   [](const ScannedPacket& a, const ScannedPacket& b) { return a.pts < b.pts; });
-  frames_.reserve(shown.size());
-  for (size_t i = 0; i < shown.size(); ++i) {
-    if (i > 0 && shown[i].pts == shown[i - 1].pts) {
-      throw DecodeError(fmt::format(
-          "{}: stream {}: two frames share pts {}, so frames cannot be indexed exactly", path,
-          stream_index, shown[i].pts));
+std::string FrameIndex::timestamps_disagree(const AVStream* st, const std::vector<ScannedPacket>& shown) {
+  // Without reordering (no B-frames) the decoder outputs frames in packet order, which is how the
+  // ffmpeg CLI numbers them, so timestamps that go backwards would misnumber frames if sorted.
+  if (st->codecpar->video_delay == 0) {
+    for (size_t i = 1; i < shown.size(); ++i) {
+      if (shown[i].pts <= shown[i - 1].pts) {
+        return fmt::format("timestamps go {} at packet {} (pts {} after {})",
+                           shown[i].pts == shown[i - 1].pts ? "still" : "backwards", i, shown[i].pts,
+                           shown[i - 1].pts);
+      }
     }
-    frames_.push_back({shown[i].pts, shown[i].duration, 0});
+    return "";
   }
+  std::vector<int64_t> pts;
+  pts.reserve(shown.size());
+  for (const ScannedPacket& p : shown) pts.push_back(p.pts);
+  std::sort(pts.begin(), pts.end());
+  const auto dup = std::adjacent_find(pts.begin(), pts.end());
+  return dup == pts.end() ? "" : fmt::format("two frames share pts {}", *dup);
+}
+
+void FrameIndex::index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown,
+                                    const std::string& why) {
+  // Frame i is the decoder's i-th output, which is what the ffmpeg CLI's select=eq(n\,i) counts.
+  // Two cases end here: MPEG-4 part 2 in AVI stores no presentation times (one packet per frame
+  // interval, timed at the constant rate AVI implies), and streams whose timestamps repeat or go
+  // backwards, so that they cannot say which frame is which (their frames keep the timestamps,
+  // sorted, for seconds-based access).
+  // Counting outputs is sound from a key frame when the codec never reorders: every packet from
+  // there on is one frame out, in order. With reordering (B-frames), frames after a mid-stream key
+  // may still point before it, so decoding always starts from the stream's first key frame: exact,
+  // with random access costing a decode from the start.
+  decode_order_ = true;
+  decode_order_reason_ = why;
+  const bool has_pts = shown.front().pts != AV_NOPTS_VALUE &&
+                       std::none_of(shown.begin(), shown.end(),
+                                    [](const ScannedPacket& p) { return p.pts == AV_NOPTS_VALUE; });
+  const bool keys_usable = has_pts && st->codecpar->video_delay == 0;
+  const int64_t step = nominal_duration(st);
+  std::vector<int64_t> times;
+  times.reserve(shown.size());
+  for (const ScannedPacket& p : shown) times.push_back(p.pts);
+  if (has_pts) {
+    std::sort(times.begin(), times.end());
+  } else {
+    const int64_t first = keys_.front().dts != AV_NOPTS_VALUE ? keys_.front().dts : 0;
+    for (size_t i = 0; i < times.size(); ++i) times[i] = first + static_cast<int64_t>(i) * step;
+  }
+  frames_.reserve(shown.size());
+  size_t k = 0;
+  for (size_t i = 0; i < shown.size(); ++i) {
+    while (keys_usable && k + 1 < keys_.size() && keys_[k + 1].first_frame <= static_cast<int64_t>(i)) ++k;
+    frames_.push_back({times[i], has_pts ? shown[i].duration : step, static_cast<int64_t>(k)});
+  }
+  if (!has_pts) keys_.front().pts = frames_.front().pts;
+}
+
+void FrameIndex::index_presentation_order(std::vector<ScannedPacket>& shown) {
+  std::sort(shown.begin(), shown.end(),
+            [](const ScannedPacket& a, const ScannedPacket& b) { return a.pts < b.pts; });
+  frames_.reserve(shown.size());
+  for (const ScannedPacket& p : shown) frames_.push_back({p.pts, p.duration, 0});
   // A frame decodes correctly from the last key packet (in decode order) whose pts is <= its own:
   // leading pictures of an open GOP (pts before their key frame) start from the previous key.
   std::vector<std::pair<int64_t, int64_t>> key_by_pts;  // (running max pts, key ordinal)

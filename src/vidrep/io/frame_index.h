@@ -2,8 +2,9 @@
 // is the i-th in presentation order (sorted pts), which is what the decoder outputs and what the
 // ffmpeg CLI numbers, so random access is exact whatever the headers claim: B-frames, variable
 // frame rate and edit lists (packets flagged discard are decoded but not frames) included.
-// Streams whose packets carry no presentation times (packed-bitstream AVI) are indexed in decode
-// order instead: frame i is the decoder's i-th output from the start, timed at the nominal rate.
+// Streams whose packets carry no presentation times (packed-bitstream AVI), or whose timestamps
+// repeat or go backwards, are indexed in decode order instead: frame i is the decoder's i-th
+// output, as the ffmpeg CLI counts them.
 // Immutable after construction; safe to share between threads.
 #pragma once
 
@@ -36,26 +37,33 @@ struct KeyPacket {
 class FrameIndex {
  public:
   // Reads every packet of `stream_index` from the demuxer's current position (open files start at
-  // the beginning). Throws DecodeError for truncated or unreadable files and streams whose
-  // timestamps cannot identify frames (missing or duplicated).
+  // the beginning). Throws DecodeError for truncated or unreadable files.
   FrameIndex(Demuxer& demuxer, int stream_index);
 
   int64_t size() const { return static_cast<int64_t>(frames_.size()); }
   const IndexedFrame& operator[](int64_t i) const { return frames_[static_cast<size_t>(i)]; }
   const std::vector<KeyPacket>& keys() const { return keys_; }
-  // True when frames are identified by their order out of the decoder, not by timestamps.
+  // True when frames are identified by their order out of the decoder, not by timestamps; then
+  // frame i's `pts` is only its time (non-decreasing, perhaps repeated).
   bool decode_order() const { return decode_order_; }
+  const std::string& decode_order_reason() const { return decode_order_reason_; }
+  // Things about the stream a user should know that did not stop it being read exactly (e.g. a
+  // sample table listing more packets than the file holds).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // The frame on screen at `pts`: the last one whose pts <= `pts`; -1 before the first frame.
   int64_t displayed_at(int64_t pts) const;
 
  private:
-  void index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown);
-  void index_presentation_order(const std::string& path, int stream_index,
-                                std::vector<ScannedPacket>& shown);
+  // Why presentation timestamps cannot number the frames; empty when they can.
+  static std::string timestamps_disagree(const AVStream* st, const std::vector<ScannedPacket>& shown);
+  void index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown, const std::string& why);
+  void index_presentation_order(std::vector<ScannedPacket>& shown);
 
   std::vector<IndexedFrame> frames_;
   bool decode_order_ = false;
+  std::string decode_order_reason_;
+  std::vector<std::string> warnings_;
   std::vector<KeyPacket> keys_;
   int64_t packets_ = 0;
 };

@@ -13,7 +13,7 @@ using namespace vidrep::io;
 
 namespace {
 
-void fill_video(StreamInfo& s, const std::string& path, const AVStream* st) {
+void fill_video(StreamInfo& s, const std::string& path, const AVStream* st, std::vector<std::string>& warnings) {
   const AVCodecParameters* par = st->codecpar;
   const auto pix = static_cast<AVPixelFormat>(par->format);
   if (const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pix)) {
@@ -31,6 +31,7 @@ void fill_video(StreamInfo& s, const std::string& path, const AVStream* st) {
   Demuxer demuxer(path);
   const FrameIndex index(demuxer, st->index);
   s.frames = index.size();
+  warnings.insert(warnings.end(), index.warnings().begin(), index.warnings().end());
   const IndexedFrame& first = index[0];
   const IndexedFrame& last = index[index.size() - 1];
   const double tick = av_q2d(st->time_base);
@@ -77,7 +78,7 @@ MediaInfo probe(const std::string& path) {
     s.bit_rate = par->bit_rate;
     if (st->duration != AV_NOPTS_VALUE) s.duration = to_seconds(st->duration, st->time_base);
     if (par->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
-      fill_video(s, path, st);
+      fill_video(s, path, st, info.warnings);
     } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
       fill_audio(s, st);
     }

@@ -37,6 +37,8 @@ struct MediaInfo {
   int64_t size_bytes = 0;
   int64_t bit_rate = 0;
   std::vector<StreamInfo> streams;
+  // What a user should know about a file that is still read exactly, each naming its stream.
+  std::vector<std::string> warnings;
 };
 
 // Throws OpenError / DecodeError naming the file.

@@ -85,14 +85,19 @@ struct VideoReader::Impl {
 
   double time_of(int64_t i) const { return index[i].pts * tick - origin; }
 
+  // The decode loop tracks frames by position: their pts, or in decode-order mode their index
+  // (timestamps there may repeat).
+  int64_t position(int64_t i) const { return index.decode_order() ? i : index[i].pts; }
+
   std::string where(int64_t frame_index) const {
     return fmt::format("{}: stream {}: frame {}", demuxer.path(), stream, frame_index);
   }
 
   // --- the decode loop ---
-  bool need_seek(const IndexedFrame& f) const {
+  bool need_seek(int64_t target) const {
+    const IndexedFrame& f = index[target];
     if (!run_active) return true;
-    if (has_output && f.pts <= last_out_pts) return true;  // already passed
+    if (has_output && position(target) <= last_out) return true;  // already passed
     const int64_t key_pos = index.keys()[f.key].decode_pos;
     if (key_pos < index.keys()[run_key].decode_pos) return true;  // needs an earlier key frame
     return key_pos > next_pos;  // its key frame lies ahead: jump there
@@ -136,7 +141,11 @@ struct VideoReader::Impl {
     decoder.set_skip_nonref(false);
     send(packet.get(), -1);
     run_key = k;
-    run_start_pts = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
+    if (index.decode_order()) {
+      run_start = key.first_frame;
+    } else {
+      run_start = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
+    }
     next_pos = key.decode_pos + 1;
     next_output = key.first_frame;
     run_active = true;
@@ -146,7 +155,7 @@ struct VideoReader::Impl {
     const int ret = decoder.send(pkt);
     // A lenient reader drops a packet the decoder rejects; the frames it held are concealed.
     if (ret < 0 && ret != AVERROR_EOF && options.strict) {
-      const int64_t at = pkt != nullptr ? index.displayed_at(pkt->pts) : near_frame;
+      const int64_t at = pkt != nullptr && !index.decode_order() ? index.displayed_at(pkt->pts) : near_frame;
       throw DecodeError(fmt::format("{}: decoding failed: {}", where(std::max<int64_t>(at, 0)),
                                     av_error_text(ret)));
     }
@@ -196,27 +205,24 @@ struct VideoReader::Impl {
         throw DecodeError(fmt::format("{}: decoding failed: {}", where(targets[j]),
                                       av_error_text(ret)));
       }
-      const int64_t ts = index.decode_order() ? next_output_pts() : frame_timestamp(frame.get());
+      const int64_t at = index.decode_order() ? next_output++ : frame_timestamp(frame.get());
       if (options.strict && (frame->decode_error_flags != 0 || (frame->flags & AV_FRAME_FLAG_CORRUPT))) {
         throw DecodeError(fmt::format("{}: decoding failed: corrupt data",
-                                      where(std::max<int64_t>(index.displayed_at(ts), 0))));
+                                      where(std::max<int64_t>(frame_of(at), 0))));
       }
-      if (ts < run_start_pts) continue;  // leading picture of an open GOP: broken references
+      if (at < run_start) continue;  // leading picture of an open GOP: broken references
       has_output = true;
-      last_out_pts = ts;
-      if (ts > index[targets[j]].pts && options.strict) {
+      last_out = at;
+      if (at > position(targets[j]) && options.strict) {
         throw DecodeError(fmt::format("{}: not produced by the decoder", where(targets[j])));
       }
-      while (j < targets.size() && index[targets[j]].pts <= ts) emit(out, j++);
+      while (j < targets.size() && position(targets[j]) <= at) emit(out, j++);
     }
     return j;
   }
 
-  // In decode-order mode the n-th frame out of a run started at a key frame is that key's frame
-  // plus n.
-  int64_t next_output_pts() {
-    return next_output < index.size() ? index[next_output++].pts : INT64_MAX;
-  }
+  // The frame at a decode-loop position.
+  int64_t frame_of(int64_t at) const { return index.decode_order() ? at : index.displayed_at(at); }
 
   void emit(const at::Tensor& out, size_t j) {
     at::Tensor dst = out[static_cast<int64_t>(j)];
@@ -225,14 +231,12 @@ struct VideoReader::Impl {
       return;
     }
     const bool swap = rotation == 90 || rotation == 270;
-    const int cw = swap ? out_h : out_w;
-    const int ch = swap ? out_w : out_h;
-    if (!scratch.defined() || scratch.size(0) != ch || scratch.size(1) != cw) {
-      scratch = at::empty({ch, cw, 3}, at::kByte);
-    }
-    converter.convert(frame.get(), cw, ch, scratch.data_ptr<uint8_t>());
-    // at::rot90 turns counter-clockwise for positive k.
-    dst.copy_(at::rot90(scratch, -rotation / 90, {0, 1}));
+    const RgbRows rgb = converter.convert(frame.get(), swap ? out_h : out_w, swap ? out_w : out_h);
+    // A view of the converter's rows (coded orientation); at::rot90 turns counter-clockwise for
+    // positive k.
+    const at::Tensor coded = at::from_blob(const_cast<uint8_t*>(rgb.data), {rgb.height, rgb.width, 3},
+                                           {rgb.stride, 3, 1}, at::kByte);
+    dst.copy_(at::rot90(coded, -rotation / 90, {0, 1}));
   }
 
   at::Tensor decode_sorted(const std::vector<int64_t>& targets) {
@@ -240,7 +244,7 @@ struct VideoReader::Impl {
     size_t j = 0;
     try {
       while (j < targets.size()) {
-        if (need_seek(index[targets[j]])) start_run(index[targets[j]].key);
+        if (need_seek(targets[j])) start_run(index[targets[j]].key);
         j = decode_until(targets, j, out);
       }
     } catch (...) {
@@ -259,7 +263,6 @@ struct VideoReader::Impl {
   FrameConverter converter;
   UniqueAVPacket packet;
   UniqueAVFrame frame;
-  at::Tensor scratch;  // coded-orientation frame before rotation
   double tick = 0;     // seconds per time-base unit
   double origin = 0;   // the file's start, seconds
   double end_time = 0;
@@ -272,10 +275,10 @@ struct VideoReader::Impl {
   bool has_output = false;
   bool input_done = false;
   int64_t run_key = 0;
-  int64_t run_start_pts = 0;
+  int64_t run_start = 0;     // position of the run's key frame; earlier outputs are not shown
   int64_t next_pos = 0;      // decode position of the next packet to read
   int64_t next_output = 0;   // decode-order mode: index of the next frame the decoder outputs
-  int64_t last_out_pts = 0;
+  int64_t last_out = 0;      // position of the last frame output
 };
 
 VideoReader::VideoReader(const std::string& path, ReaderOptions options)
