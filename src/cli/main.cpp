@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -39,10 +40,16 @@ void keep_freed_memory() {
   ::mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 }
 
+// A file-size limit (`ulimit -f`) kills a process with SIGXFSZ by default, leaving its temporary
+// output behind. Ignored, the write fails with EFBIG instead, and vidrep reports it like a full
+// disk, cleaning up as it goes.
+void report_file_size_limit_as_write_error() { std::signal(SIGXFSZ, SIG_IGN); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
   keep_freed_memory();
+  report_file_size_limit_as_write_error();
   use_passive_openmp_threads(argc, argv);
   CLI::App app{"vidrep: video data processing and representation", "vidrep"};
   app.set_version_flag("--version", std::string("vidrep ") + VIDREP_VERSION);

@@ -3,6 +3,7 @@
 #include "vidrep/data/dataset.h"
 #include "vidrep/data/synth_render.h"
 #include "vidrep/error.h"
+#include "vidrep/io/output_file.h"
 #include "vidrep/io/video_writer.h"
 #include "vidrep/random.h"
 #include "vidrep/runtime.h"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -143,6 +145,29 @@ void move_into_place(const fs::path& tmp, const fs::path& out) {
   fs::remove_all(old, ignored);
 }
 
+// What a killed `vidrep synth` left beside `out`: its unfinished folder (removed) and, if it died
+// while swapping folders, the dataset it was replacing (put back).
+void clean_after_killed_runs(const fs::path& out) {
+  const std::string name = out.filename().string();
+  std::error_code ec;
+  for (fs::directory_iterator it(out.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string entry = it->path().filename().string();
+    for (const std::string kind : {".synth-", ".old-"}) {
+      const std::string prefix = "." + name + kind;
+      if (entry.rfind(prefix, 0) != 0) continue;
+      long pid = 0;
+      const auto [p, err] = std::from_chars(entry.data() + prefix.size(), entry.data() + entry.size(), pid);
+      if (err != std::errc() || p != entry.data() + entry.size() || !io::process_gone(pid)) continue;
+      std::error_code ignored;
+      if (kind == ".old-" && !fs::exists(out, ignored)) {
+        fs::rename(it->path(), out, ignored);
+      } else {
+        fs::remove_all(it->path(), ignored);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<SynthVideo> plan_videos(const SynthOptions& options) {
@@ -234,6 +259,7 @@ SynthSummary synth_dataset(const SynthOptions& options) {
   const fs::path tmp = out.parent_path() / fmt::format(".{}.synth-{}", out.filename().string(), ::getpid());
   try {
     fs::create_directories(out.parent_path());
+    clean_after_killed_runs(out);
     fs::remove_all(tmp);
     for (const std::string& name : summary.classes) fs::create_directories(tmp / "videos" / name);
 

@@ -1,6 +1,8 @@
 // OutputFile: how every vidrep output reaches the disk. Data goes to a hidden temporary name
 // beside the destination and is renamed over it only on commit(), so a failure, a crash or an
-// exception never leaves a half-written file under the real name.
+// exception never leaves a half-written file under the real name. The temporary file is created
+// exclusively (a symlink planted under its name cannot redirect the write), and temporary files
+// that killed processes left in the same folder are removed the first time a process writes there.
 #pragma once
 
 #include <string>
@@ -26,5 +28,8 @@ class OutputFile {
   std::string temp_;
   bool committed_ = false;
 };
+
+// Whether process `pid` no longer exists: the owner of a temporary name was killed.
+bool process_gone(long pid);
 
 }  // namespace vidrep::io
