@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for vidrep and builds it, then runs what was asked:
 #   scripts/setup.sh demo    build, then run `vidrep demo`
-#   scripts/setup.sh test    build, then run every test (CTest)
+#   scripts/setup.sh test    build (with the ASan/UBSan twins), then run every test (CTest), the
+#                            I/O-facing ones a second time under the sanitizers (asan.*)
+#   scripts/setup.sh sanitize  build the twins, then run only the sanitized tests
 #   scripts/setup.sh bench   build, also install the peers (PyAV, OpenCV, PyTorch), run bench/*.py
 #   scripts/setup.sh build   build only
 set -euo pipefail
@@ -32,14 +34,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc)
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+sanitize=OFF
+case "$mode" in test|sanitize) sanitize=ON ;; esac
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIDREP_SANITIZE=$sanitize >/dev/null
 cmake --build build -j"$jobs"
 
 case "$mode" in
   demo) ./build/bin/vidrep demo --out-dir build/demo ;;
   test) ctest --test-dir build -j"$jobs" --output-on-failure ;;
+  sanitize) ctest --test-dir build -j"$jobs" --output-on-failure -R '^asan\.' ;;
   bench)
     for b in run transform features tokens train; do /usr/bin/python3 "bench/$b.py"; done ;;
   build) ;;
-  *) echo "setup: unknown mode '$mode' (demo, test, bench, build)" >&2; exit 2 ;;
+  *) echo "setup: unknown mode '$mode' (demo, test, sanitize, bench, build)" >&2; exit 2 ;;
 esac
