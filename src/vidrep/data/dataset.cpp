@@ -331,6 +331,11 @@ std::vector<std::string> classes_from_labels(const std::map<std::string, std::ve
       for (const std::string& label : s.labels) {
         if (const auto index = parse_int(label)) {
           if (*index < 0) throw ConfigError(fmt::format("{}: negative label {}", s.where, *index));
+          // Integer labels name classes 0..max: a stray huge number must not make a billion classes.
+          if (*index >= kMaxClasses) {
+            throw ConfigError(fmt::format("{}: label {} is beyond the {} classes a dataset may have", s.where, *index,
+                                          kMaxClasses));
+          }
           max_index = std::max(max_index, *index);
           if (first_index == nullptr) first_index = &s;
         } else {

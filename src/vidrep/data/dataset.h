@@ -50,6 +50,8 @@ struct Dataset {
 };
 
 inline constexpr uint64_t kValidationSeed = 0x5eed'0f'7a11;
+// Integer labels index classes 0..max; larger ones are refused (ImageNet-21k has 21,841 classes).
+inline constexpr int64_t kMaxClasses = 100'000;
 
 // split: "train" | "val" | "test".
 Dataset load_dataset(const std::string& dir, const std::string& split);

@@ -104,7 +104,7 @@ BucketConfig BucketConfig::from_json(const std::string& text) {
   json j;
   try {
     j = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, or a number out of range
     throw ConfigError(fmt::format("bucket config: invalid JSON: {}", e.what()));
   }
   if (!j.is_object() || !j.contains("buckets") || !j["buckets"].is_array()) {

@@ -148,7 +148,7 @@ TrainConfig merge_config_file(const TrainConfig& base, const std::string& path) 
   nlohmann::json patch;
   try {
     patch = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
     throw ConfigError(fmt::format("{}: not valid JSON: {}", path, e.what()));
   }
   if (!patch.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", path));

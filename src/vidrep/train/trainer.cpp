@@ -65,7 +65,8 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("epoch", int64_t{0}) <= epochs_done) kept += line + "\n";
+    const bool ours = j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer();
+    if (ours && j["epoch"].get<int64_t>() <= epochs_done) kept += line + "\n";
   }
   write_text_file(path, kept);
 }

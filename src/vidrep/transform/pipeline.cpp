@@ -83,7 +83,7 @@ Pipeline Pipeline::from_json(const std::string& json_text, const std::string& or
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
     throw InvalidArgument(fmt::format("{}: not valid JSON: {}", origin, e.what()));
   }
   if (!j.is_array() || j.empty()) {

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds and runs one fuzz target for SECONDS, then prints how many inputs it ran and what it found.
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: media | npy | config | dataset | transform
+# media, npy, config and dataset are libFuzzer targets (clang-14 with ASan and UBSan); transform
+# runs under AFL++ (GCC plugin, ASan), since its code needs LibTorch headers. Seeds are made here
+# (small files from the ffmpeg CLI, headers and configs written by hand); the corpus grows in
+# build-fuzz*/corpus-TARGET and survives between runs. A crashing input is kept in
+# build-fuzz*/crashes-TARGET; copy it to tests/fuzz_inputs/ as a regression (see that folder's
+# README) once fixed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
+seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
+
+case "$target" in
+  media|npy|config|dataset) engine=libfuzzer; build=build-fuzz ;;
+  transform) engine=afl; build=build-fuzz-afl ;;
+  *) echo "fuzz: unknown target '$target' (media, npy, config, dataset, transform)" >&2; exit 2 ;;
+esac
+
+packages=(clang-14 libclang-rt-14-dev cmake ninja-build pkg-config libavformat-dev libavcodec-dev
+          libavutil-dev libswscale-dev libfmt-dev nlohmann-json3-dev ffmpeg)
+[ "$engine" = afl ] && packages+=(afl++ gcc-12-plugin-dev libtorch-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$engine" = afl ]; then
+  export AFL_QUIET=1
+  cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=afl-g++-fast >/dev/null
+else
+  cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+fi
+cmake --build "$build" --target "fuzz_$target"
+
+seeds="$build/seeds-$target"
+corpus="$build/corpus-$target"
+crashes="$build/crashes-$target"
+mkdir -p "$seeds" "$corpus" "$crashes"
+ff() { ffmpeg -y -nostdin -hide_banner -loglevel error "$@"; }
+src="-f lavfi -i testsrc2=size=24x18:rate=10:duration=0.4"
+if [ -z "$(ls -A "$seeds")" ]; then
+  case "$target" in
+    media)
+      ff $src -c:v libx264 -bf 2 -g 2 -pix_fmt yuv420p "$seeds/h264.mp4"
+      ff $src -f lavfi -i sine=duration=0.4 -c:v libx264 -pix_fmt yuv420p -c:a aac "$seeds/av.mp4"
+      ff $src -c:v libvpx-vp9 -deadline realtime "$seeds/vp9.webm"
+      ff $src -c:v mpeg4 -bf 1 "$seeds/mpeg4.avi"
+      ff $src -c:v mjpeg -pix_fmt yuvj420p "$seeds/mjpeg.avi"
+      ff $src -c:v mpeg2video "$seeds/mpeg2.ts"
+      ff $src -c:v ffv1 "$seeds/ffv1.mkv"
+      ff $src -c:v rawvideo -pix_fmt pal8 "$seeds/pal8.nut"
+      ff $src -c:v libtheora "$seeds/theora.ogv"
+      ff -f lavfi -i sine=duration=0.3 -c:a libmp3lame "$seeds/audio.mp3" ;;
+    npy)
+      /usr/bin/python3 - "$seeds" <<'PY'
+import sys, numpy as np
+np.savez(sys.argv[1] + "/a.npz", tokens=np.zeros((2, 3), np.float32), grid=np.arange(4, dtype=np.int64))
+np.save(sys.argv[1] + "/b.npy", np.ones((1, 2, 2), np.uint8))
+np.save(sys.argv[1] + "/c.npy", np.zeros((0,), np.float64))
+PY
+      ;;
+    config)
+      echo '{"model": {"arch": "c3d", "frames": 8}, "epochs": 3, "lr": 0.001, "transform": "resize_short=64"}' > "$seeds/train.json"
+      echo '{"compress": "4x8x8", "latent_channels": 16}' > "$seeds/ae.json"
+      echo '{"buckets": [{"name": "240p", "area": 76800, "frames": [16, 32], "aspect_ratios": ["16:9", "4:3"], "batch_size": 8}], "multiple_of": 16}' > "$seeds/buckets.json" ;;
+    dataset)
+      printf '\x00a/b.mp4 cat\nc/d.mp4 dog\n# comment\n\ne.mp4 cat,dog\n' > "$seeds/list"
+      printf '\x01path,label,start,end\nx.mp4,run,0.5,2\n"y z.mp4","a,b",,\n' > "$seeds/csv" ;;
+    transform)
+      echo -n 'resize_short=128,random_resized_crop=112:0.2-1,hflip,color_jitter=0.4:0.4,normalize=imagenet' > "$seeds/text"
+      echo -n '[{"name":"resize","value":"64x48"},{"name":"gaussian_blur","value":"0.5-2"}]' > "$seeds/json" ;;
+  esac
+fi
+
+log="$build/fuzz-$target.log"
+if [ "$engine" = libfuzzer ]; then
+  # -rss_limit_mb bounds memory per input (a leak or an unbounded allocation fails the run).
+  set +e
+  "$build/fuzz_$target" "$corpus" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=65536 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
+  status=$?
+  set -e
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+else
+  out="$build/afl-$target"
+  AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=0 \
+    afl-fuzz -V "$seconds" -m none -t 10000 -i "$seeds" -o "$out" -- "$build/fuzz_$target" >"$log" 2>&1 || true
+  runs=$(grep -o 'execs_done *: *[0-9]*' "$out/default/fuzzer_stats" | grep -o '[0-9]*$' || echo 0)
+  cp -n "$out"/default/crashes/id* "$crashes/" 2>/dev/null || true
+  cp -n "$out"/default/hangs/id* "$crashes/" 2>/dev/null || true
+  status=0
+fi
+found=$(find "$crashes" -type f | wc -l)
+echo "fuzz $target: $runs executions in $seconds s, $found crashing or hanging inputs in $crashes"
+[ "$found" -eq 0 ] && [ "$status" -eq 0 ]
