@@ -84,7 +84,9 @@ class Session {
     torch::manual_seed(c_.seed);
     task_ = make_task(run_);
     optimizer_ = make_optimizer(c_, task_->module());
-    if (resuming) load_checkpoint(run_.checkpoint("last"), task_->module(), optimizer_.get(), &state_);
+    // A run killed before its first checkpoint resumes from its start, as a fresh run would begin.
+    const bool checkpointed = resuming && fs::exists(run_.checkpoint("last"));
+    if (checkpointed) load_checkpoint(run_.checkpoint("last"), task_->module(), optimizer_.get(), &state_);
     else if (!c_.init.empty()) start_from(c_.init, c_.task, task_->module());
     train_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "train"), run_loader_options(c_, true));
     val_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "val"), run_loader_options(c_, false));
