@@ -1,7 +1,5 @@
 // Fuzz target: bytes as a --transform spec, as text and as its JSON form. Either parses, and then
-// its canonical text parses back to the same pipeline, or says which item is wrong and why. Built
-// with AFL++'s GCC plugin (LibTorch headers do not compile with clang-14 in C++20), driven through
-// AFL++'s libFuzzer-compatible driver.
+// its canonical text parses back to the same pipeline, or says which item is wrong and why.
 #include "vidrep/error.h"
 #include "vidrep/transform/pipeline.h"
 

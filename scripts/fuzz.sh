@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
 # Builds and runs one fuzz target for SECONDS, then prints how many inputs it ran and what it found.
 #   scripts/fuzz.sh TARGET SECONDS     TARGET: media | npy | config | dataset | transform
-# media, npy, config and dataset are libFuzzer targets (clang-14 with ASan and UBSan); transform
-# runs under AFL++ (GCC plugin, ASan), since its code needs LibTorch headers. Seeds are made here
+# Every target is a libFuzzer target (clang-14 with ASan and UBSan); transform also builds the main
+# library first (its steps call tensor code compiled by GCC). Seeds are made here
 # (small files from the ffmpeg CLI, headers and configs written by hand); the corpus grows in
-# build-fuzz*/corpus-TARGET and survives between runs. A crashing input is kept in
-# build-fuzz*/crashes-TARGET; copy it to tests/fuzz_inputs/ as a regression (see that folder's
+# build-fuzz/corpus-TARGET and survives between runs. A crashing input is kept in
+# build-fuzz/crashes-TARGET; copy it to tests/fuzz_inputs/ as a regression (see that folder's
 # README) once fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
 seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
 
+build=build-fuzz
 case "$target" in
-  media|npy|config|dataset) engine=libfuzzer; build=build-fuzz ;;
-  transform) engine=afl; build=build-fuzz-afl ;;
+  media|npy|config|dataset|transform) ;;
   *) echo "fuzz: unknown target '$target' (media, npy, config, dataset, transform)" >&2; exit 2 ;;
 esac
 
 packages=(clang-14 libclang-rt-14-dev cmake ninja-build pkg-config libavformat-dev libavcodec-dev
           libavutil-dev libswscale-dev libfmt-dev nlohmann-json3-dev ffmpeg)
-[ "$engine" = afl ] && packages+=(afl++ gcc-12-plugin-dev libtorch-dev)
+[ "$target" = transform ] && packages+=(libtorch-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,12 +32,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ "$engine" = afl ]; then
-  export AFL_QUIET=1
-  cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=afl-g++-fast >/dev/null
-else
-  cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+library=""
+if [ "$target" = transform ]; then
+  [ -f build/CMakeCache.txt ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build --target vidrep
+  library="-DVIDREP_LIBRARY=$PWD/build/src/libvidrep.a"
 fi
+cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 $library >/dev/null
 cmake --build "$build" --target "fuzz_$target"
 
 seeds="$build/seeds-$target"
@@ -81,23 +82,13 @@ PY
 fi
 
 log="$build/fuzz-$target.log"
-if [ "$engine" = libfuzzer ]; then
-  # -rss_limit_mb bounds memory per input (a leak or an unbounded allocation fails the run).
-  set +e
-  "$build/fuzz_$target" "$corpus" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=65536 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
-  status=$?
-  set -e
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-else
-  out="$build/afl-$target"
-  AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=0 \
-    afl-fuzz -V "$seconds" -m none -t 10000 -i "$seeds" -o "$out" -- "$build/fuzz_$target" >"$log" 2>&1 || true
-  runs=$(grep -o 'execs_done *: *[0-9]*' "$out/default/fuzzer_stats" | grep -o '[0-9]*$' || echo 0)
-  cp -n "$out"/default/crashes/id* "$crashes/" 2>/dev/null || true
-  cp -n "$out"/default/hangs/id* "$crashes/" 2>/dev/null || true
-  status=0
-fi
+# -rss_limit_mb bounds memory per input (a leak or an unbounded allocation fails the run).
+set +e
+"$build/fuzz_$target" "$corpus" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=65536 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
+status=$?
+set -e
+runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
 found=$(find "$crashes" -type f | wc -l)
 echo "fuzz $target: $runs executions in $seconds s, $found crashing or hanging inputs in $crashes"
 [ "$found" -eq 0 ] && [ "$status" -eq 0 ]

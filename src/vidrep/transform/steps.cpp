@@ -6,7 +6,7 @@
 #include "vidrep/transform/geometry.h"
 #include "vidrep/random.h"
 
-#include <ATen/ATen.h>
+#include <ATen/core/Tensor.h>
 #include <fmt/format.h>
 
 #include <charconv>

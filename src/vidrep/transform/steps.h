@@ -35,4 +35,8 @@ struct ParsedStep {
 // with the reason only; the caller adds which item it was.
 ParsedStep parse_step(const std::string& name, const std::string& value, bool has_value);
 
+// Throws InvalidArgument naming item `index` (0-based) of a pipeline from `origin` as the user wrote
+// it ("--transform item 2 'center_crop=500': ..."), without the step's own name prefix on `reason`.
+[[noreturn]] void item_error(const std::string& origin, size_t index, const std::string& text, const std::string& reason);
+
 }  // namespace vidrep::transform::detail
