@@ -1,6 +1,6 @@
 // A vidrep process killed at any moment (kill -9), or stopped by a full disk, leaves no partial
 // output under a real name; the next run cleans what the killed one left and finishes as an
-// uninterrupted run would.
+// uninterrupted run would. Nothing a run folder holds (a planted symlink) redirects a write.
 #include "support/fixtures.h"
 
 #include <fmt/format.h>
@@ -220,6 +220,31 @@ TEST(DiskFull, WritesFailCleanly) {
   EXPECT_FALSE(fs::exists(dir + "/video.mp4"));
   EXPECT_FALSE(fs::exists(dir + "/copy.npy"));
   EXPECT_TRUE(leftovers(dir).empty()) << leftovers(dir)[0];
+}
+
+// Symlinks planted in a run folder (at its metrics and best checkpoint) redirect no write: the
+// resumed run writes its own files in their place, and what they pointed to is untouched.
+TEST(RunFolder, PlantedSymlinksRedirectNoWrite) {
+  const std::string dir = test::scratch_dir("symlink_run");
+  const std::string run = dir + "/run";
+  ASSERT_TRUE(kill_when({"train", "--data", kill_dataset(), "--model", "c3d", "--clip-len", "8", "--epochs", "3", "--batch", "8",
+                         "--threads", "2", "--out", run},
+                        [&] { return fs::exists(run + "/last.pt"); }, 300s));
+  for (const char* name : {"metrics.jsonl", "best.pt"}) {
+    const std::string victim = dir + "/victim-" + name;
+    std::ofstream(victim) << "keep me\n";
+    fs::remove(run + "/" + name);
+    fs::create_symlink(victim, run + "/" + name);
+  }
+  std::string log;
+  ASSERT_EQ(test::run(fmt::format("{} train --resume {}", test::cli(), run), &log), 0) << log;
+  for (const char* name : {"metrics.jsonl", "best.pt"}) {
+    std::ifstream v(dir + "/victim-" + name);
+    std::string text;
+    std::getline(v, text);
+    EXPECT_EQ(text, "keep me") << name;
+  }
+  EXPECT_FALSE(fs::is_symlink(run + "/metrics.jsonl"));
 }
 
 }  // namespace

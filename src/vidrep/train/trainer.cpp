@@ -16,10 +16,14 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace vidrep {
 namespace fs = std::filesystem;
@@ -71,10 +75,14 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
   write_text_file(path, kept);
 }
 
+// Appends without following a symlink: a link planted in a run folder cannot redirect the write.
 void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << "\n";
-  if (!out.flush()) throw WriteError(fmt::format("{}: write failed", path));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) throw WriteError(fmt::format("{}: cannot append: {}", path, std::strerror(errno)));
+  const std::string text = line + "\n";
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  const bool ok = n == static_cast<ssize_t>(text.size()) && ::close(fd) == 0;
+  if (!ok) throw WriteError(fmt::format("{}: write failed (disk full?)", path));
 }
 
 class Session {
