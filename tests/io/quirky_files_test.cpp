@@ -1,6 +1,9 @@
 // Files that the ffmpeg CLI reads cleanly but whose metadata misleads: a sample table that lists a
 // packet the file does not hold, and timestamps that repeat or go backwards. vidrep reads them with
 // the ffmpeg CLI's frame numbering (`select=eq(n\,I)`), and still refuses a file really cut short.
+#include "vidrep/io/audio_reader.h"
+#include "vidrep/io/demuxer.h"
+#include "vidrep/io/ffmpeg.h"
 #include "vidrep/io/probe.h"
 #include "vidrep/io/video_reader.h"
 
@@ -109,6 +112,97 @@ TEST(QuirkyFiles, TimestampsGoingBackwardsAreNumberedAsFfmpegDoes) {
                           "-g 12 -pix_fmt yuv420p -bsf:v 'setts=pts=if(eq(N\\,5)\\,PTS+3600\\,if(eq(N\\,6)\\,"
                           "PTS-3600\\,PTS)):dts=DTS-3600'");
   expect_ffmpeg_numbering(path);
+}
+
+// A Matroska file whose timestamps start again from 0 in its second cluster (as files joined
+// without remuxing have them), written without cues: numbered as the ffmpeg CLI numbers them.
+std::string restarting_mkv() {
+  const std::string src = test::make_video(
+      "restart_src.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 2 -c:v libx264 -preset veryfast -bf 0 -g 1000 "
+                         "-pix_fmt yuv420p -cluster_time_limit 400 -write_crc32 0");
+  const std::string path = test::fixture_dir() + "/restart.mkv";
+  if (fs::exists(path)) return path;
+  std::ifstream in(src, std::ios::binary);
+  std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(b[i]); };
+  // EBML variable-length integer at i: its length in bytes.
+  const auto vint_length = [&](size_t i) {
+    size_t n = 1;
+    while (n < 8 && !(byte(i) & (0x80 >> (n - 1)))) ++n;
+    return n;
+  };
+  const std::string cluster_id("\x1F\x43\xB6\x75", 4);
+  const size_t second = b.find(cluster_id, b.find(cluster_id) + 4);
+  if (second == std::string::npos) throw std::runtime_error("restart.mkv: no second cluster");
+  size_t at = second + 4;
+  at += vint_length(at);  // the cluster's size
+  if (byte(at) != 0xE7) throw std::runtime_error("restart.mkv: the cluster does not start with its timecode");
+  const size_t n = vint_length(at + 1);
+  const size_t value_length = byte(at + 1) & (0xFF >> n);
+  for (size_t k = 0; k < value_length; ++k) b[at + 1 + n + k] = 0;
+  std::ofstream(path + ".tmp", std::ios::binary) << b;
+  fs::rename(path + ".tmp", path);
+  return path;
+}
+
+TEST(QuirkyFiles, TimestampsStartingAgainAreNumberedAsFfmpegDoes) {
+  expect_ffmpeg_numbering(restarting_mkv());
+}
+
+// Reopening a demuxer puts it back at the file's first packet (how readers return to the start in
+// files whose demuxer cannot seek there).
+TEST(QuirkyFiles, ReopenedDemuxerStartsAgainAtTheFirstPacket) {
+  io::Demuxer demuxer(restarting_mkv());
+  io::UniqueAVPacket first = io::make_packet(), pkt = io::make_packet();
+  ASSERT_TRUE(demuxer.read(first.get(), 0));
+  while (demuxer.read(pkt.get(), 0)) {
+  }
+  demuxer.reopen();
+  ASSERT_TRUE(demuxer.read(pkt.get(), 0));
+  EXPECT_EQ(pkt->pos, first->pos);
+  EXPECT_EQ(pkt->size, first->size);
+  EXPECT_EQ(demuxer.seeks(), 1);
+}
+
+// An audio stream that opens with empty packets (as some Ogg/Vorbis files do): they hold no
+// samples, decoders reject them, and the strict reader passes over them instead of failing.
+TEST(QuirkyFiles, EmptyAudioPacketsArePassedOver) {
+  const std::string path = test::scratch_dir("empty_audio_packets") + "/a.nut";
+  constexpr int kRate = 8000, kPerPacket = 800, kPackets = 10;
+  {
+    AVFormatContext* raw = nullptr;
+    ASSERT_GE(avformat_alloc_output_context2(&raw, nullptr, "nut", path.c_str()), 0);
+    io::UniqueAVFormatOutput fmt(raw);
+    AVStream* st = avformat_new_stream(raw, nullptr);
+    st->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
+    st->codecpar->codec_id = AV_CODEC_ID_PCM_S16LE;
+    st->codecpar->sample_rate = kRate;
+    av_channel_layout_default(&st->codecpar->ch_layout, 1);
+    st->time_base = {1, kRate};
+    ASSERT_GE(avio_open(&raw->pb, path.c_str(), AVIO_FLAG_WRITE), 0);
+    ASSERT_GE(avformat_write_header(raw, nullptr), 0);
+    io::UniqueAVPacket pkt = io::make_packet();
+    for (int k = 0; k < 3; ++k) {  // empty packets first
+      ASSERT_GE(av_new_packet(pkt.get(), 0), 0);
+      pkt->pts = pkt->dts = 0;
+      pkt->stream_index = 0;
+      ASSERT_GE(av_write_frame(raw, pkt.get()), 0);
+    }
+    for (int k = 0; k < kPackets; ++k) {
+      ASSERT_GE(av_new_packet(pkt.get(), kPerPacket * 2), 0);
+      auto* samples = reinterpret_cast<int16_t*>(pkt->data);
+      for (int i = 0; i < kPerPacket; ++i) samples[i] = static_cast<int16_t>((k * kPerPacket + i) * 4 - 16000);
+      pkt->pts = pkt->dts = int64_t{k} * kPerPacket;
+      pkt->duration = kPerPacket;
+      pkt->stream_index = 0;
+      ASSERT_GE(av_write_frame(raw, pkt.get()), 0);
+    }
+    ASSERT_GE(av_write_trailer(raw), 0);
+  }
+  const at::Tensor audio = AudioReader(path).read();
+  ASSERT_EQ(audio.size(1), kPackets * kPerPacket);
+  const at::Tensor expected = (at::arange(kPackets * kPerPacket, at::kFloat) * 4 - 16000) / 32768;
+  EXPECT_TRUE(at::allclose(audio[0], expected, 0, 1e-6));
 }
 
 }  // namespace

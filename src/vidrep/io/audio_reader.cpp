@@ -246,6 +246,9 @@ struct AudioReader::Impl {
     while (!sink.full(pos)) {
       if (!draining) {
         if (demuxer->read(pkt.get(), stream)) {
+          // An empty packet carries no samples (Ogg files start with a run of them); decoders
+          // reject it, so it is passed over, as it holds nothing to lose.
+          if (pkt->size == 0) continue;
           const double t = io::to_seconds(pkt->pts, tb) - origin;
           if (!std::isnan(t)) packet_time = t;
           const int ret = decoder->send(pkt.get());

@@ -26,14 +26,18 @@ void check_regular_file(const std::string& path) {
 }  // namespace
 
 Demuxer::Demuxer(std::string path, DemuxerOptions options)
-    : path_(std::move(path)), deadline_(options.io_timeout) {
+    : path_(std::move(path)), deadline_(options.io_timeout), io_(options.io) {
   quiet_libav_logging();
-  if (options.io == nullptr) check_regular_file(path_);
+  if (io_ == nullptr) check_regular_file(path_);
+  open();
+}
+
+void Demuxer::open() {
   AVFormatContext* raw = avformat_alloc_context();
   if (raw == nullptr) throw std::bad_alloc();
   deadline_.install(raw);
-  if (options.io != nullptr) {
-    raw->pb = options.io;
+  if (io_ != nullptr) {
+    raw->pb = io_;
     raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   }
   deadline_.arm();
@@ -48,6 +52,19 @@ Demuxer::Demuxer(std::string path, DemuxerOptions options)
   if (ret < 0) {
     throw OpenError(fmt::format("{}: cannot read stream info: {}", path_, av_error_text(ret)));
   }
+}
+
+void Demuxer::reopen() {
+  const unsigned streams = fmt_->nb_streams;
+  fmt_.reset();
+  if (io_ != nullptr && avio_seek(io_, 0, SEEK_SET) != 0) {
+    throw DecodeError(fmt::format("{}: cannot return to the start of the input", path_));
+  }
+  open();
+  if (fmt_->nb_streams != streams) {
+    throw DecodeError(fmt::format("{}: the file changed while it was read", path_));
+  }
+  ++seeks_;
 }
 
 AVStream* Demuxer::stream(int index) const {

@@ -41,6 +41,10 @@ class Demuxer {
   bool read(AVPacket* pkt, int stream_index);
   // Positions the demuxer at or before `ts` (in the stream's time base) of `stream_index`.
   void seek(int stream_index, int64_t ts);
+  // Opens the input again, positioned at its very start: exact in every demuxer, including those
+  // that cannot seek back to their first packet (Matroska without cues). AVStream pointers taken
+  // before are invalid afterwards; stream indices stay.
+  void reopen();
 
   // --- raw bytes (for container checks libavformat does not expose) ---
   // The input's size in bytes, or -1 when unknown.
@@ -53,8 +57,11 @@ class Demuxer {
   int64_t seeks() const { return seeks_; }
 
  private:
+  void open();
+
   std::string path_;
   InterruptDeadline deadline_;
+  AVIOContext* io_ = nullptr;  // custom input (not owned), or null for the file at path_
   UniqueAVFormatInput fmt_;
   int64_t packets_read_ = 0;
   int64_t seeks_ = 0;

@@ -39,11 +39,11 @@ struct VideoReader::Impl {
       : options(opts),
         demuxer(path, DemuxerOptions{opts.io_timeout}),
         stream(demuxer.select_stream(AVMEDIA_TYPE_VIDEO, opts.stream)),
-        st(demuxer.stream(stream)),
         index(demuxer, stream),
-        decoder(path, st, DecoderOptions{opts.threads, opts.strict}),
+        decoder(path, demuxer.stream(stream), DecoderOptions{opts.threads, opts.strict}),
         packet(make_packet()),
         frame(make_frame()) {
+    const AVStream* st = demuxer.stream(stream);  // valid until the demuxer reopens
     const AVRational tb = st->time_base;
     tick = av_q2d(tb);
     rotation = opts.autorotate ? stream_rotation(st) : 0;
@@ -113,6 +113,32 @@ struct VideoReader::Impl {
   }
   static int64_t seek_ts(const KeyPacket& k) { return k.dts != AV_NOPTS_VALUE ? k.dts : k.pts; }
 
+  // Reads packets until `key`; false at the end of the file or once past it.
+  bool scan_to(const KeyPacket& key) {
+    while (demuxer.read(packet.get(), stream)) {
+      if (same_packet(packet.get(), key)) return true;
+      if (past_packet(packet.get(), key)) return false;
+    }
+    return false;
+  }
+
+  // Seeks so that the next packet read is `key`: to its timestamp, or if the demuxer lands past it,
+  // to before the first key frame. False when the demuxer cannot get there by seeking.
+  bool seek_to(const KeyPacket& key) {
+    try {
+      demuxer.seek(stream, seek_ts(key));
+      while (demuxer.read(packet.get(), stream)) {
+        if (same_packet(packet.get(), key)) return true;
+        if (past_packet(packet.get(), key)) {
+          demuxer.seek(stream, seek_ts(index.keys().front()) - 1);
+          return scan_to(key);
+        }
+      }
+    } catch (const DecodeError&) {
+    }
+    return false;
+  }
+
   // Positions the demuxer on key packet `k` and sends it, starting a new decode run.
   void start_run(int64_t k) {
     const KeyPacket& key = index.keys()[k];
@@ -120,22 +146,12 @@ struct VideoReader::Impl {
     run_active = false;
     has_output = false;
     input_done = false;
-    demuxer.seek(stream, seek_ts(key));
-    bool rewound = false;
-    for (;;) {
-      if (!demuxer.read(packet.get(), stream)) {
-        throw DecodeError(fmt::format("{}: stream {}: key packet {} not found after seeking",
-                                      demuxer.path(), stream, key.decode_pos));
-      }
-      if (same_packet(packet.get(), key)) break;
-      if (past_packet(packet.get(), key)) {
-        // The demuxer landed after the key frame; start from the first one and scan forward.
-        if (rewound) {
-          throw DecodeError(fmt::format("{}: stream {}: cannot seek to key packet {}",
-                                        demuxer.path(), stream, key.decode_pos));
-        }
-        rewound = true;
-        demuxer.seek(stream, seek_ts(index.keys().front()) - 1);
+    // Demuxers that cannot seek back (Matroska without cues) read the file again from its start.
+    if (!seek_to(key)) {
+      demuxer.reopen();
+      if (!scan_to(key)) {
+        throw DecodeError(fmt::format("{}: stream {}: key packet {} not found", demuxer.path(), stream,
+                                      key.decode_pos));
       }
     }
     decoder.set_skip_nonref(false);
@@ -257,7 +273,6 @@ struct VideoReader::Impl {
   ReaderOptions options;
   Demuxer demuxer;
   int stream;
-  const AVStream* st;
   FrameIndex index;
   PacketDecoder decoder;
   FrameConverter converter;
