@@ -21,16 +21,7 @@ esac
 packages=(clang-14 libclang-rt-14-dev cmake ninja-build pkg-config libavformat-dev libavcodec-dev
           libavutil-dev libswscale-dev libfmt-dev nlohmann-json3-dev ffmpeg)
 [ "$target" = transform ] && packages+=(libtorch-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+scripts/apt_install.sh "${packages[@]}"
 
 library=""
 if [ "$target" = transform ]; then

@@ -44,8 +44,6 @@ std::string over_counting_mp4() {
   const std::string src = test::make_video(
       "overcount_src.mp4", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 2 -c:v libx264 -preset veryfast "
                            "-g 12 -pix_fmt yuv420p -movflags +faststart");
-  const std::string path = test::fixture_dir() + "/overcount.mp4";
-  if (fs::exists(path)) return path;
   std::string out;
   test::run(fmt::format("ffprobe -v error -select_streams v:0 -show_entries packet=pos -of csv=p=0 '{}'", src), &out);
   int64_t last_pos = 0;
@@ -53,25 +51,22 @@ std::string over_counting_mp4() {
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty()) last_pos = std::max<int64_t>(last_pos, std::stoll(line));
   }
-  std::ifstream in(src, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const int64_t cut = static_cast<int64_t>(bytes.size()) - last_pos;
-  // Find the top-level mdat box (32-bit sizes in this small file) and shorten it.
-  size_t at = 0;
-  while (at + 8 <= bytes.size()) {
-    const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + i])); };
-    const uint32_t size = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
-    if (bytes.compare(at + 4, 4, "mdat") == 0) {
-      const uint32_t shorter = size - static_cast<uint32_t>(cut);
-      for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>(shorter >> (24 - 8 * i));
-      break;
+  return test::edited_fixture("overcount.mp4", src, [&](std::string& bytes) {
+    const int64_t cut = static_cast<int64_t>(bytes.size()) - last_pos;
+    // Find the top-level mdat box (32-bit sizes in this small file) and shorten it.
+    size_t at = 0;
+    while (at + 8 <= bytes.size()) {
+      const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + i])); };
+      const uint32_t size = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+      if (bytes.compare(at + 4, 4, "mdat") == 0) {
+        const uint32_t shorter = size - static_cast<uint32_t>(cut);
+        for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>(shorter >> (24 - 8 * i));
+        break;
+      }
+      at += size;
     }
-    at += size;
-  }
-  bytes.resize(static_cast<size_t>(last_pos));
-  std::ofstream(path + ".tmp", std::ios::binary) << bytes;
-  fs::rename(path + ".tmp", path);
-  return path;
+    bytes.resize(static_cast<size_t>(last_pos));
+  });
 }
 
 TEST(QuirkyFiles, SampleTableListingAMissingPacketIsReadWithAWarning) {
@@ -120,29 +115,24 @@ std::string restarting_mkv() {
   const std::string src = test::make_video(
       "restart_src.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 2 -c:v libx264 -preset veryfast -bf 0 -g 1000 "
                          "-pix_fmt yuv420p -cluster_time_limit 400 -write_crc32 0");
-  const std::string path = test::fixture_dir() + "/restart.mkv";
-  if (fs::exists(path)) return path;
-  std::ifstream in(src, std::ios::binary);
-  std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto byte = [&](size_t i) { return static_cast<uint8_t>(b[i]); };
-  // EBML variable-length integer at i: its length in bytes.
-  const auto vint_length = [&](size_t i) {
-    size_t n = 1;
-    while (n < 8 && !(byte(i) & (0x80 >> (n - 1)))) ++n;
-    return n;
-  };
-  const std::string cluster_id("\x1F\x43\xB6\x75", 4);
-  const size_t second = b.find(cluster_id, b.find(cluster_id) + 4);
-  if (second == std::string::npos) throw std::runtime_error("restart.mkv: no second cluster");
-  size_t at = second + 4;
-  at += vint_length(at);  // the cluster's size
-  if (byte(at) != 0xE7) throw std::runtime_error("restart.mkv: the cluster does not start with its timecode");
-  const size_t n = vint_length(at + 1);
-  const size_t value_length = byte(at + 1) & (0xFF >> n);
-  for (size_t k = 0; k < value_length; ++k) b[at + 1 + n + k] = 0;
-  std::ofstream(path + ".tmp", std::ios::binary) << b;
-  fs::rename(path + ".tmp", path);
-  return path;
+  return test::edited_fixture("restart.mkv", src, [](std::string& b) {
+    const auto byte = [&](size_t i) { return static_cast<uint8_t>(b[i]); };
+    // EBML variable-length integer at i: its length in bytes.
+    const auto vint_length = [&](size_t i) {
+      size_t n = 1;
+      while (n < 8 && !(byte(i) & (0x80 >> (n - 1)))) ++n;
+      return n;
+    };
+    const std::string cluster_id("\x1F\x43\xB6\x75", 4);
+    const size_t second = b.find(cluster_id, b.find(cluster_id) + 4);
+    if (second == std::string::npos) throw std::runtime_error("restart.mkv: no second cluster");
+    size_t at = second + 4;
+    at += vint_length(at);  // the cluster's size
+    if (byte(at) != 0xE7) throw std::runtime_error("restart.mkv: the cluster does not start with its timecode");
+    const size_t n = vint_length(at + 1);
+    const size_t value_length = byte(at + 1) & (0xFF >> n);
+    for (size_t k = 0; k < value_length; ++k) b[at + 1 + n + k] = 0;
+  });
 }
 
 TEST(QuirkyFiles, TimestampsStartingAgainAreNumberedAsFfmpegDoes) {

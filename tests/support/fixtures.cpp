@@ -9,6 +9,8 @@
 #include <cstring>
 #include <vector>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <sys/wait.h>
 
@@ -52,6 +54,19 @@ std::string make_video(const std::string& name, const std::string& ffmpeg_args) 
   const std::string cmd =
       fmt::format("ffmpeg -y -nostdin -hide_banner -loglevel error {} '{}'", ffmpeg_args, tmp.string());
   if (run(cmd, &out) != 0) throw std::runtime_error("fixture failed: " + cmd + "\n" + out);
+  fs::rename(tmp, path);
+  return path.string();
+}
+
+std::string edited_fixture(const std::string& name, const std::string& source,
+                           const std::function<void(std::string& bytes)>& edit) {
+  const fs::path path = fs::path(fixture_dir()) / name;
+  if (fs::exists(path)) return path.string();
+  std::ifstream in(source, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  edit(bytes);
+  const fs::path tmp = fs::path(fixture_dir()) / fmt::format(".{}.{}", name, ::getpid());
+  std::ofstream(tmp, std::ios::binary) << bytes;
   fs::rename(tmp, path);
   return path.string();
 }

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -21,6 +22,11 @@ int run(const std::string& command, std::string* output = nullptr);
 // Path of fixture `name` (e.g. "h264_bframes.mp4"), generated once with
 // `ffmpeg -y -hide_banner -loglevel error <args> <path>` into a temporary name then renamed.
 std::string make_video(const std::string& name, const std::string& ffmpeg_args);
+
+// Path of fixture `name`, made once from the bytes of fixture `source` changed by `edit` (for
+// damaged or unusual files the ffmpeg CLI cannot write), through a temporary name.
+std::string edited_fixture(const std::string& name, const std::string& source,
+                           const std::function<void(std::string& bytes)>& edit);
 
 // The ffmpeg CLI's frame `index` of `path` as uint8 [height,width,3] (`-vf select=eq(n\,I)`,
 // `-fps_mode passthrough`, rgb24, autorotated), with extra filters appended (e.g. "scale=64:48").
