@@ -107,18 +107,16 @@ bool Demuxer::read(AVPacket* pkt, int stream_index) {
 
 void Demuxer::seek(int stream_index, int64_t ts) {
   deadline_.arm();
-  int ret = av_seek_frame(fmt_.get(), stream_index, ts, AVSEEK_FLAG_BACKWARD);
+  const int ret = av_seek_frame(fmt_.get(), stream_index, ts, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
-    // Demuxers without an index for this stream can still seek by byte to the start.
-    ret = avformat_seek_file(fmt_.get(), -1, INT64_MIN, 0, 0, AVSEEK_FLAG_BYTE);
-  }
-  if (ret < 0) {
-    throw DecodeError(fmt::format("{}: stream {}: cannot seek: {}", path_, stream_index,
-                                  av_error_text(ret)));
+    // A demuxer that cannot seek (no index for this stream) starts again from the beginning,
+    // which is at or before every timestamp. (A byte seek to 0 is not: Matroska resyncs to a
+    // later cluster.)
+    reopen();
+    return;
   }
   ++seeks_;
 }
-
 
 int64_t Demuxer::size() const {
   const int64_t n = fmt_->pb != nullptr ? avio_size(fmt_->pb) : -1;

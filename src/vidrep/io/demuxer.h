@@ -39,7 +39,8 @@ class Demuxer {
   // Reads the next packet of `stream_index` (or of any stream for -1) into `pkt`, replacing its
   // contents. Returns false at end of file. Throws DecodeError for read errors other than EOF.
   bool read(AVPacket* pkt, int stream_index);
-  // Positions the demuxer at or before `ts` (in the stream's time base) of `stream_index`.
+  // Positions the demuxer at or before `ts` (in the stream's time base) of `stream_index`; where
+  // the demuxer cannot seek, at the start of the file (reopen()).
   void seek(int stream_index, int64_t ts);
   // Opens the input again, positioned at its very start: exact in every demuxer, including those
   // that cannot seek back to their first packet (Matroska without cues). AVStream pointers taken

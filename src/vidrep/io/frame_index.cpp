@@ -99,11 +99,11 @@ FrameIndex::FrameIndex(Demuxer& demuxer, int stream_index) {
     throw DecodeError(fmt::format("{}: stream {}: no video frames", path, stream_index));
   }
   if (missing_pts) {
-    index_decode_order(st, shown, "its packets carry no presentation times");
+    index_decode_order(st, shown);
   } else if (const std::string why = timestamps_disagree(st, shown); !why.empty()) {
     warnings_.push_back(fmt::format("stream {}: {}, so frames are numbered in decoding order, as the "
                                     "ffmpeg CLI numbers them", stream_index, why));
-    index_decode_order(st, shown, why);
+    index_decode_order(st, shown);
   } else {
     index_presentation_order(shown);
   }
@@ -130,8 +130,7 @@ std::string FrameIndex::timestamps_disagree(const AVStream* st, const std::vecto
   return dup == pts.end() ? "" : fmt::format("two frames share pts {}", *dup);
 }
 
-void FrameIndex::index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown,
-                                    const std::string& why) {
+void FrameIndex::index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown) {
   // Frame i is the decoder's i-th output, which is what the ffmpeg CLI's select=eq(n\,i) counts.
   // Two cases end here: MPEG-4 part 2 in AVI stores no presentation times (one packet per frame
   // interval, timed at the constant rate AVI implies), and streams whose timestamps repeat or go
@@ -142,7 +141,6 @@ void FrameIndex::index_decode_order(const AVStream* st, const std::vector<Scanne
   // may still point before it, so decoding always starts from the stream's first key frame: exact,
   // with random access costing a decode from the start.
   decode_order_ = true;
-  decode_order_reason_ = why;
   const bool has_pts = shown.front().pts != AV_NOPTS_VALUE &&
                        std::none_of(shown.begin(), shown.end(),
                                     [](const ScannedPacket& p) { return p.pts == AV_NOPTS_VALUE; });

@@ -46,7 +46,6 @@ class FrameIndex {
   // True when frames are identified by their order out of the decoder, not by timestamps; then
   // frame i's `pts` is only its time (non-decreasing, perhaps repeated).
   bool decode_order() const { return decode_order_; }
-  const std::string& decode_order_reason() const { return decode_order_reason_; }
   // Things about the stream a user should know that did not stop it being read exactly (e.g. a
   // sample table listing more packets than the file holds).
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -57,12 +56,11 @@ class FrameIndex {
  private:
   // Why presentation timestamps cannot number the frames; empty when they can.
   static std::string timestamps_disagree(const AVStream* st, const std::vector<ScannedPacket>& shown);
-  void index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown, const std::string& why);
+  void index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown);
   void index_presentation_order(std::vector<ScannedPacket>& shown);
 
   std::vector<IndexedFrame> frames_;
   bool decode_order_ = false;
-  std::string decode_order_reason_;
   std::vector<std::string> warnings_;
   std::vector<KeyPacket> keys_;
   int64_t packets_ = 0;
