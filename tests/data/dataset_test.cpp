@@ -216,6 +216,10 @@ TEST(DatasetCsv, PathLabelStartEnd) {
   EXPECT_NE(test::error_message<ConfigError>([&] { load_dataset(dir, "train"); }).find("train.csv:2: start"), std::string::npos);
   write_text(path_in(dir, "train.csv"), "file,class\na.mp4,swim\n");
   EXPECT_NE(test::error_message<ConfigError>([&] { load_dataset(dir, "train"); }).find("train.csv:1: expected a header"), std::string::npos);
+  // A header naming a column twice (found by fuzzing: rows were then read past their end).
+  write_text(path_in(dir, "train.csv"), "path,x,x,label\na.mp4,swim\n");
+  EXPECT_NE(test::error_message<ConfigError>([&] { load_dataset(dir, "train"); }).find("train.csv:1: column 'x' appears twice"),
+            std::string::npos);
 }
 
 TEST(DatasetHoldout, ValIsAFixedDisjointTenthOfTrain) {

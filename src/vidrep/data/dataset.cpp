@@ -275,7 +275,12 @@ std::vector<RawSample> read_csv(const std::string& dir, const fs::path& file) {
     const std::string where = fmt::format("{}:{}", file.string(), number);
     std::vector<std::string> fields = csv_fields(text, where);
     if (column.empty()) {
-      for (size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
+      // Each name once, so that every column index is below the row length checked below.
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (!column.emplace(fields[i], i).second) {
+          throw ConfigError(fmt::format("{}: column '{}' appears twice in the header", where, fields[i]));
+        }
+      }
       if (!column.count("path") || !column.count("label")) {
         throw ConfigError(fmt::format("{}: expected a header 'path,label,start,end', got '{}'", where, text));
       }
