@@ -8,9 +8,25 @@
 
 namespace vidrep::io {
 
+namespace {
+
+// An enum field of a decoded frame as a plain int: decoders pass through whatever value the
+// bitstream holds, which need not be one of the enum's (found by fuzzing; loading it as the enum
+// type is undefined behaviour).
+template <typename Enum>
+int raw_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int));
+  int v = 0;
+  std::memcpy(&v, &field, sizeof v);
+  return v;
+}
+
+}  // namespace
+
 SwsContext* FrameConverter::context_for(const AVFrame* frame, int out_w, int out_h) {
-  const Key key{frame->width, frame->height, frame->format, out_w, out_h, frame->colorspace,
-                frame->color_range};
+  const int space = raw_value(frame->colorspace);
+  const int range = raw_value(frame->color_range);
+  const Key key{frame->width, frame->height, frame->format, out_w, out_h, space, range};
   if (sws_ && key == key_) return sws_.get();
 
   // Same size: the ffmpeg CLI's default flags, so pixels match it. Shrinking: area averaging,
@@ -37,10 +53,9 @@ SwsContext* FrameConverter::context_for(const AVFrame* frame, int out_w, int out
   int src_full = 0, dst_full = 0, brightness = 0, contrast = 0, saturation = 0;
   sws_getColorspaceDetails(sws_.get(), &inv_table, &src_full, &table, &dst_full, &brightness,
                            &contrast, &saturation);
-  if (frame->color_range != AVCOL_RANGE_UNSPECIFIED) {
-    src_full = frame->color_range == AVCOL_RANGE_JPEG ? 1 : 0;
-  }
-  sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(frame->colorspace), src_full, table,
+  if (range != AVCOL_RANGE_UNSPECIFIED) src_full = range == AVCOL_RANGE_JPEG ? 1 : 0;
+  // sws_getCoefficients falls back to BT.601 for matrices it does not know.
+  sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(space), src_full, table,
                            dst_full, brightness, contrast, saturation);
   key_ = key;
   return sws_.get();

@@ -39,8 +39,7 @@ class FrameConverter {
   // Everything the swscale context depends on; a new frame with the same key reuses it.
   struct Key {
     int width, height, format, out_w, out_h;
-    AVColorSpace space;
-    AVColorRange range;
+    int space, range;  // AVColorSpace and AVColorRange values, as ints (they may be outside the enums)
     bool operator==(const Key&) const = default;
   };
   UniqueSwsContext sws_;
