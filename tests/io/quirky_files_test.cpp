@@ -173,12 +173,14 @@ TEST(QuirkyFiles, EmptyAudioPacketsArePassedOver) {
     ASSERT_GE(avformat_write_header(raw, nullptr), 0);
     io::UniqueAVPacket pkt = io::make_packet();
     for (int k = 0; k < 3; ++k) {  // empty packets first
+      av_packet_unref(pkt.get());  // av_write_frame leaves the packet's buffer to its owner
       ASSERT_GE(av_new_packet(pkt.get(), 0), 0);
       pkt->pts = pkt->dts = 0;
       pkt->stream_index = 0;
       ASSERT_GE(av_write_frame(raw, pkt.get()), 0);
     }
     for (int k = 0; k < kPackets; ++k) {
+      av_packet_unref(pkt.get());
       ASSERT_GE(av_new_packet(pkt.get(), kPerPacket * 2), 0);
       auto* samples = reinterpret_cast<int16_t*>(pkt->data);
       for (int i = 0; i < kPerPacket; ++i) samples[i] = static_cast<int16_t>((k * kPerPacket + i) * 4 - 16000);
