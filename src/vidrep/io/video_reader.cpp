@@ -127,16 +127,12 @@ struct VideoReader::Impl {
   bool seek_to(const KeyPacket& key) {
     try {
       demuxer.seek(stream, seek_ts(key));
-      while (demuxer.read(packet.get(), stream)) {
-        if (same_packet(packet.get(), key)) return true;
-        if (past_packet(packet.get(), key)) {
-          demuxer.seek(stream, seek_ts(index.keys().front()) - 1);
-          return scan_to(key);
-        }
-      }
+      if (scan_to(key)) return true;
+      demuxer.seek(stream, seek_ts(index.keys().front()) - 1);
+      return scan_to(key);
     } catch (const DecodeError&) {
+      return false;
     }
-    return false;
   }
 
   // Positions the demuxer on key packet `k` and sends it, starting a new decode run.
