@@ -1,4 +1,4 @@
-// vidrep clips FILE --sampler uniform|random|regular --clips K --length L [--transform SPEC]
+// vidrep clips FILE --sampler uniform|random|regular|sliding --clips K --length L [--transform SPEC]
 //              [--layout thwc|cthw] --out F.npy
 #include "cli_common.h"
 
@@ -18,7 +18,7 @@ namespace vidrep::cli {
 void register_clips(CLI::App& app) {
   struct Args {
     std::string file, out, sampler = "uniform", policy = "repeat", transform, layout = "thwc";
-    int64_t clips = 1, length = 16, stride = 1;
+    int64_t clips = 1, length = 16, stride = 1, step = 0;
     uint64_t seed = 0;
     ReaderFlags reader;
     bool json = false;
@@ -27,14 +27,17 @@ void register_clips(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "clips", "Sample clips of frames to a uint8 [K,L,H,W,3] .npy (float32 once transformed to float)");
   cmd->add_option("FILE", args->file, "Video file")->required();
-  cmd->add_option("--sampler", args->sampler, "uniform (evenly spread), random (seeded), regular (consecutive)")
+  cmd->add_option("--sampler", args->sampler,
+                  "uniform (evenly spread), random (seeded), regular (consecutive), sliding (a clip every --step frames)")
       ->capture_default_str();
-  cmd->add_option("--clips", args->clips, "Number of clips K (regular: 0 = as many as fit)")->capture_default_str();
+  cmd->add_option("--clips", args->clips, "Number of clips K (regular, sliding: 0 = as many as fit)")->capture_default_str();
+  cmd->add_option("--step", args->step, "sliding: frames between clip starts (0: one clip span)")->capture_default_str();
   cmd->add_option("--length", args->length, "Frames per clip L")->capture_default_str();
   cmd->add_option("--stride", args->stride, "Step between a clip's frames")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed for the random sampler and the random transforms")
       ->capture_default_str();
-  cmd->add_option("--out-of-range", args->policy, "Video shorter than a clip: repeat (last frame), wrap, error")
+  cmd->add_option("--out-of-range", args->policy,
+                  "Video shorter than a clip: repeat (last frame), wrap, shorten (one clip of all frames), error")
       ->capture_default_str();
   cmd->add_option("--transform", args->transform,
                   "Preprocessing applied to each clip, items in order, e.g. "
@@ -44,8 +47,13 @@ void register_clips(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output .npy")->required();
   cmd->add_flag("--json", args->json, "Print each clip's frame indices and times as JSON");
   cmd->callback([args] {
-    const ClipSampler sampler({parse_sampler_kind(args->sampler), args->clips, args->length,
-                               args->stride, args->seed, parse_out_of_range(args->policy)});
+    const ClipSampler sampler({.kind = parse_sampler_kind(args->sampler),
+                               .clips = args->clips,
+                               .length = args->length,
+                               .stride = args->stride,
+                               .step = args->step,
+                               .seed = args->seed,
+                               .policy = parse_out_of_range(args->policy)});
     // Options are checked before any decoding.
     const transform::Layout layout = transform::parse_layout(args->layout);
     transform::Pipeline pipeline;

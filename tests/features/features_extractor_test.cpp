@@ -72,20 +72,6 @@ TEST(FeaturesExtractor, RejectsBadOptionsAndInput) {
   }
 }
 
-TEST(FeaturesExtractor, ClipWindowsTileTheVideo) {
-  auto ranges = [](const std::vector<features::ClipWindow>& w) {
-    std::vector<std::pair<int64_t, int64_t>> r;
-    for (const auto& c : w) r.emplace_back(c.begin, c.end);
-    return r;
-  };
-  using R = std::vector<std::pair<int64_t, int64_t>>;
-  EXPECT_EQ(ranges(features::clip_windows(10, 4, 4)), (R{{0, 4}, {4, 8}}));
-  EXPECT_EQ(ranges(features::clip_windows(10, 4, 3)), (R{{0, 4}, {3, 7}, {6, 10}}));
-  EXPECT_EQ(ranges(features::clip_windows(3, 16, 16)), (R{{0, 3}}));  // shorter than one window
-  EXPECT_THROW(features::clip_windows(10, 0, 1), InvalidArgument);
-  EXPECT_THROW(features::clip_windows(10, 4, 0), InvalidArgument);
-}
-
 TEST(FeaturesVideo, BatchesDecodeEachFrameOnceAndMatchTheExtractor) {
   const std::string path = test::codec_fixture("h264_bframes");  // 100 frames of 160x120
   VideoReader reader(path, {.short_side = 60});

@@ -38,12 +38,51 @@ TEST(ClipSampler, RegularTilesTheVideo) {
   EXPECT_EQ(clips[3].front(), 15);
 }
 
+TEST(ClipSampler, SlidingStartsEveryStepInsideTheVideo) {
+  auto starts_ends = [](const std::vector<std::vector<int64_t>>& clips) {
+    std::vector<std::pair<int64_t, int64_t>> r;
+    for (const auto& c : clips) r.emplace_back(c.front(), c.back() + 1);
+    return r;
+  };
+  using R = std::vector<std::pair<int64_t, int64_t>>;
+  ClipOptions o{.kind = SamplerKind::Sliding, .clips = 0, .length = 4, .step = 3};
+  EXPECT_EQ(starts_ends(ClipSampler(o).sample(10)), (R{{0, 4}, {3, 7}, {6, 10}}));
+  o.step = 0;  // one clip span: the regular sampler
+  EXPECT_EQ(starts_ends(ClipSampler(o).sample(10)), (R{{0, 4}, {4, 8}}));
+  o.clips = 1;
+  EXPECT_EQ(starts_ends(ClipSampler(o).sample(10)), (R{{0, 4}}));
+  EXPECT_THROW(ClipSampler({.kind = SamplerKind::Sliding, .step = -1}), InvalidArgument);
+}
+
+TEST(ClipSampler, SpanOffsetsIntoTheVideo) {
+  const auto clips = ClipSampler({.kind = SamplerKind::Uniform, .clips = 2, .length = 3}).sample(FrameSpan{50, 10});
+  EXPECT_EQ(clips[0], (std::vector<int64_t>{50, 51, 52}));
+  EXPECT_EQ(clips[1], (std::vector<int64_t>{57, 58, 59}));
+  const auto short_clip = ClipSampler({.length = 5}).sample(FrameSpan{20, 2});
+  EXPECT_EQ(short_clip[0], (std::vector<int64_t>{20, 21, 21, 21, 21}));  // repeats the span's last frame
+}
+
+TEST(ClipSampler, FramesInTimeFindsTheSpan) {
+  VideoReader reader(test::codec_fixture("h264_bframes"), {.width = 32, .height = 24});  // 100 frames at 25 fps
+  const FrameSpan all = frames_in_time(reader, 0, -1);
+  EXPECT_EQ(all.first, 0);
+  EXPECT_EQ(all.count, reader.num_frames());
+  const FrameSpan s = frames_in_time(reader, reader.frame_time(10), reader.frame_time(20));
+  EXPECT_EQ(s.first, 10);
+  EXPECT_EQ(s.count, 10);
+  EXPECT_THROW(frames_in_time(reader, reader.duration() + 5, -1), InvalidArgument);
+}
+
 TEST(ClipSampler, ShortVideoPolicies) {
   ClipOptions o{.kind = SamplerKind::Uniform, .clips = 1, .length = 6};
   o.policy = OutOfRange::RepeatLast;
   EXPECT_EQ(ClipSampler(o).sample(4)[0], (std::vector<int64_t>{0, 1, 2, 3, 3, 3}));
   o.policy = OutOfRange::Wrap;
   EXPECT_EQ(ClipSampler(o).sample(4)[0], (std::vector<int64_t>{0, 1, 2, 3, 0, 1}));
+  o.policy = OutOfRange::Shorten;
+  EXPECT_EQ(ClipSampler(o).sample(4)[0], (std::vector<int64_t>{0, 1, 2, 3}));
+  o.stride = 2;
+  EXPECT_EQ(ClipSampler(o).sample(4)[0], (std::vector<int64_t>{0, 2}));
   o.policy = OutOfRange::Error;
   EXPECT_THROW(ClipSampler(o).sample(4), InvalidArgument);
 }

@@ -5,6 +5,7 @@
 #include "vidrep/describe.h"
 #include "vidrep/error.h"
 #include "vidrep/runtime.h"
+#include "vidrep/sample/clip_sampler.h"
 #include "vidrep/train/inference.h"
 #include "vidrep/train/quality.h"
 #include "vidrep/train/run_network.h"
@@ -13,7 +14,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cmath>
 
 namespace vidrep {
 namespace {
@@ -93,13 +93,9 @@ void evaluate_files(Autoencoder& ae, const AeEvalOptions& o, QualityTotals& tota
     if (frames < 1 || frames > n)
       throw InvalidArgument(fmt::format("{}: clips of {} frames do not fit its {} frames", path, frames, n));
     check_fits(c, path, {frames, reader.height(), reader.width()});
-    const int64_t clips = std::min(o.clips, n - frames + 1);
-    for (int64_t i = 0; i < clips; ++i) {
-      const int64_t start = clips == 1 ? (n - frames) / 2
-                                       : static_cast<int64_t>(std::llround(static_cast<double>(i * (n - frames)) /
-                                                                           static_cast<double>(clips - 1)));
-      totals.add(to_clip(reader.read_range(start, start + frames)));
-    }
+    // Evenly spread clips, no two the same.
+    const ClipSampler sampler({.kind = SamplerKind::Uniform, .clips = std::min(o.clips, n - frames + 1), .length = frames});
+    for (const auto& clip : sampler.sample(n)) totals.add(to_clip(reader.read_frames(clip)));
   }
 }
 

@@ -22,8 +22,6 @@ namespace {
 
 constexpr double kMean = 0.45;
 constexpr double kStd = 0.225;
-// Frame times are compared with the slack VideoReader uses for printed times.
-constexpr double kTimeSlack = 1e-6;
 
 // Seeds of a sample's independent draws, derived from its own seed.
 enum Draw : uint64_t { kClipDraw = 0, kTransformDraw = 1 };
@@ -41,30 +39,6 @@ void check_options(const LoaderOptions& o) {
   at_least("height", o.height, 0);
   at_least("decoder_threads", o.decoder_threads, 0);
   if (!o.video && !o.audio) throw InvalidArgument("loader options: neither video nor audio asked for");
-}
-
-// The frames [first, first + count) whose times lie in the sample's [start, end).
-std::pair<int64_t, int64_t> frame_range(const VideoReader& reader, const Sample& sample) {
-  const int64_t n = reader.num_frames();
-  auto first_at_or_after = [&](double t) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-      const int64_t mid = lo + (hi - lo) / 2;
-      if (reader.frame_time(mid) < t - kTimeSlack) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  };
-  const int64_t first = sample.start > 0 ? first_at_or_after(sample.start) : 0;
-  const int64_t last = sample.end >= 0 ? first_at_or_after(sample.end) : n;
-  if (first >= last) {
-    throw InvalidArgument(fmt::format("{}: no frame in the sample's time range [{}, {}) s (video: {} frames, {:.3f} s)",
-                                      sample.path, sample.start, sample.end, n, reader.duration()));
-  }
-  return {first, last - first};
 }
 
 // float32 [S] of exactly mel_samples(mel) samples from `start`: zeros where the file's audio ends
@@ -104,19 +78,18 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
     throw InvalidArgument(fmt::format("clip_index: expected 0..{}, got {}", num_clips - 1, clip_index));
   }
   VideoReader reader(sample.path, {.width = o.width, .height = o.height, .threads = o.decoder_threads, .strict = true});
-  const auto [first, count] = frame_range(reader, sample);
+  const FrameSpan frames = frames_in_time(reader, sample.start, sample.end);
   const ClipOptions clip_options{.kind = o.random_clip ? SamplerKind::Random : SamplerKind::Uniform,
                                  .clips = o.random_clip ? 1 : num_clips,
                                  .length = o.clip_len,
                                  .stride = o.frame_stride,
                                  .seed = derive_seed(sample_seed, kClipDraw),
                                  .policy = OutOfRange::RepeatLast};
-  auto clips = ClipSampler(clip_options).sample(count);
-  std::vector<int64_t>& clip = clips[static_cast<size_t>(o.random_clip ? 0 : clip_index)];
-  for (int64_t& f : clip) f += first;
+  const auto clips = ClipSampler(clip_options).sample(frames);
+  const std::vector<int64_t>& clip = clips[static_cast<size_t>(o.random_clip ? 0 : clip_index)];
 
   DecodedSample d;
-  d.seed_independent = !o.random_clip || count <= (o.clip_len - 1) * o.frame_stride + 1;
+  d.seed_independent = !o.random_clip || frames.count <= (o.clip_len - 1) * o.frame_stride + 1;
   d.clip_start = reader.frame_time(clip.front());
   if (o.video) d.frames = reader.read_frames(clip);
   if (o.audio) d.audio = read_audio(sample.path, d.clip_start, o.mel);

@@ -18,18 +18,16 @@
 
 namespace vidrep::features {
 
+// Frames [begin, end) of one row of features.
 struct ClipWindow {
   int64_t begin = 0;  // first frame
   int64_t end = 0;    // one past the last frame
 };
 
-// Windows of `length` consecutive frames starting every `stride` frames from frame 0, each wholly
-// inside the video (a tail shorter than a window is left out). A video shorter than one window
-// gives one window of all its frames: descriptors have the same length for any clip length, so a
-// short video is described rather than padded. Throws InvalidArgument for length or stride < 1 or
-// an empty video.
-std::vector<ClipWindow> clip_windows(int64_t num_frames, int64_t length, int64_t stride);
-
+// Windows of clip_length consecutive frames every `stride` frames from frame 0, each wholly inside
+// the video: the sliding sampler (sample/clip_sampler.h). A video shorter than one window gives one
+// window of all its frames (the shorten policy): descriptors have the same length for any clip
+// length, so a short video is described rather than padded.
 struct VideoFeatureOptions {
   int64_t clip_length = 16;
   int64_t stride = 0;        // frames between window starts; 0 = clip_length (no overlap)
