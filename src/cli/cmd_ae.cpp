@@ -20,57 +20,67 @@ std::string shape_text(std::array<int64_t, 3> s) { return fmt::format("{}x{}x{}"
 
 void register_ae_train(CLI::App& ae) {
   struct Args {
-    TrainConfig config;
-    std::string out, resume, compress = "4x8x8", size;
-    bool json = false;
+    std::string config_file, out, resume, preprocess, compress, size;
+    bool json = false, print_config = false;
   };
   auto args = std::make_shared<Args>();
-  TrainConfig& c = args->config;
-  c.task = "autoencode";
-  c.epochs = 60;
-  c.lr = 1e-3;
-  c.weight_decay = 0;
-  c.patience = 0;
-  AutoencoderConfig& a = c.autoencoder;
   CLI::App* cmd = ae.add_subcommand("train", "Train a causal 3D autoencoder on a dataset's clips; writes a run folder");
-  cmd->add_option("--data", c.data, "Dataset folder: any vidrep train layout (labels are ignored) or a folder of video files");
+  auto flags = std::make_shared<ConfigFlags>(cmd, Task::Autoencode);
+  TrainConfig& c = flags->config();
+  AutoencoderConfig& a = c.autoencoder;
+  flags->add("--data", c.data, "/data", "Dataset folder: any vidrep train layout (labels are ignored) or a folder of video files");
   cmd->add_option("--out", args->out, "Run folder to create (config.json, metrics.jsonl, best.pt, last.pt)");
   cmd->add_option("--resume", args->resume, "Continue an interrupted run from RUN/last.pt");
-  cmd->add_option("--compress", args->compress, "Compression TxHxW (powers of two)")->capture_default_str();
-  cmd->add_option("--latent-channels", a.latent_channels, "Latent channels")->capture_default_str();
-  cmd->add_option("--channels", a.channels, "Width of the first stage (doubling per stage)")->capture_default_str();
-  cmd->add_option("--max-channels", a.max_channels, "Widest stage")->capture_default_str();
-  cmd->add_option("--res-blocks", a.res_blocks, "Residual blocks per stage")->capture_default_str();
-  cmd->add_option("--patch", a.patch, "Pixels folded into channels per side before the first conv")->capture_default_str();
-  cmd->add_option("--kl", a.kl_weight, "KL weight (0: plain autoencoder; > 0: VAE)")->capture_default_str();
-  cmd->add_option("--loss", a.loss, "mse | l1")->capture_default_str();
-  cmd->add_option("--frames", a.frames, "Frames per training clip (1 + k * T)")->capture_default_str();
-  cmd->add_option("--size", args->size, "Training frame size WxH (default 32x32)");
-  add_optimization_flags(cmd, c);
-  cmd->add_option("--patience", c.patience, "Early stop after N epochs without a better val PSNR (0: off)")
-      ->capture_default_str();
-  cmd->add_option("--transform", c.transform, "Training augmentation, e.g. 'hflip'");
+  cmd->add_option("--config", args->config_file,
+                  "JSON with any TrainConfig keys (as in RUN/config.json); the flags given override it");
+  cmd->add_option("--compress", args->compress,
+                  fmt::format("Compression TxHxW (powers of two; default {}x{}x{})", a.compress_t, a.compress_h, a.compress_w));
+  flags->add("--latent-channels", a.latent_channels, "/autoencoder/latent_channels", "Latent channels");
+  flags->add("--channels", a.channels, "/autoencoder/channels", "Width of the first stage (doubling per stage)");
+  flags->add("--max-channels", a.max_channels, "/autoencoder/max_channels", "Widest stage");
+  flags->add("--res-blocks", a.res_blocks, "/autoencoder/res_blocks", "Residual blocks per stage");
+  flags->add("--patch", a.patch, "/autoencoder/patch", "Pixels folded into channels per side before the first conv");
+  flags->add("--kl", a.kl_weight, "/autoencoder/kl_weight", "KL weight (0: plain autoencoder; > 0: VAE)");
+  flags->add("--loss", a.loss, "/autoencoder/loss", "mse | l1");
+  flags->add("--frames", a.frames, "/autoencoder/frames", "Frames per training clip (1 + k * T)");
+  cmd->add_option("--size", args->size, fmt::format("Training frame size WxH (default {}x{})", a.width, a.height));
+  add_optimization_flags(*flags);
+  flags->add("--patience", c.patience, "/patience", "Early stop after N epochs without a better val PSNR (0: off)");
+  flags->add("--transform", c.transform, "/transform", "Training augmentation, e.g. 'hflip'");
+  cmd->add_option("--preprocess", args->preprocess,
+                  fmt::format("Applied to every clip after --transform, in training and evaluation alike ('' for none; "
+                              "default '{}')", preprocess_of(c)));
   cmd->add_flag("--json", args->json, "Print one JSON summary line at the end (epoch lines go to stderr)");
-  cmd->callback([cmd, args] {
-    TrainConfig config = args->config;
+  cmd->add_flag("--print-config", args->print_config,
+                "Print the run's config.json (defaults, then --config, then the flags given) and exit without training");
+  cmd->callback([cmd, args, flags] {
     if (!args->resume.empty()) {
-      for (const char* name : {"--data", "--out", "--compress", "--latent-channels", "--epochs", "--size", "--seed", "--init"})
+      for (const char* name :
+           {"--data", "--out", "--config", "--compress", "--latent-channels", "--epochs", "--size", "--seed", "--init"})
         if (cmd->count(name) > 0)
           throw InvalidArgument(
               fmt::format("{}: --resume continues a run with its saved config; leave {} out", args->resume, name));
-    } else {
-      if (args->out.empty()) throw InvalidArgument("ae train: --out RUN is required (or --resume RUN)");
-      const auto [t, h, w] = parse_compression(args->compress, "--compress");
-      config.autoencoder.compress_t = t;
-      config.autoencoder.compress_h = h;
-      config.autoencoder.compress_w = w;
-      if (!args->size.empty()) {
-        const auto [width, height] = parse_size(args->size, "--size");
-        config.autoencoder.width = width;
-        config.autoencoder.height = height;
-      }
+      run_training(flags->config(), args->out, args->resume, args->json, "vidrep ae train");
+      return;
     }
-    run_training(config, args->out, args->resume, args->json, "vidrep ae train");
+    if (args->out.empty() && !args->print_config) throw InvalidArgument("ae train: --out RUN is required (or --resume RUN)");
+    if (!args->compress.empty()) {
+      const auto [t, h, w] = parse_compression(args->compress, "--compress");
+      flags->set("/autoencoder/compress_t", t);
+      flags->set("/autoencoder/compress_h", h);
+      flags->set("/autoencoder/compress_w", w);
+    }
+    if (cmd->count("--preprocess") > 0) flags->set("/preprocess", args->preprocess);
+    if (!args->size.empty()) {
+      const auto [width, height] = parse_size(args->size, "--size");
+      flags->set("/autoencoder/width", width);
+      flags->set("/autoencoder/height", height);
+    }
+    const TrainConfig config = resolve_train_config(Task::Autoencode, args->config_file, flags->given());
+    if (args->print_config) {      fmt::print("{}\n", nlohmann::json(config).dump(2));
+      return;
+    }
+    run_training(config, args->out, "", args->json, "vidrep ae train");
   });
 }
 

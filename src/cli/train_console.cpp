@@ -77,25 +77,38 @@ void TrainConsole::finish() {
   state_->bar.clear();
 }
 
-void add_optimization_flags(CLI::App* cmd, TrainConfig& c) {
-  cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
-  cmd->add_option("--batch", c.batch, "Clips per batch")->capture_default_str();
-  cmd->add_option("--lr", c.lr, "Peak learning rate")->capture_default_str();
-  cmd->add_option("--optimizer", c.optimizer, "sgd | adam | adamw")->capture_default_str();
-  cmd->add_option("--schedule", c.schedule, "cosine | step")->capture_default_str();
-  cmd->add_option("--warmup", c.warmup, "Epochs of linear warmup")->capture_default_str();
-  cmd->add_option("--weight-decay", c.weight_decay, "Weight decay")->capture_default_str();
-  cmd->add_option("--grad-clip", c.grad_clip, "Max gradient norm (0: off)")->capture_default_str();
-  cmd->add_option("--seed", c.seed, "Seed of initialisation, order and augmentation")->capture_default_str();
-  cmd->add_option("--init", c.init, "Start from the best weights of run RUN (same network; fresh optimizer and schedule)");
-  cmd->add_option("--threads", c.threads, "LibTorch threads (default: one per core)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--workers", c.workers, "Loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
+ConfigFlags::ConfigFlags(CLI::App* cmd, Task task) : cmd_(cmd), config_(default_train_config(task)) {}
+
+nlohmann::json ConfigFlags::given() const {
+  const nlohmann::json all = config_;
+  nlohmann::json out = derived_;
+  for (const auto& [option, pointer] : bound_) {
+    const nlohmann::json::json_pointer key(pointer);
+    if (option->count() > 0) out[key] = all.at(key);
+  }
+  return out;
+}
+
+void add_optimization_flags(ConfigFlags& f) {
+  TrainConfig& c = f.config();
+  f.add("--epochs", c.epochs, "/epochs", "Epochs");
+  f.add("--batch", c.batch, "/batch", "Clips per batch");
+  f.add("--lr", c.lr, "/lr", "Peak learning rate");
+  f.add("--optimizer", c.optimizer, "/optimizer", "sgd | adam | adamw");
+  f.add("--schedule", c.schedule, "/schedule", "cosine | step");
+  f.add("--warmup", c.warmup, "/warmup", "Epochs of linear warmup");
+  f.add("--weight-decay", c.weight_decay, "/weight_decay", "Weight decay");
+  f.add("--grad-clip", c.grad_clip, "/grad_clip", "Max gradient norm (0: off)");
+  f.add("--seed", c.seed, "/seed", "Seed of initialisation, order and augmentation");
+  f.add("--init", c.init, "/init", "Start from the best weights of run RUN (same network; fresh optimizer and schedule)");
+  f.add("--threads", c.threads, "/threads", "LibTorch threads (0: one per core)")->check(CLI::NonNegativeNumber);
+  f.add("--workers", c.workers, "/workers", "Loader threads")->check(CLI::NonNegativeNumber);
 }
 
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,
                   const std::string& command) {
   const TrainConfig c = resume_dir.empty() ? config : load_run_info(resume_dir).config;
-  const bool psnr = c.task == "autoencode";
+  const bool psnr = c.task == Task::Autoencode;
   TrainConsole console(json ? stderr : stdout, c.epochs);
   const TrainResult r = resume_dir.empty() ? train(config, out, console.callbacks())
                                            : resume(resume_dir, console.callbacks(), config.threads);

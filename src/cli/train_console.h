@@ -6,10 +6,13 @@
 #include "vidrep/train/trainer.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vidrep::cli {
 
@@ -37,9 +40,35 @@ class TrainConsole {
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume, bool json,
                   const std::string& command);
 
+// Flags bound to TrainConfig fields, each remembered with the config.json key it sets, so that
+// the flags a user gave (and only those) override a --config file: given() is the JSON object
+// resolve_train_config() takes. The bound config starts at the task's defaults, which --help shows.
+class ConfigFlags {
+ public:
+  ConfigFlags(CLI::App* cmd, Task task);
+  TrainConfig& config() { return config_; }
+  // `pointer` is the key's JSON pointer in config.json, e.g. "/lr" or "/model/frames".
+  template <typename T>
+  CLI::Option* add(const std::string& name, T& field, const std::string& pointer, const std::string& help) {
+    CLI::Option* option = cmd_->add_option(name, field, help)->capture_default_str();
+    bound_.emplace_back(option, pointer);
+    return option;
+  }
+  // {key: value} of the bound flags given on the command line, plus set(...) values.
+  nlohmann::json given() const;
+  // Records a value a command derived from a flag of its own syntax (--size WxH, --compress).
+  void set(const std::string& pointer, const nlohmann::json& value) { derived_[nlohmann::json::json_pointer(pointer)] = value; }
+
+ private:
+  CLI::App* cmd_;
+  TrainConfig config_;
+  std::vector<std::pair<CLI::Option*, std::string>> bound_;
+  nlohmann::json derived_ = nlohmann::json::object();
+};
+
 // The flags every training command shares: epochs, batch, optimizer and schedule, clipping, seed,
-// threads, workers.
-void add_optimization_flags(CLI::App* cmd, TrainConfig& c);
+// threads, workers, --config.
+void add_optimization_flags(ConfigFlags& flags);
 
 // "acc  93.4 %" / "psnr 31.20 dB"
 std::string format_score(const std::string& name, double value);

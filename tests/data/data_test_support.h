@@ -28,11 +28,10 @@ inline at::Tensor coded_frames(int64_t frames, int id) {
   return x.to(at::kByte);
 }
 
-// The frame index a decoded frame [H,W,3] (uint8 or normalised [3,H,W] float) stands for.
+// The frame index a decoded frame [H,W,3] (uint8, or a loader's [3,H,W] float rgb / 255) stands for.
 inline int64_t frame_index_of_red(double mean_red) { return std::llround((mean_red - 4) / 8); }
-inline int64_t frame_index_of_normalised(const at::Tensor& chw) {
-  const double red = (chw[0].mean().item<double>() * 0.225 + 0.45) * 255;
-  return frame_index_of_red(red);
+inline int64_t frame_index_of_scaled(const at::Tensor& chw) {
+  return frame_index_of_red(chw[0].mean().item<double>() * 255);
 }
 
 // float32 [1,S] at 16 kHz: silence, then a sine of `hz` (amplitude 0.5) from `tone_from` seconds.

@@ -75,7 +75,8 @@ void expect_same_batches(const std::vector<Batch>& a, const std::vector<Batch>& 
 TEST(Loader, BatchShapesTypesAndNormalisation) {
   const Videos& v = six_videos();
   DataLoader loader(dataset_of(v.paths), {.batch_size = 4, .workers = 1, .shuffle = false, .clip_len = 4,
-                                          .frame_stride = 2, .random_clip = false});
+                                          .frame_stride = 2, .random_clip = false,
+                                          .transform = "normalize=0.45:0.225"});
   EXPECT_EQ(loader.batches_per_epoch(), 2);
   const std::vector<Batch> batches = epoch_of(loader, 0);
   ASSERT_EQ(batches.size(), 2u);
@@ -90,12 +91,16 @@ TEST(Loader, BatchShapesTypesAndNormalisation) {
   EXPECT_EQ(batches[1].video.size(0), 2);  // the rest, not dropped
 
   // The centred clip of 20 frames spanning 7 is frames 6, 8, 10, 12; the values are
-  // (rgb / 255 - 0.45) / 0.225 of exactly the frames the reader decodes.
+  // (rgb / 255 - 0.45) / 0.225 (the transform's normalize item, as a run's preprocess gives it) of
+  // exactly the frames the reader decodes.
   VideoReader reader(v.paths[1], {.width = 32, .height = 32});
   const at::Tensor rgb = reader.read_frames({6, 8, 10, 12}).to(at::kFloat);
   const at::Tensor want = ((rgb / 255 - 0.45) / 0.225).permute({3, 0, 1, 2});
   EXPECT_TRUE(at::allclose(b.video[1], want, 1e-5, 1e-5));
-  for (int64_t t = 0; t < 4; ++t) EXPECT_EQ(test::frame_index_of_normalised(b.video[1].select(1, t)), 6 + 2 * t);
+  for (int64_t t = 0; t < 4; ++t) {
+    const double red = (b.video[1][0][t].mean().item<double>() * 0.225 + 0.45) * 255;
+    EXPECT_EQ(test::frame_index_of_red(red), 6 + 2 * t);
+  }
   EXPECT_DOUBLE_EQ(b.clip_starts[1], 6 / test::kFps);
 }
 
@@ -132,6 +137,16 @@ TEST(Loader, EpochsReorderTheSameSamples) {
   EXPECT_EQ(indices_of(epoch_of(loader, 0)), first);  // an epoch's order is fixed by (seed, epoch)
 }
 
+TEST(Loader, NothingIsNormalisedBehindTheTransform) {
+  const Videos& v = six_videos();
+  DataLoader loader(dataset_of(v.paths), {.batch_size = 2, .workers = 0, .shuffle = false, .clip_len = 4,
+                                          .frame_stride = 2, .random_clip = false});
+  const Batch b = epoch_of(loader, 0).at(0);
+  VideoReader reader(v.paths[1], {.width = 32, .height = 32});
+  const at::Tensor want = (reader.read_frames({6, 8, 10, 12}).to(at::kFloat) / 255).permute({3, 0, 1, 2});
+  EXPECT_TRUE(at::allclose(b.video[1], want, 1e-6, 1e-6));
+}
+
 TEST(Loader, LabelsFollowTheSamplesAndRandomClipsVary) {
   const Videos& v = six_videos();
   DataLoader loader(dataset_of(v.paths), {.batch_size = 6, .workers = 1, .seed = 9, .clip_len = 2});
@@ -141,9 +156,9 @@ TEST(Loader, LabelsFollowTheSamplesAndRandomClipsVary) {
     for (int64_t i = 0; i < 6; ++i) {
       EXPECT_EQ(b.labels[i].item<int64_t>(), b.indices[i] % 3);
       // The green channel tells which video the clip came from.
-      const double green = (b.video[i][1].mean().item<double>() * 0.225 + 0.45) * 255;
+      const double green = b.video[i][1].mean().item<double>() * 255;
       EXPECT_NEAR(green, 40 * b.indices[i] + 20, 3);
-      const int64_t t = test::frame_index_of_normalised(b.video[i].select(1, 0));
+      const int64_t t = test::frame_index_of_scaled(b.video[i].select(1, 0));
       EXPECT_NEAR(b.clip_starts[i] * test::kFps, t, 1e-6);
       starts.insert(b.clip_starts[i]);
     }
@@ -176,11 +191,11 @@ TEST(Loader, SampleTimeRangeRestrictsTheClip) {
     const Batch b = epoch_of(loader, epoch).at(0);
     for (int64_t i = 0; i < b.video.size(0); ++i) {
       for (int64_t t = 0; t < 2; ++t) {
-        const int64_t frame = test::frame_index_of_normalised(b.video[i].select(1, t));
+        const int64_t frame = test::frame_index_of_scaled(b.video[i].select(1, t));
         EXPECT_GE(frame, 8);
         EXPECT_LE(frame, 11);
       }
-      firsts.insert(test::frame_index_of_normalised(b.video[i].select(1, 0)));
+      firsts.insert(test::frame_index_of_scaled(b.video[i].select(1, 0)));
     }
   }
   EXPECT_EQ(firsts, (std::set<int64_t>{8, 9, 10}));  // every start that fits, drawn at random

@@ -60,7 +60,7 @@ const std::string& tiny_motion16() {
 
 TrainConfig tiny_ae_config(int64_t epochs = 60) {
   TrainConfig c;
-  c.task = "autoencode";
+  c.task = Task::Autoencode;
   c.data = tiny_motion16();
   c.autoencoder.channels = 8;
   c.autoencoder.max_channels = 16;

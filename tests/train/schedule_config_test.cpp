@@ -1,6 +1,7 @@
 // Learning-rate schedules and the training config's JSON form.
 #include "vidrep/error.h"
 #include "vidrep/train/config.h"
+#include "vidrep/train/inference.h"
 #include "vidrep/train/schedule.h"
 
 #include <gtest/gtest.h>
@@ -86,6 +87,74 @@ TEST(TrainConfigJson, FileMergesOverTheBaseKeyByKey) {
     FAIL() << "broken JSON accepted";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("broken.json"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TrainConfigJson, TaskDefaultsLiveInTheLibrary) {
+  const TrainConfig classify = default_train_config(Task::Classify);
+  EXPECT_EQ(classify.task, Task::Classify);
+  EXPECT_EQ(classify.epochs, TrainConfig{}.epochs);
+  const TrainConfig ae = default_train_config(Task::Autoencode);
+  EXPECT_EQ(ae.task, Task::Autoencode);
+  EXPECT_EQ(ae.epochs, 60);
+  EXPECT_EQ(ae.lr, 1e-3);
+  EXPECT_EQ(ae.weight_decay, 0);
+  EXPECT_EQ(ae.patience, 0);
+  const nlohmann::json j = ae;
+  EXPECT_EQ(j["task"], "autoencode");
+  EXPECT_TRUE(j.contains("autoencoder"));
+  EXPECT_FALSE(j.contains("model"));
+  EXPECT_EQ(j.get<TrainConfig>().task, Task::Autoencode);
+  EXPECT_THROW(parse_task("segment"), ConfigError);
+  EXPECT_THROW(nlohmann::json({{"task", "segment"}}).get<TrainConfig>(), ConfigError);
+}
+
+TEST(TrainConfigJson, PreprocessRecordsTheNormalisation) {
+  EXPECT_EQ(preprocess_of(default_train_config(Task::Classify)), "normalize=0.45:0.225");
+  EXPECT_EQ(preprocess_of(default_train_config(Task::Autoencode)), "");
+  // config.json files written before the key existed mean what those runs were trained with.
+  EXPECT_EQ(preprocess_of(nlohmann::json({{"task", "classify"}}).get<TrainConfig>()), "normalize=0.45:0.225");
+  EXPECT_EQ(preprocess_of(nlohmann::json({{"task", "classify"}, {"input", "latent"}}).get<TrainConfig>()), "");
+  EXPECT_EQ(preprocess_of(nlohmann::json({{"task", "autoencode"}}).get<TrainConfig>()), "");
+  // A run's config records it, and the loader applies it after the augmentation.
+  TrainConfig c;
+  c.task = Task::Autoencode;  // set by hand: the default follows the task
+  EXPECT_EQ(run_loader_options(c, false).transform, "");
+  c.task = Task::Classify;
+  c.transform = "hflip";
+  EXPECT_EQ(nlohmann::json(c)["preprocess"], "normalize=0.45:0.225");
+  EXPECT_EQ(run_loader_options(c, true).transform, "hflip,normalize=0.45:0.225");
+  EXPECT_EQ(run_loader_options(c, false).transform, "normalize=0.45:0.225");
+  c.preprocess = "";
+  EXPECT_EQ(run_loader_options(c, true).transform, "hflip");
+  EXPECT_EQ(run_loader_options(c, false).transform, "");
+}
+
+TEST(TrainConfigJson, FlagsGivenWinOverTheFileEvenAtTheirDefault) {
+  const std::string dir = test::scratch_dir("train_config_resolve");
+  const std::string path = dir + "/c.json";
+  std::ofstream(path) << R"({"lr": 0.1, "epochs": 3, "model": {"arch": "c3d", "frames": 8}})";
+  const TrainConfig defaults = default_train_config(Task::Classify);
+  // --lr at its default value, --clip-len 16 (the default): both given, both win.
+  const nlohmann::json flags = {{"lr", defaults.lr}, {"model", {{"frames", defaults.model.frames}}}};
+  const TrainConfig c = resolve_train_config(Task::Classify, path, flags);
+  EXPECT_EQ(c.lr, defaults.lr);
+  EXPECT_EQ(c.model.frames, defaults.model.frames);
+  EXPECT_EQ(c.epochs, 3);            // from the file
+  EXPECT_EQ(c.model.arch, "c3d");    // from the file, merged key by key
+  EXPECT_EQ(c.batch, defaults.batch);  // neither: the default
+  // Without the flags the file wins.
+  EXPECT_EQ(resolve_train_config(Task::Classify, path, nlohmann::json::object()).lr, 0.1);
+  // An autoencode file keeps the autoencoder's defaults for keys it leaves out.
+  std::ofstream(dir + "/ae.json") << R"({"task": "autoencode", "autoencoder": {"frames": 5}})";
+  const TrainConfig a = resolve_train_config(Task::Autoencode, dir + "/ae.json", nlohmann::json::object());
+  EXPECT_EQ(a.autoencoder.frames, 5);
+  EXPECT_EQ(a.epochs, 60);
+  try {
+    resolve_train_config(Task::Classify, dir + "/ae.json", nlohmann::json::object());
+    FAIL() << "an autoencode config accepted by a classify command";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("ae.json"), std::string::npos) << e.what();
   }
 }
 

@@ -8,7 +8,7 @@ namespace vidrep {
 
 void export_run(const std::string& run_dir, const std::string& out_dir, const std::string& checkpoint) {
   const RunInfo run = load_run_info(run_dir);
-  if (run.config.task == "autoencode") {
+  if (run.config.task == Task::Autoencode) {
     Autoencoder ae = load_run_autoencoder(run, checkpoint);
     export_autoencoder(ae, out_dir);
     return;

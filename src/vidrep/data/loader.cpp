@@ -182,7 +182,7 @@ struct DataLoader::Impl {
     if (ctx.options.video) {
       const at::Tensor& first = parts.front().sample.frames;
       batch.video = at::empty({n, 3, first.size(0), first.size(1), first.size(2)}, at::kFloat);
-      for (int64_t i = 0; i < n; ++i) detail::write_video(parts[static_cast<size_t>(i)].sample.frames, ctx, batch.video[i]);
+      for (int64_t i = 0; i < n; ++i) detail::write_video(parts[static_cast<size_t>(i)].sample.frames, batch.video[i]);
     }
     if (ctx.options.audio) {
       std::vector<at::Tensor> audio;

@@ -10,8 +10,9 @@
 // range: a seeded random start when `random_clip`, else the centred clip; short videos repeat
 // their last frame. Frames are resized on decode to width x height, then `transform` (a
 // transform::Pipeline text, e.g. "hflip,color_jitter=0.2") is applied with a per-sample seed,
-// then the clip becomes float32 [3,T,H,W] = (rgb / 255 - 0.45) / 0.225 (a transform that ends in
-// float32 is taken as rgb / 255 already; one with its own `normalize` item replaces this one).
+// then the clip becomes float32 [3,T,H,W]: a uint8 result as rgb / 255 in [0,1], a float32 one as
+// it is. Nothing is normalised behind the transform's back: a run's normalisation is an item of
+// its transform text (train/inference.h: run_loader_options, e.g. "normalize=0.45:0.225").
 // A sample's start/end restrict the frames its clip is drawn from. Audio (when `audio`) is the
 // mono signal at mel.sample_rate from the clip's first frame time for `audio_seconds`, as a
 // log-mel spectrogram [mel_frames, mel_bins] (features/log_mel.h); zeros pad it where the file's
@@ -56,8 +57,6 @@ struct LoaderOptions {
   std::string transform;      // empty: none
   bool video = true;
   bool audio = false;
-  // false: video values are rgb / 255 in [0,1] (what the autoencoder trains on), not normalised.
-  bool normalize = true;
   MelOptions mel;
   int decoder_threads = 1;    // per worker
   // Decoded clips kept in memory (before the transform) for later epochs, up to this many bytes,

@@ -20,8 +20,6 @@ namespace detail {
 
 namespace {
 
-constexpr double kMean = 0.45;
-constexpr double kStd = 0.225;
 
 // Seeds of a sample's independent draws, derived from its own seed.
 enum Draw : uint64_t { kClipDraw = 0, kTransformDraw = 1 };
@@ -66,8 +64,6 @@ at::Tensor read_audio(const std::string& path, double start, const MelOptions& m
 SampleContext::SampleContext(const LoaderOptions& o) : options(o) {
   check_options(o);
   if (!o.transform.empty()) pipeline = transform::Pipeline::parse(o.transform, "transform");
-  normalize = o.normalize;
-  for (const auto& item : pipeline.items()) normalize = normalize && item.name != "normalize";
   if (o.audio) log_mel.emplace(o.mel);
 }
 
@@ -103,7 +99,7 @@ void prepare(DecodedSample& sample, const SampleContext& ctx, uint64_t sample_se
   if (sample.audio.defined()) sample.audio = (*ctx.log_mel)(sample.audio);
 }
 
-void write_video(const at::Tensor& clip, const SampleContext& ctx, const at::Tensor& out) {
+void write_video(const at::Tensor& clip, const at::Tensor& out) {
   const bool is_byte = clip.scalar_type() == at::kByte;
   if (clip.dim() != 4 || clip.size(3) != 3 || (!is_byte && clip.scalar_type() != at::kFloat)) {
     throw InvalidArgument(fmt::format("loader: the transform must give RGB clips [T,H,W,3] uint8 or float32, got {}",
@@ -116,8 +112,6 @@ void write_video(const at::Tensor& clip, const SampleContext& ctx, const at::Ten
   }
   // [T,H,W,3] and [3,T,H,W] flatten T,H,W the same way: channel c of pixel p goes to plane c.
   const int64_t plane = clip.size(0) * clip.size(1) * clip.size(2);
-  const float scale = ctx.normalize ? static_cast<float>(1 / kStd) : 1.0f;
-  const float shift = ctx.normalize ? static_cast<float>(kMean) : 0.0f;
   float* r = out.data_ptr<float>();
   float* g = r + plane;
   float* b = g + plane;
@@ -125,7 +119,7 @@ void write_video(const at::Tensor& clip, const SampleContext& ctx, const at::Ten
   if (is_byte) {
     std::array<float, 256> lut{};
     for (int v = 0; v < 256; ++v) {
-      lut[v] = static_cast<float>(ctx.normalize ? (v / 255.0 - kMean) / kStd : v / 255.0);
+      lut[v] = static_cast<float>(v / 255.0);
     }
     const uint8_t* src = x.data_ptr<uint8_t>();
     for (int64_t p = 0; p < plane; ++p, src += 3) {
@@ -136,9 +130,9 @@ void write_video(const at::Tensor& clip, const SampleContext& ctx, const at::Ten
   } else {
     const float* src = x.data_ptr<float>();
     for (int64_t p = 0; p < plane; ++p, src += 3) {
-      r[p] = (src[0] - shift) * scale;
-      g[p] = (src[1] - shift) * scale;
-      b[p] = (src[2] - shift) * scale;
+      r[p] = src[0];
+      g[p] = src[1];
+      b[p] = src[2];
     }
   }
 }
@@ -155,7 +149,7 @@ SampleTensors load_sample(const Sample& sample, const LoaderOptions& options, ui
   out.audio = d.audio;
   if (d.frames.defined()) {
     out.video = at::empty({3, d.frames.size(0), d.frames.size(1), d.frames.size(2)}, at::kFloat);
-    detail::write_video(d.frames, ctx, out.video);
+    detail::write_video(d.frames, out.video);
   }
   return out;
 }

@@ -5,7 +5,7 @@
 //   detail::SampleContext ctx(options);                          // validated, parsed once
 //   detail::DecodedSample d = detail::decode_sample(sample, ctx, seed);
 //   detail::prepare(d, ctx, seed);                               // transform + log-mel
-//   detail::write_video(d.frames, ctx, out);                     // -> float32 [3,T,H,W]
+//   detail::write_video(d.frames, out);                          // -> float32 [3,T,H,W]
 #pragma once
 
 #include "vidrep/data/loader.h"
@@ -27,7 +27,6 @@ struct SampleContext {
 
   LoaderOptions options;
   transform::Pipeline pipeline;  // empty when options.transform is
-  bool normalize = true;         // false when the pipeline has its own normalize item
   std::optional<LogMel> log_mel;  // when options.audio
 };
 
@@ -48,8 +47,8 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
 // Applies the transform to the frames and turns the audio into log-mel, in place.
 void prepare(DecodedSample& sample, const SampleContext& ctx, uint64_t sample_seed);
 
-// [T,H,W,3] uint8 or float32 (0..1) -> `out`, a contiguous float32 [3,T,H,W] (a batch slot):
-// (x - 0.45) / 0.225 when ctx.normalize, else x. One pass, no intermediate tensors.
-void write_video(const at::Tensor& clip, const SampleContext& ctx, const at::Tensor& out);
+// [T,H,W,3] uint8 or float32 -> `out`, a contiguous float32 [3,T,H,W] (a batch slot): uint8 as
+// x / 255, float32 as it is. One pass, no intermediate tensors.
+void write_video(const at::Tensor& clip, const at::Tensor& out);
 
 }  // namespace vidrep::detail

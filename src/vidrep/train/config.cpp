@@ -2,6 +2,7 @@
 
 #include "vidrep/config_json.h"
 #include "vidrep/error.h"
+#include "vidrep/train/run.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -22,10 +23,55 @@ void read(const nlohmann::json& j, const char* key, T& field) {
 
 void require(bool ok, const char* key, const std::string& why) { require_key(ok, kWhat, key, why); }
 
+nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw OpenError(fmt::format("{}: cannot read the config file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
+    throw ConfigError(fmt::format("{}: not valid JSON: {}", path, e.what()));
+  }
+  if (!j.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", path));
+  return j;
+}
+
+bool has_key(const nlohmann::json& j, const char* pointer) {
+  return j.contains(nlohmann::json::json_pointer(pointer));
+}
+
 }  // namespace
 
+const char* task_name(Task task) { return task == Task::Autoencode ? "autoencode" : "classify"; }
+
+Task parse_task(const std::string& name) {
+  if (name == "classify") return Task::Classify;
+  if (name == "autoencode") return Task::Autoencode;
+  throw ConfigError(fmt::format("{}: key 'task': '{}' is not classify or autoencode", kWhat, name));
+}
+
+std::string default_preprocess(Task task, const std::string& input) {
+  return task == Task::Classify && input == "pixels" ? kPixelNormalization : "";
+}
+
+std::string preprocess_of(const TrainConfig& c) { return c.preprocess.value_or(default_preprocess(c.task, c.input)); }
+
+TrainConfig default_train_config(Task task) {
+  TrainConfig c;
+  c.task = task;
+  if (task == Task::Autoencode) {
+    c.epochs = 60;
+    c.lr = 1e-3;
+    c.weight_decay = 0;
+    c.patience = 0;
+  }
+  return c;
+}
+
 void to_json(nlohmann::json& j, const TrainConfig& c) {
-  j = nlohmann::json{{"task", c.task},
+  j = nlohmann::json{{"task", task_name(c.task)},
                      {"data", c.data},
                      {"epochs", c.epochs},
                      {"batch", c.batch},
@@ -42,12 +88,13 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
                      {"patience", c.patience},
                      {"frame_stride", c.frame_stride},
                      {"transform", c.transform},
+                     {"preprocess", preprocess_of(c)},
                      {"audio_seconds", c.audio_seconds},
                      {"seed", c.seed},
                      {"threads", c.threads},
                      {"workers", c.workers},
                      {"init", c.init}};
-  if (c.task == "autoencode") {
+  if (c.task == Task::Autoencode) {
     j["autoencoder"] = c.autoencoder;
   } else {
     j["model"] = c.model;
@@ -60,11 +107,13 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (!j.is_object()) throw ConfigError("train config: expected a JSON object");
   static const std::set<std::string> keys = {
       "data", "epochs", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
-      "gamma", "grad_clip", "label_smoothing", "patience", "frame_stride", "transform", "audio_seconds", "seed", "threads", "workers",
+      "gamma", "grad_clip", "label_smoothing", "patience", "frame_stride", "transform", "preprocess", "audio_seconds", "seed", "threads", "workers",
       "model", "task", "autoencoder", "input", "ae", "init"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
-  read(j, "task", c.task);
+  std::string task = task_name(c.task);
+  read(j, "task", task);
+  c.task = parse_task(task);
   read(j, "input", c.input);
   read(j, "ae", c.ae);
   read(j, "init", c.init);
@@ -84,6 +133,13 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "patience", c.patience);
   read(j, "frame_stride", c.frame_stride);
   read(j, "transform", c.transform);
+  if (j.contains("preprocess")) {
+    std::string preprocess;
+    read(j, "preprocess", preprocess);
+    c.preprocess = preprocess;
+  } else {
+    c.preprocess.reset();
+  }
   read(j, "audio_seconds", c.audio_seconds);
   read(j, "seed", c.seed);
   read(j, "threads", c.threads);
@@ -93,8 +149,6 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
 }
 
 void validate(const TrainConfig& c) {
-  require(c.task == "classify" || c.task == "autoencode", "task",
-          fmt::format("'{}' is not classify or autoencode", c.task));
   require(c.input == "pixels" || c.input == "latent", "input", fmt::format("'{}' is not pixels or latent", c.input));
   require(c.input == "pixels" || !c.ae.empty(), "ae", "input latent needs the autoencoder run (--ae RUN)");
   require(c.epochs >= 1, "epochs", "must be >= 1");
@@ -116,7 +170,7 @@ void validate(const TrainConfig& c) {
   require(c.audio_seconds > 0, "audio_seconds", "must be > 0");
   require(c.threads >= 0, "threads", "must be >= 0 (0: one per core)");
   require(c.workers >= 0, "workers", "must be >= 0");
-  if (c.task == "autoencode") {
+  if (c.task == Task::Autoencode) {
     validate(c.autoencoder);
   } else if (c.input == "pixels") {
     validate(c.model);
@@ -140,25 +194,50 @@ ModelConfig network_config(const TrainConfig& c, const AutoencoderConfig& ae) {
   return m;
 }
 
-TrainConfig merge_config_file(const TrainConfig& base, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw OpenError(fmt::format("{}: cannot read the config file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json patch;
-  try {
-    patch = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
-    throw ConfigError(fmt::format("{}: not valid JSON: {}", path, e.what()));
-  }
-  if (!patch.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", path));
+TrainConfig merge_config(const TrainConfig& base, const nlohmann::json& patch, const std::string& what) {
+  if (!patch.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", what));
   nlohmann::json merged = base;
   merged.merge_patch(patch);
   try {
     return merged.get<TrainConfig>();
   } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("{}: {}", path, e.what()));
+    throw ConfigError(fmt::format("{}: {}", what, e.what()));
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(fmt::format("{}: {}", what, e.what()));
   }
+}
+
+TrainConfig merge_config_file(const TrainConfig& base, const std::string& path) {
+  return merge_config(base, read_json_file(path), path);
+}
+
+TrainConfig resolve_train_config(Task task, const std::string& config_file, const nlohmann::json& flags) {
+  TrainConfig c = default_train_config(task);
+  nlohmann::json given = nlohmann::json::object();
+  if (!config_file.empty()) {
+    const nlohmann::json file = read_json_file(config_file);
+    if (file.contains("task") && file["task"] != task_name(task))
+      throw ConfigError(fmt::format("{}: a config for task {}; this command trains task {}", config_file,
+                                    file["task"].dump(), task_name(task)));
+    c = merge_config(c, file, config_file);
+    given.merge_patch(file);
+  }
+  c = merge_config(c, flags, "command line");
+  given.merge_patch(flags);
+  c.task = task;
+  if (!has_key(given, "/preprocess")) c.preprocess.reset();
+  if (task == Task::Classify && c.input == "latent") {
+    if (!has_key(given, "/model/patch_t") && !has_key(given, "/model/patch_h") && !has_key(given, "/model/patch_w")) {
+      c.model.patch_t = 1;
+      c.model.patch_h = 2;
+      c.model.patch_w = 2;
+    }
+    if (!has_key(given, "/model/frames") && !c.ae.empty()) {
+      const int64_t ct = load_run_info(c.ae).config.autoencoder.compress_t;
+      c.model.frames = 1 + (c.model.frames - 1) / ct * ct;
+    }
+  }
+  return c;
 }
 
 }  // namespace vidrep

@@ -1,6 +1,7 @@
 // TrainConfig: everything a training run depends on, saved as RUN/config.json so that a run can be
-// resumed, evaluated and reproduced. `vidrep train --config F.json` reads the same format (any
-// subset of the keys; command-line flags given explicitly override it).
+// resumed, evaluated and reproduced. `vidrep train --config F.json` and `vidrep ae train --config
+// F.json` read the same format (any subset of the keys). The library owns every default:
+// resolve_train_config() layers the task's defaults, the file and the flags the user gave.
 //
 //   {"data": "data/motion", "epochs": 30, "batch": 16, "lr": 0.002, "optimizer": "adamw",
 //    "schedule": "cosine", "warmup": 1, "model": {"arch": "c3d", "modality": "video", ...}}
@@ -12,12 +13,23 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace vidrep {
 
+// What a run trains: classify (a VideoNet on labelled clips, `model`) | autoencode (a causal 3D
+// autoencoder on clips, `autoencoder`).
+enum class Task { Classify, Autoencode };
+const char* task_name(Task task);
+// ConfigError "train config: key 'task': ..." for another name.
+Task parse_task(const std::string& name);
+
+// What a classifier on pixels sees by default: (rgb / 255 - 0.45) / 0.225 per channel.
+inline constexpr const char* kPixelNormalization = "normalize=0.45:0.225";
+
 struct TrainConfig {
-  std::string task = "classify";     // classify (model) | autoencode (autoencoder)
+  Task task = Task::Classify;
   std::string data;                  // dataset folder (data/dataset.h layouts)
   ModelConfig model;                 // classify: arch, modality, input clip (frames = clip length, size)
   AutoencoderConfig autoencoder;     // autoencode: compression, size, training clip
@@ -44,6 +56,11 @@ struct TrainConfig {
   int64_t patience = 10;             // early stop after this many epochs without a better val metric; 0: off
   int64_t frame_stride = 1;
   std::string transform;             // training augmentation (transform::Pipeline text); empty: none
+  // Applied to every clip, after `transform` when training and alone in evaluation and prediction
+  // (deterministic items: normalisation, resizing). Unset: default_preprocess(task, input), the
+  // classifier's normalisation "normalize=0.45:0.225" on pixels, none for the autoencoder and
+  // latent inputs (rgb / 255 in [0,1]). config.json always records the text (preprocess_of()).
+  std::optional<std::string> preprocess;
   double audio_seconds = 2.0;        // audio window per clip (from its first frame), as log-mel
   uint64_t seed = 0;
   int threads = 0;                   // LibTorch threads; 0: one per core
@@ -60,8 +77,26 @@ void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 void validate(const TrainConfig& c);
 
-// Reads a config file (ConfigError naming the file for a syntax error) and applies its keys on top
-// of `base`: keys missing from the file keep base's values; "model" merges key by key.
+// The defaults of a task: the field values above for classify; autoencode trains longer at a lower
+// rate without weight decay or early stopping (epochs 60, lr 1e-3, weight_decay 0, patience 0).
+TrainConfig default_train_config(Task task);
+// kPixelNormalization for a classifier on pixels, "" otherwise. Also what a config.json without
+// "preprocess" (written before the key existed) means.
+std::string default_preprocess(Task task, const std::string& input);
+// c.preprocess, or its default when unset.
+std::string preprocess_of(const TrainConfig& c);
+
+// Applies the keys of a JSON object (as in config.json) on top of `base`: missing keys keep base's
+// values; "model" and "autoencoder" merge key by key. ConfigError prefixed with `what`.
+TrainConfig merge_config(const TrainConfig& base, const nlohmann::json& patch, const std::string& what);
+// The same with a file's keys (ConfigError naming the file for a syntax error).
 TrainConfig merge_config_file(const TrainConfig& base, const std::string& path);
+
+// The config of a new run: default_train_config(task), then the keys of `config_file` (if not
+// empty), then `flags`, which holds only the keys the user gave on the command line (a flag given
+// at its default value still wins over the file). ConfigError for a file of another task. Then the
+// defaults that depend on other keys, unless the file or the flags set them: a classifier reading an autoencoder's latents (input latent) takes 1x2x2
+// tubelets and the longest clip up to model.frames that the autoencoder takes (1 + k * compress_t).
+TrainConfig resolve_train_config(Task task, const std::string& config_file, const nlohmann::json& flags);
 
 }  // namespace vidrep

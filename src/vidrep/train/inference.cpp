@@ -17,20 +17,21 @@ LoaderOptions run_loader_options(const TrainConfig& c, bool training, int worker
   o.seed = c.seed;
   o.shuffle = training;
   o.random_clip = training;
-  o.transform = training ? c.transform : "";
+  const std::string preprocess = preprocess_of(c);
+  o.transform = !training || c.transform.empty() ? preprocess
+                : preprocess.empty()             ? c.transform
+                                                 : c.transform + "," + preprocess;
   o.frame_stride = c.frame_stride;
-  if (c.task == "autoencode") {
+  if (c.task == Task::Autoencode) {
     o.clip_len = c.autoencoder.frames;
     o.width = static_cast<int>(c.autoencoder.width);
     o.height = static_cast<int>(c.autoencoder.height);
-    o.normalize = false;
     o.audio = false;
     return o;
   }
   o.clip_len = c.model.frames;
   o.width = static_cast<int>(c.model.width);
   o.height = static_cast<int>(c.model.height);
-  o.normalize = c.input == "pixels";
   o.video = c.model.modality != "audio";
   o.audio = c.model.modality != "video";
   o.mel.audio_seconds = c.audio_seconds;

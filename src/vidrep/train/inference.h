@@ -14,9 +14,9 @@
 
 namespace vidrep {
 
-// The loader settings of a run: training (shuffled, random clips, the config's augmentation) or
-// evaluation (dataset order, centred clips, no augmentation). workers < 0: the config's.
-// Clips are normalised for pixel classifiers, [0,1] for the autoencoder and latent classifiers.
+// The loader settings of a run: training (shuffled, random clips, the config's augmentation then
+// its preprocess) or evaluation (dataset order, centred clips, preprocess only). workers < 0: the
+// config's.
 LoaderOptions run_loader_options(const TrainConfig& config, bool training, int workers = -1);
 
 // Cross-entropy (with label smoothing) for int64 labels [B]; BCE-with-logits for multi-hot [B,K].

@@ -39,7 +39,7 @@ RunInfo load_run_info(const std::string& dir) {
   std::ifstream classes(fs::path(dir) / "classes.txt");
   for (std::string line; std::getline(classes, line);)
     if (!line.empty()) run.classes.push_back(line);
-  if (run.config.task == "classify" && static_cast<int64_t>(run.classes.size()) != run.config.model.num_classes)
+  if (run.config.task == Task::Classify && static_cast<int64_t>(run.classes.size()) != run.config.model.num_classes)
     throw ConfigError(fmt::format("{}: classes.txt has {} classes, config.json says {}", dir, run.classes.size(),
                                   run.config.model.num_classes));
   return run;

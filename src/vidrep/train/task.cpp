@@ -89,9 +89,13 @@ class AutoencodeTask : public TrainTask {
 }  // namespace
 
 std::unique_ptr<TrainTask> make_task(const RunInfo& run) {
-  if (run.config.task == "autoencode") return std::make_unique<AutoencodeTask>(run);
-  if (run.config.task == "classify") return std::make_unique<ClassifyTask>(run);
-  throw ConfigError(fmt::format("{}: unknown task '{}'", run.dir, run.config.task));
+  switch (run.config.task) {
+    case Task::Autoencode:
+      return std::make_unique<AutoencodeTask>(run);
+    case Task::Classify:
+      break;
+  }
+  return std::make_unique<ClassifyTask>(run);
 }
 
 }  // namespace vidrep

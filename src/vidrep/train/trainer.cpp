@@ -45,10 +45,10 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, to
 
 // Loads run `init`'s best.pt into a freshly built module: ConfigError unless that run has the same
 // task and every parameter the same name and shape (a checkpoint would otherwise replace shapes).
-void start_from(const std::string& init, const std::string& task, torch::nn::Module& module) {
+void start_from(const std::string& init, Task task, torch::nn::Module& module) {
   const RunInfo from = load_run_info(init);
   if (from.config.task != task)
-    throw ConfigError(fmt::format("--init {}: that run is task {}, this one {}", init, from.config.task, task));
+    throw ConfigError(fmt::format("--init {}: that run is task {}, this one {}", init, task_name(from.config.task), task_name(task)));
   std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
   for (const auto& p : module.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
   load_checkpoint(from.checkpoint("best"), module, nullptr, nullptr);
@@ -241,7 +241,7 @@ TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCal
     throw ConfigError(fmt::format("{}: already holds a run (continue it with --resume {}, or pick another --out)",
                                   run_dir, run_dir));
   const Dataset train_split = load_dataset(config.data, "train");
-  const bool classify = config.task != "autoencode";
+  const bool classify = config.task != Task::Autoencode;
   if (classify && !train_split.labelled)
     throw ConfigError(fmt::format("{}: video files without labels; a classifier needs train.txt, train/<class>/ or "
                                   "train.csv (only vidrep ae train takes unlabelled videos)", config.data));
