@@ -3,6 +3,7 @@
 #include "train_console.h"
 
 #include "vidrep/apps/autoencoder.h"
+#include "vidrep/train/evaluate.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
 #include "vidrep/io/video_writer.h"

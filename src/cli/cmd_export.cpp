@@ -1,7 +1,7 @@
 // vidrep export --run RUN --out DIR [--checkpoint best|last]
 #include "cli_common.h"
 
-#include "vidrep/apps/export_run.h"
+#include "vidrep/train/run.h"
 
 #include <fmt/format.h>
 

@@ -3,11 +3,27 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
+#include <csignal>
+#include <cstdlib>
+#include <limits>
 #include <thread>
 
+#include <malloc.h>
 #include <unistd.h>
 
 namespace vidrep {
+
+void init_process() {
+  ::mallopt(M_MMAP_MAX, 0);
+  ::mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+  std::signal(SIGXFSZ, SIG_IGN);
+}
+
+void restart_with_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+}
 
 int hardware_threads() {
   const unsigned n = std::thread::hardware_concurrency();

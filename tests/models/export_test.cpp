@@ -3,7 +3,7 @@
 // batch-norm statistics is exported with its eval-mode outputs on a random input; Debian's
 // /usr/bin/python3 then rebuilds it from python/vidrep_models.py, loads weights.pt with torch.load
 // and load_state_dict(strict=True), and must reproduce logits and embedding within 1e-4.
-#include "vidrep/apps/export.h"
+#include "vidrep/train/run.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
 #include "vidrep/models/autoencoder.h"

@@ -4,6 +4,7 @@
 // resume exactly, `vidrep ae train/eval/encode/decode`, latent tokens, a classifier on latents,
 // and the errors for wrong latents and runs without an autoencoder.
 #include "vidrep/apps/autoencoder.h"
+#include "vidrep/train/evaluate.h"
 #include "vidrep/data/dataset.h"
 #include "vidrep/data/synth_dataset.h"
 #include "vidrep/error.h"
@@ -12,7 +13,7 @@
 #include "vidrep/io/video_reader.h"
 #include "vidrep/io/video_writer.h"
 #include "vidrep/train/checkpoint.h"
-#include "vidrep/train/run_network.h"
+#include "vidrep/train/run.h"
 #include "vidrep/train/trainer.h"
 
 #include <fmt/format.h>

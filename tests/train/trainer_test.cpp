@@ -4,7 +4,7 @@
 #include "vidrep/error.h"
 #include "vidrep/models/network.h"
 #include "vidrep/train/checkpoint.h"
-#include "vidrep/train/run_network.h"
+#include "vidrep/train/run.h"
 #include "vidrep/train/trainer.h"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,6 @@
-// What a trained autoencoder run (`vidrep ae train`) is used for: measuring how well it
-// reconstructs held-out clips against plain resizing, encoding a video or image into a latent
-// [C,t,h,w] and decoding a latent back into frames.
+// What a trained autoencoder run (`vidrep ae train`) is used for: encoding a video or image into
+// a latent [C,t,h,w] and decoding a latent back into frames (its evaluation: train/evaluate.h).
 //
-//   vidrep::AeEvalResult r = vidrep::evaluate_autoencoder("runs/ae", {.split = "test"});
-//   r.psnr; r.ssim; r.baseline_psnr;
 //   at::Tensor z = vidrep::encode_file("runs/ae", "clip.mp4", {.frames = 17});   // [16,5,4,4]
 //   at::Tensor frames = vidrep::decode_latent("runs/ae", z);                      // uint8 [17,32,32,3]
 //
@@ -21,34 +18,6 @@
 #include <vector>
 
 namespace vidrep {
-
-struct AeEvalOptions {
-  std::string data;                 // dataset folder; empty: the run's (unless `videos` are given)
-  std::string split = "test";
-  std::vector<std::string> videos;  // evaluate clips of these files instead of a dataset
-  int64_t clips = 4;                // videos: clips per file, spread evenly over it
-  int64_t frames = 0;               // clip length; 0: the run's training clip (dataset), 17 (videos)
-  int width = 0, height = 0;        // 0: the run's training size (dataset), the file's own size (videos)
-  std::string checkpoint = "best";
-  int threads = 0;                  // LibTorch threads; 0: one per core
-  int workers = 2;
-};
-
-struct AeEvalResult {
-  int64_t clips = 0;
-  double psnr = 0, ssim = 0;                    // means over clips of the per-clip values
-  double baseline_psnr = 0, baseline_ssim = 0;  // the same clips through resize_baseline (train/quality.h)
-  std::array<int64_t, 3> clip{};                // T,H,W of the (first) clip
-  std::array<int64_t, 3> latent{};              // t,h,w of its latent
-  std::array<int64_t, 3> baseline{};            // T',H',W' the baseline keeps
-  int64_t latent_values = 0;                    // numbers per clip in the latent (and at most in the baseline)
-  int64_t pixel_values = 0;                     // numbers per clip in the video (3 T H W)
-  std::vector<std::string> skipped;             // unreadable files
-};
-
-// ConfigError for a run that is not an autoencoder run, an empty split; the readers' errors for
-// unreadable --video files (dataset files are skipped and reported instead).
-AeEvalResult evaluate_autoencoder(const std::string& run_dir, const AeEvalOptions& options = {});
 
 struct AeEncodeOptions {
   int64_t start = 0;                // first frame

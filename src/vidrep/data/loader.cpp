@@ -3,6 +3,7 @@
 #include "vidrep/data/sample_loader.h"
 #include "vidrep/error.h"
 #include "vidrep/random.h"
+#include "vidrep/thread_pool.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -15,9 +16,9 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <stdexcept>
-#include <thread>
 
 namespace vidrep {
 
@@ -73,16 +74,12 @@ struct DataLoader::Impl {
   int64_t next_claim = 0;  // next batch a worker makes
   int64_t next_out = 0;    // next batch next() returns
   std::map<int64_t, Made> ready;
-  std::vector<std::thread> workers;
+  std::optional<ThreadPool> pool;  // ctx.options.workers threads, each running work() until stop()
 
   Impl(Dataset d, const LoaderOptions& o) : dataset(std::move(d)), ctx(o) {
     if (dataset.labelled) check_labels();
-    try {
-      for (int i = 0; i < o.workers; ++i) workers.emplace_back([this] { work(); });
-    } catch (...) {
-      stop();  // a thread could not start: the constructor fails, without leaving any running
-      throw;
-    }
+    pool.emplace(o.workers);  // a thread that cannot start fails the constructor, leaving none running
+    for (int i = 0; i < o.workers; ++i) pool->run([this] { work(); });
   }
 
   ~Impl() { stop(); }
@@ -93,7 +90,7 @@ struct DataLoader::Impl {
       stopping = true;
     }
     work_cv.notify_all();
-    for (std::thread& t : workers) t.join();
+    if (pool) pool->join();
   }
 
   int64_t batches_in(int64_t samples) const {
@@ -290,7 +287,7 @@ std::optional<Batch> DataLoader::next() {
   if (!m.started) throw std::logic_error("DataLoader::next() called before start_epoch()");
   while (m.next_out < m.num_batches) {
     Made made;
-    if (m.workers.empty()) {
+    if (m.ctx.options.workers == 0) {
       const int64_t b = m.next_out++;
       lock.unlock();
       made = m.make_batch(*m.order, b, m.epoch, m.generation);

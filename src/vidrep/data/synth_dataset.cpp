@@ -7,6 +7,7 @@
 #include "vidrep/io/video_writer.h"
 #include "vidrep/random.h"
 #include "vidrep/runtime.h"
+#include "vidrep/thread_pool.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -15,15 +16,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
 namespace vidrep::synth {
 
@@ -68,39 +65,6 @@ void write_clip(const std::string& path, const ClipSpec& spec, const Clip& clip)
   writer.write_frames(clip.frames);
   writer.write_audio(clip.audio);
   writer.close();
-}
-
-// Runs job(i) for i in [0, n) on `threads` threads; the first error stops the rest and is rethrown.
-void parallel_for(int64_t n, int threads, const std::function<void(int64_t)>& job,
-                  const std::function<void(int64_t, int64_t)>& progress) {
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex mutex;
-  int64_t done = 0;
-  auto worker = [&] {
-    while (!failed.load()) {
-      const int64_t i = next.fetch_add(1);
-      if (i >= n) return;
-      try {
-        job(i);
-        const std::lock_guard lock(mutex);
-        ++done;
-        if (progress) progress(done, n);
-      } catch (...) {
-        const std::lock_guard lock(mutex);
-        if (!error) error = std::current_exception();
-        failed = true;
-        return;
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-  }
-  if (error) std::rethrow_exception(error);
 }
 
 nlohmann::json options_json(const SynthOptions& o, const std::vector<std::string>& classes) {

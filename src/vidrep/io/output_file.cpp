@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -95,6 +96,17 @@ void OutputFile::commit() {
   fs::rename(temp_, path_, ec);
   if (ec) throw WriteError(fmt::format("{}: cannot move finished output into place: {}", path_, ec.message()));
   committed_ = true;
+}
+
+void write_file(const std::string& path, std::string_view bytes) {
+  OutputFile out(path);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.close();
+    if (!f) throw WriteError(fmt::format("{}: write failed (disk full?)", path));
+  }
+  out.commit();
 }
 
 }  // namespace vidrep::io

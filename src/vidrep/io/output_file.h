@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace vidrep::io {
 
@@ -28,6 +29,9 @@ class OutputFile {
   std::string temp_;
   bool committed_ = false;
 };
+
+// Writes `bytes` to `path` through an OutputFile. Throws WriteError naming the file.
+void write_file(const std::string& path, std::string_view bytes);
 
 // Whether process `pid` no longer exists: the owner of a temporary name was killed.
 bool process_gone(long pid);

@@ -48,6 +48,14 @@ std::array<int64_t, 3> AutoencoderConfig::latent_shape(std::array<int64_t, 3> cl
   return {1 + (T - 1) / compress_t, H / compress_h, W / compress_w};
 }
 
+std::array<int64_t, 3> AutoencoderConfig::latent_shape(std::array<int64_t, 3> clip, const std::string& where) const {
+  try {
+    return latent_shape(clip);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("{}: {}", where, e.what()));
+  }
+}
+
 std::array<int64_t, 3> AutoencoderConfig::clip_shape(std::array<int64_t, 3> latent) const {
   return {1 + (latent[0] - 1) * compress_t, latent[1] * compress_h, latent[2] * compress_w};
 }

@@ -14,6 +14,9 @@
 
 namespace vidrep {
 
+// Clips cut from a file (ae encode, ae eval --video) take the most frames up to this many.
+inline constexpr int64_t kFileClipFrames = 17;
+
 struct AutoencoderConfig {
   // Compression per axis (powers of two): time, height, width. Time is causal: the first frame is
   // coded alone, so T = 1 + k * compress_t frames give 1 + k latent frames.
@@ -40,6 +43,10 @@ struct AutoencoderConfig {
   // {t, h, w} of the latent of a [T, H, W] clip; throws InvalidArgument when T is not 1 + k * compress_t
   // or H, W are not multiples of the spatial compression ("frames 16: ... takes 1 + 4k frames (13 or 17)").
   std::array<int64_t, 3> latent_shape(std::array<int64_t, 3> clip) const;
+  // The same with the complaint prefixed by `where` (a file or dataset): "clip.mp4: frames 16: ...".
+  std::array<int64_t, 3> latent_shape(std::array<int64_t, 3> clip, const std::string& where) const;
+  // The most frames up to n that the network takes (1 + k * compress_t); 0 when n < 1.
+  int64_t frames_up_to(int64_t n) const { return n < 1 ? 0 : 1 + (n - 1) / compress_t * compress_t; }
   // {T, H, W} of the clip a [t, h, w] latent decodes to.
   std::array<int64_t, 3> clip_shape(std::array<int64_t, 3> latent) const;
   // How many times the network halves T, H and W: log2 of compress_t, compress_h / patch and

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "vidrep/data/loader.h"
-#include "vidrep/train/run_network.h"
+#include "vidrep/train/run.h"
 #include "vidrep/train/config.h"
 
 #include <ATen/core/Tensor.h>

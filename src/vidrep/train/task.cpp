@@ -5,7 +5,7 @@
 #include "vidrep/train/inference.h"
 #include "vidrep/train/metrics.h"
 #include "vidrep/train/quality.h"
-#include "vidrep/train/run_network.h"
+#include "vidrep/train/run.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>

@@ -3,6 +3,7 @@
 #include "vidrep/data/dataset.h"
 #include "vidrep/data/loader.h"
 #include "vidrep/error.h"
+#include "vidrep/io/output_file.h"
 #include "vidrep/runtime.h"
 #include "vidrep/train/checkpoint.h"
 #include "vidrep/train/inference.h"
@@ -72,7 +73,7 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
     const bool ours = j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer();
     if (ours && j["epoch"].get<int64_t>() <= epochs_done) kept += line + "\n";
   }
-  write_text_file(path, kept);
+  io::write_file(path, kept);
 }
 
 // Appends without following a symlink: a link planted in a run folder cannot redirect the write.
@@ -251,15 +252,10 @@ TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCal
     config.model.mel_frames = mel_frames(run_loader_options(config, true).mel);
   }
   validate(config);
-  std::error_code ec;
-  fs::create_directories(run_dir, ec);
-  if (ec) throw WriteError(fmt::format("{}: cannot create the run folder: {}", run_dir, ec.message()));
   set_num_threads(config.threads);
   RunInfo run{run_dir, config, classify ? train_split.classes : std::vector<std::string>{}};
   Session session(run, callbacks, false);
-  if (classify) write_classes_file(run_dir, train_split.classes);
-  write_text_file((fs::path(run_dir) / "metrics.jsonl").string(), "");
-  write_text_file((fs::path(run_dir) / "config.json").string(), nlohmann::json(config).dump(2) + "\n");
+  save_run_info(run);
   return session.run();
 }
 

@@ -5,7 +5,7 @@
 #include "vidrep/random.h"
 #include "vidrep/runtime.h"
 #include "vidrep/train/inference.h"
-#include "vidrep/train/run_network.h"
+#include "vidrep/train/run.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>

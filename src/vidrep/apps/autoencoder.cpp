@@ -1,0 +1,44 @@
+#include "vidrep/apps/autoencoder.h"
+
+#include "vidrep/describe.h"
+#include "vidrep/error.h"
+#include "vidrep/train/run.h"
+#include "vidrep/transform/convert.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+
+namespace vidrep {
+
+at::Tensor encode_file(const std::string& run_dir, const std::string& path, const AeEncodeOptions& options) {
+  Autoencoder ae = load_run_autoencoder(run_dir, options.checkpoint);
+  const AutoencoderConfig& c = ae->config();
+  VideoReader reader(path, options.reader);
+  const int64_t n = reader.num_frames();
+  if (options.start < 0 || options.start >= n)
+    throw InvalidArgument(fmt::format("{}: --start {} is outside its {} frames", path, options.start, n));
+  const int64_t available = n - options.start;
+  const int64_t frames = options.frames > 0 ? options.frames : c.frames_up_to(std::min(available, kFileClipFrames));
+  if (frames > available)
+    throw InvalidArgument(fmt::format("{}: frames {}..{} run past its {} frames", path, options.start,
+                                      options.start + frames - 1, n));
+  c.latent_shape({frames, reader.height(), reader.width()}, path);
+  torch::NoGradGuard no_grad;
+  return ae->encode(transform::to_cthw(transform::to_float(reader.read_range(options.start, options.start + frames))).unsqueeze(0))[0].contiguous();
+}
+
+at::Tensor decode_latent(const std::string& run_dir, const at::Tensor& latent, const std::string& checkpoint) {
+  Autoencoder ae = load_run_autoencoder(run_dir, checkpoint);
+  const int64_t channels = ae->config().latent_channels;
+  at::Tensor z = latent.defined() && latent.dim() == 5 && latent.size(0) == 1 ? latent[0] : latent;
+  if (!z.defined() || z.dim() != 4 || z.size(0) != channels || !z.is_floating_point() || z.numel() == 0)
+    throw InvalidArgument(
+        fmt::format("latent: expected [{},t,h,w] float32, got {}", channels, latent.defined() ? describe(latent) : "nothing"));
+  torch::NoGradGuard no_grad;
+  const at::Tensor video = ae->decode(z.to(at::kFloat).unsqueeze(0).contiguous())[0];  // [3,T,H,W]
+  return video.clamp(0, 1).mul(255).round().to(at::kByte).permute({1, 2, 3, 0}).contiguous();
+}
+
+}  // namespace vidrep

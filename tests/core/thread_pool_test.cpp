@@ -1,0 +1,66 @@
+// The library's thread pool and parallel_for: every task runs once, join() waits for them, errors
+// stop parallel_for and reach the caller, and a pool of 0 threads runs tasks on the caller.
+#include "vidrep/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+namespace vidrep {
+namespace {
+
+TEST(ThreadPool, RunsEveryTaskOnItsThreadsBeforeJoinReturns) {
+  std::atomic<int> done{0};
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  ThreadPool pool(3);
+  EXPECT_EQ(pool.size(), 3);
+  for (int i = 0; i < 100; ++i) {
+    pool.run([&] {
+      const std::lock_guard lock(mu);
+      ids.insert(std::this_thread::get_id());
+      ++done;
+    });
+  }
+  pool.join();
+  EXPECT_EQ(done.load(), 100);
+  EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
+  pool.join();  // idempotent
+}
+
+TEST(ThreadPool, ZeroThreadsRunOnTheCaller) {
+  ThreadPool pool(0);
+  std::thread::id ran_on;
+  pool.run([&] { ran_on = std::this_thread::get_id(); });
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+TEST(ThreadPool, ParallelForCoversTheRangeAndReportsProgress) {
+  std::vector<std::atomic<int>> hits(50);
+  int64_t last_done = 0;
+  parallel_for(50, 4, [&](int64_t i) { ++hits[static_cast<size_t>(i)]; },
+               [&](int64_t done, int64_t total) {
+                 EXPECT_EQ(total, 50);
+                 EXPECT_EQ(done, last_done + 1);
+                 last_done = done;
+               });
+  for (const auto& h : hits) EXPECT_EQ(h.load(), 1);
+  EXPECT_EQ(last_done, 50);
+}
+
+TEST(ThreadPool, ParallelForRethrowsTheFirstErrorAndStops) {
+  std::atomic<int> started{0};
+  EXPECT_THROW(parallel_for(10000, 2,
+                            [&](int64_t i) {
+                              ++started;
+                              if (i == 3) throw std::runtime_error("job 3");
+                            }),
+               std::runtime_error);
+  EXPECT_LT(started.load(), 10000);
+}
+
+}  // namespace
+}  // namespace vidrep
