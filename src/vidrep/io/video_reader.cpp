@@ -59,7 +59,16 @@ struct VideoReader::Impl {
                                         opts.short_side, kMaxSide));
     }
     if (out_w == 0 && out_h == 0 && opts.short_side > 0) {
-      (native_w <= native_h ? out_w : out_h) = opts.short_side;
+      // The long side floored, as transform::resize_short (torchvision's Resize(int)), so that
+      // both give the same size.
+      const int64_t side = opts.short_side;
+      if (native_w <= native_h) {
+        out_w = opts.short_side;
+        out_h = std::max(1, static_cast<int>(side * native_h / native_w));
+      } else {
+        out_h = opts.short_side;
+        out_w = std::max(1, static_cast<int>(side * native_w / native_h));
+      }
     }
     if (out_w == 0 && out_h == 0) {
       out_w = native_w;
