@@ -2,6 +2,7 @@
 // reloads, and the train / eval / predict / export commands with their errors.
 #include "vidrep/data/synth_dataset.h"
 #include "vidrep/error.h"
+#include "vidrep/io/frame_index_cache.h"
 #include "vidrep/models/network.h"
 #include "vidrep/train/checkpoint.h"
 #include "vidrep/train/run.h"
@@ -78,8 +79,11 @@ TEST(Trainer, WritesARunFolderWithMetricsAndCheckpoints) {
   EXPECT_EQ(r.epochs_done, 3);
   EXPECT_EQ(epochs.size(), 3u);
   EXPECT_EQ(batches, 3);  // one completed epoch of batches per epoch
-  for (const char* f : {"config.json", "classes.txt", "metrics.jsonl", "best.pt", "last.pt"})
+  for (const char* f : {"config.json", "classes.txt", "metrics.jsonl", "best.pt", "last.pt", "frame_index.bin"})
     EXPECT_TRUE(fs::is_regular_file(fs::path(run) / f)) << f;
+  io::FrameIndexCache indexes;  // every file of the dataset, scanned once, kept for later processes
+  EXPECT_TRUE(indexes.load(run + "/frame_index.bin"));
+  EXPECT_GT(indexes.size(), 0);
   const auto lines = read_jsonl(run + "/metrics.jsonl");
   ASSERT_EQ(lines.size(), 3u);
   for (const char* key : {"epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "clips_per_second"})

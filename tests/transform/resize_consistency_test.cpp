@@ -27,8 +27,9 @@ TEST(ResizeConsistency, ShortSideOnDecodeMatchesResizeShort) {
     const at::Tensor a = decoded.read_frames({2}).to(at::kFloat);
     const at::Tensor b = transform::resize_short(native.read_frames({2}), 112).to(at::kFloat);
     ASSERT_EQ(a.sizes(), b.sizes());
-    // Area averaging in YUV (swscale) vs antialiased bilinear in RGB: close, not equal.
-    EXPECT_LT((a - b).abs().mean().item<double>(), 4.0) << w << "x" << h;
+    // Area averaging in YUV (swscale) vs antialiased bilinear in RGB: close, not equal (testsrc2 is
+    // all sharp edges: 4-5 levels apart on average; a misplaced or mirrored image is ~50).
+    EXPECT_LT((a - b).abs().mean().item<double>(), 8.0) << w << "x" << h;
   }
 }
 

@@ -31,6 +31,7 @@
 
 #include "vidrep/data/dataset.h"
 #include "vidrep/features/log_mel.h"  // MelOptions, mel_frames()
+#include "vidrep/io/frame_index_cache.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -59,6 +60,9 @@ struct LoaderOptions {
   bool audio = false;
   MelOptions mel;
   int decoder_threads = 1;    // per worker
+  // Frame indexes of the files already opened, so later epochs skip each file's packet scan
+  // (io/frame_index_cache.h); null: the loader keeps its own, in memory.
+  std::shared_ptr<io::FrameIndexCache> index_cache;
   // Decoded clips kept in memory (before the transform) for later epochs, up to this many bytes,
   // when a sample's frames do not depend on the seed (videos no longer than a clip, or centred
   // clips). Small datasets are then decoded once; 0 turns it off.

@@ -63,6 +63,7 @@ at::Tensor read_audio(const std::string& path, double start, const MelOptions& m
 
 SampleContext::SampleContext(const LoaderOptions& o) : options(o) {
   check_options(o);
+  if (!options.index_cache) options.index_cache = std::make_shared<io::FrameIndexCache>();
   if (!o.transform.empty()) pipeline = transform::Pipeline::parse(o.transform, "transform");
   if (o.audio) log_mel.emplace(o.mel);
 }
@@ -73,7 +74,11 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
   if (num_clips < 1 || clip_index < 0 || clip_index >= num_clips) {
     throw InvalidArgument(fmt::format("clip_index: expected 0..{}, got {}", num_clips - 1, clip_index));
   }
-  VideoReader reader(sample.path, {.width = o.width, .height = o.height, .threads = o.decoder_threads, .strict = true});
+  VideoReader reader(sample.path, {.width = o.width,
+                                   .height = o.height,
+                                   .threads = o.decoder_threads,
+                                   .strict = true,
+                                   .index_cache = o.index_cache.get()});
   const FrameSpan frames = frames_in_time(reader, sample.start, sample.end);
   const ClipOptions clip_options{.kind = o.random_clip ? SamplerKind::Random : SamplerKind::Uniform,
                                  .clips = o.random_clip ? 1 : num_clips,

@@ -191,4 +191,88 @@ int64_t FrameIndex::displayed_at(int64_t pts) const {
   return (it - frames_.begin()) - 1;
 }
 
+namespace {
+
+void put(std::string& out, int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
+
+// Reads little-endian host integers written by put(); false when the bytes run out.
+bool get(std::string_view bytes, size_t& at, int64_t& v) {
+  if (bytes.size() - at < sizeof v) return false;
+  std::memcpy(&v, bytes.data() + at, sizeof v);
+  at += sizeof v;
+  return true;
+}
+
+// A count of items of `item_bytes` each that the bytes left can hold.
+bool get_count(std::string_view bytes, size_t& at, size_t item_bytes, int64_t& n) {
+  return get(bytes, at, n) && n >= 0 && static_cast<uint64_t>(n) <= (bytes.size() - at) / item_bytes;
+}
+
+}  // namespace
+
+void FrameIndex::append_bytes(std::string& out) const {
+  put(out, decode_order_ ? 1 : 0);
+  put(out, packets_);
+  put(out, static_cast<int64_t>(frames_.size()));
+  for (const IndexedFrame& f : frames_) {
+    put(out, f.pts);
+    put(out, f.duration);
+    put(out, f.key);
+  }
+  put(out, static_cast<int64_t>(keys_.size()));
+  for (const KeyPacket& k : keys_) {
+    put(out, k.pos);
+    put(out, k.pts);
+    put(out, k.dts);
+    put(out, k.decode_pos);
+    put(out, k.first_frame);
+  }
+  put(out, static_cast<int64_t>(warnings_.size()));
+  for (const std::string& w : warnings_) {
+    put(out, static_cast<int64_t>(w.size()));
+    out += w;
+  }
+}
+
+std::optional<FrameIndex> FrameIndex::from_bytes(std::string_view bytes, size_t& at) {
+  FrameIndex x;
+  int64_t order = 0, n = 0;
+  if (!get(bytes, at, order) || (order != 0 && order != 1) || !get(bytes, at, x.packets_) || x.packets_ < 0) return {};
+  x.decode_order_ = order == 1;
+  if (!get_count(bytes, at, 3 * sizeof(int64_t), n) || n < 1) return {};
+  x.frames_.resize(static_cast<size_t>(n));
+  for (IndexedFrame& f : x.frames_) {
+    if (!get(bytes, at, f.pts) || !get(bytes, at, f.duration) || !get(bytes, at, f.key)) return {};
+  }
+  if (!get_count(bytes, at, 5 * sizeof(int64_t), n) || n < 1) return {};
+  x.keys_.resize(static_cast<size_t>(n));
+  for (KeyPacket& k : x.keys_) {
+    if (!get(bytes, at, k.pos) || !get(bytes, at, k.pts) || !get(bytes, at, k.dts) || !get(bytes, at, k.decode_pos) ||
+        !get(bytes, at, k.first_frame))
+      return {};
+  }
+  if (!get_count(bytes, at, sizeof(int64_t), n)) return {};
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t length = 0;
+    if (!get_count(bytes, at, 1, length)) return {};
+    x.warnings_.emplace_back(bytes.substr(at, static_cast<size_t>(length)));
+    at += static_cast<size_t>(length);
+  }
+  // What the reader relies on: key references in range, keys in decode order, and (presentation
+  // order) frames sorted by time, as displayed_at() searches them.
+  const auto keys = static_cast<int64_t>(x.keys_.size());
+  for (size_t i = 0; i < x.frames_.size(); ++i) {
+    const IndexedFrame& f = x.frames_[i];
+    if (f.key < 0 || f.key >= keys || f.duration < 0) return {};
+    if (i > 0 && f.pts < x.frames_[i - 1].pts) return {};
+    if (i > 0 && !x.decode_order_ && f.pts == x.frames_[i - 1].pts) return {};
+  }
+  for (size_t k = 0; k < x.keys_.size(); ++k) {
+    const KeyPacket& key = x.keys_[k];
+    if (key.decode_pos < 0 || key.decode_pos >= x.packets_ || key.first_frame < 0 || key.first_frame > x.size()) return {};
+    if (k > 0 && (key.decode_pos <= x.keys_[k - 1].decode_pos || key.first_frame < x.keys_[k - 1].first_frame)) return {};
+  }
+  return x;
+}
+
 }  // namespace vidrep::io

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct AVStream;
@@ -53,7 +55,14 @@ class FrameIndex {
   // The frame on screen at `pts`: the last one whose pts <= `pts`; -1 before the first frame.
   int64_t displayed_at(int64_t pts) const;
 
+  // The index as bytes (FrameIndexCache's file), and back: from_bytes reads one index at `at` and
+  // moves `at` past it; nullopt for bytes that are cut short or do not describe a valid index
+  // (counts beyond the bytes left, key references out of range, times out of order).
+  void append_bytes(std::string& out) const;
+  static std::optional<FrameIndex> from_bytes(std::string_view bytes, size_t& at);
+
  private:
+  FrameIndex() = default;
   // Why presentation timestamps cannot number the frames; empty when they can.
   static std::string timestamps_disagree(const AVStream* st, const std::vector<ScannedPacket>& shown);
   void index_decode_order(const AVStream* st, const std::vector<ScannedPacket>& shown);

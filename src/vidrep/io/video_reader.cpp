@@ -4,6 +4,7 @@
 #include "vidrep/io/demuxer.h"
 #include "vidrep/io/frame_converter.h"
 #include "vidrep/io/frame_index.h"
+#include "vidrep/io/frame_index_cache.h"
 #include "vidrep/io/packet_decoder.h"
 #include "vidrep/runtime.h"
 
@@ -39,7 +40,9 @@ struct VideoReader::Impl {
       : options(opts),
         demuxer(path, DemuxerOptions{opts.io_timeout}),
         stream(demuxer.select_stream(AVMEDIA_TYPE_VIDEO, opts.stream)),
-        index(demuxer, stream),
+        index_owner(opts.index_cache != nullptr ? opts.index_cache->index(demuxer, stream)
+                                                : std::make_shared<const FrameIndex>(demuxer, stream)),
+        index(*index_owner),
         decoder(path, demuxer.stream(stream), DecoderOptions{opts.threads, opts.strict}),
         packet(make_packet()),
         frame(make_frame()) {
@@ -278,7 +281,8 @@ struct VideoReader::Impl {
   ReaderOptions options;
   Demuxer demuxer;
   int stream;
-  FrameIndex index;
+  std::shared_ptr<const FrameIndex> index_owner;  // shared with the cache, if any
+  const FrameIndex& index;
   PacketDecoder decoder;
   FrameConverter converter;
   UniqueAVPacket packet;

@@ -21,6 +21,10 @@
 
 namespace vidrep {
 
+namespace io {
+class FrameIndexCache;
+}
+
 struct ReaderOptions {
   int stream = -1;          // video stream index; -1 picks FFmpeg's best
   int width = 0;            // output size in display orientation; 0 keeps the native size
@@ -33,6 +37,8 @@ struct ReaderOptions {
   std::chrono::milliseconds io_timeout{30'000};  // longest a single read may block
   // Largest output one request may allocate; 0 = three quarters of physical memory.
   int64_t max_output_bytes = 0;
+  // Frame indexes of files already scanned (io/frame_index_cache.h); null: scan every time.
+  io::FrameIndexCache* index_cache = nullptr;
 };
 
 // Work done so far by one reader, for tests and benchmarks.

@@ -47,6 +47,8 @@ std::string RunInfo::checkpoint(const std::string& which) const {
 
 std::string RunInfo::metrics_path() const { return (fs::path(dir) / "metrics.jsonl").string(); }
 
+std::string RunInfo::index_cache_path() const { return (fs::path(dir) / "frame_index.bin").string(); }
+
 RunInfo load_run_info(const std::string& dir) {
   const fs::path config_path = fs::path(dir) / "config.json";
   std::ifstream in(config_path);

@@ -5,6 +5,8 @@
 //   RUN/metrics.jsonl  one JSON object per finished epoch
 //   RUN/last.pt        model + optimizer + trainer state after the last finished epoch
 //   RUN/best.pt        the same for the epoch with the best validation metric
+//   RUN/frame_index.bin the frame indexes of the dataset's files (io/frame_index_cache.h), so a
+//                      resumed run, or eval, skips the packet scans; safe to delete
 // Every file is written to a temporary name and renamed, so an interrupted run is always
 // resumable from its last finished epoch.
 //
@@ -46,6 +48,7 @@ struct RunInfo {
 
   std::string checkpoint(const std::string& which) const;  // "best" | "last" -> RUN/<which>.pt
   std::string metrics_path() const;
+  std::string index_cache_path() const;
 };
 
 // Throws ConfigError "<dir>: not a vidrep run (no config.json)" and for unreadable contents.

@@ -97,8 +97,12 @@ class Session {
     const bool checkpointed = resuming && fs::exists(run_.checkpoint("last"));
     if (checkpointed) load_checkpoint(run_.checkpoint("last"), task_->module(), optimizer_.get(), &state_);
     else if (!c_.init.empty()) start_from(c_.init, c_.task, task_->module());
-    train_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "train"), run_loader_options(c_, true));
-    val_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "val"), run_loader_options(c_, false));
+    // Both loaders share the files' frame indexes, kept in the run folder for later processes.
+    index_cache_->load(run_.index_cache_path());
+    LoaderOptions train_options = run_loader_options(c_, true), val_options = run_loader_options(c_, false);
+    train_options.index_cache = val_options.index_cache = index_cache_;
+    train_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "train"), train_options);
+    val_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "val"), val_options);
     if (train_loader_->dataset().samples.empty())
       throw ConfigError(fmt::format("{}: the train split has no videos", c_.data));
   }
@@ -207,6 +211,7 @@ class Session {
     append_line(run_.metrics_path(), line.dump());
     if (record.best) save_checkpoint(run_.checkpoint("best"), module, optimizer_.get(), state_);
     save_checkpoint(run_.checkpoint("last"), module, optimizer_.get(), state_);
+    if (index_cache_->changed()) index_cache_->save(run_.index_cache_path());
     return record;
   }
 
@@ -228,6 +233,7 @@ class Session {
   const TrainCallbacks& callbacks_;
   std::unique_ptr<TrainTask> task_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::shared_ptr<io::FrameIndexCache> index_cache_ = std::make_shared<io::FrameIndexCache>();
   std::unique_ptr<DataLoader> train_loader_, val_loader_;
   TrainState state_;
   std::set<std::string> reported_;
