@@ -1,7 +1,8 @@
 // Fuzz target: bytes as a media file, through everything vidrep does with one before tensors:
 // open and probe (libavformat over an in-memory AVIOContext), the packet-scan frame index, seeking
 // back, decoding every video frame (up to a bound) and converting it to RGB at its own size and at
-// an odd smaller one, guard bytes checked, and decoding the first audio stream.
+// an odd smaller one, guard bytes checked, and decoding the first audio stream. The index also goes
+// through its cache form (FrameIndex::append_bytes / from_bytes) and must come back the same.
 #include "vidrep/error.h"
 #include "vidrep/io/demuxer.h"
 #include "vidrep/io/frame_converter.h"
@@ -12,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace vidrep {
@@ -120,6 +123,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (video >= 0) {
       const FrameIndex index(demuxer, video);
+      // Every index a scan makes survives the cache's byte form unchanged.
+      std::string bytes;
+      index.append_bytes(bytes);
+      size_t at = 0;
+      const std::optional<FrameIndex> back = FrameIndex::from_bytes(bytes, at);
+      if (!back || at != bytes.size() || back->size() != index.size() || back->keys().size() != index.keys().size())
+        std::abort();
+      std::string again;
+      back->append_bytes(again);
+      if (again != bytes) std::abort();
       const KeyPacket& first = index.keys().front();
       demuxer.seek(video, first.dts != AV_NOPTS_VALUE ? first.dts : first.pts);
       decode(demuxer, video, 16, true);

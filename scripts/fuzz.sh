@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs one fuzz target for SECONDS, then prints how many inputs it ran and what it found.
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: media | npy | config | dataset | transform
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: media | index_cache | npy | config | dataset | transform
 # Every target is a libFuzzer target (clang-14 with ASan and UBSan); transform also builds the main
 # library first (its steps call tensor code compiled by GCC). Seeds are made here
 # (small files from the ffmpeg CLI, headers and configs written by hand); the corpus grows in
@@ -14,8 +14,8 @@ seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
 
 build=build-fuzz
 case "$target" in
-  media|npy|config|dataset|transform) ;;
-  *) echo "fuzz: unknown target '$target' (media, npy, config, dataset, transform)" >&2; exit 2 ;;
+  media|index_cache|npy|config|dataset|transform) ;;
+  *) echo "fuzz: unknown target '$target' (media, index_cache, npy, config, dataset, transform)" >&2; exit 2 ;;
 esac
 
 packages=(clang-14 libclang-rt-14-dev cmake ninja-build pkg-config libavformat-dev libavcodec-dev
@@ -51,6 +51,17 @@ if [ -z "$(ls -A "$seeds")" ]; then
       ff $src -c:v rawvideo -pix_fmt pal8 "$seeds/pal8.nut"
       ff $src -c:v libtheora "$seeds/theora.ogv"
       ff -f lavfi -i sine=duration=0.3 -c:a libmp3lame "$seeds/audio.mp3" ;;
+    index_cache)
+      # One file's index in the cache's format (native int64s): 3 frames, 1 key, 1 warning.
+      /usr/bin/python3 - "$seeds" <<'PY'
+import struct, sys
+q = lambda *v: struct.pack("=%dq" % len(v), *v)
+path = b"/data/a.mp4"
+index = q(0, 3, 3, 0, 512, 0, 512, 512, 0, 1024, 512, 0) + q(1, 48, 0, -512, 0, 0) + q(1, 4) + b"note"
+with open(sys.argv[1] + "/one.bin", "wb") as f:
+    f.write(b"vidrep frame index cache 1\n" + q(0x0102030405060708, 1, len(path)) + path + q(0, 1000, 7) + index)
+PY
+      ;;
     npy)
       /usr/bin/python3 - "$seeds" <<'PY'
 import sys, numpy as np

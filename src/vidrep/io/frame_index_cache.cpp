@@ -66,8 +66,10 @@ bool FrameIndexCache::load(const std::string& path) {
   if (!in) return false;
   std::stringstream text;
   text << in.rdbuf();
-  const std::string data = text.str();
-  const std::string_view bytes(data);
+  return load_bytes(text.str());
+}
+
+bool FrameIndexCache::load_bytes(std::string_view bytes) {
   if (!bytes.starts_with(kMagic)) return false;
   size_t at = kMagic.size();
   int64_t mark = 0, count = 0;

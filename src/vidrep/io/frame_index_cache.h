@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace vidrep::io {
@@ -36,6 +37,8 @@ class FrameIndexCache {
   // Adds the entries of a file written by save(); false (nothing added) when it is missing,
   // damaged or of another format. Throws nothing.
   bool load(const std::string& path);
+  // The same from the bytes of such a file.
+  bool load_bytes(std::string_view bytes);
   // Writes every entry through a temporary name. Throws WriteError.
   void save(const std::string& path) const;
   // Whether index() added entries since the last save().
