@@ -1,5 +1,6 @@
 // Files that the ffmpeg CLI reads cleanly but whose metadata misleads: a sample table that lists a
-// packet the file does not hold, and timestamps that repeat or go backwards. vidrep reads them with
+// packet the file does not hold, timestamps that repeat or go backwards, and key frames decoding
+// cannot start from (open GOPs). vidrep reads them with
 // the ffmpeg CLI's frame numbering (`select=eq(n\,I)`), and still refuses a file really cut short.
 #include "vidrep/io/audio_reader.h"
 #include "vidrep/io/demuxer.h"
@@ -86,6 +87,25 @@ TEST(QuirkyFiles, FileCutShortIsStillRefused) {
   fs::resize_file(path, fs::file_size(path) - 3000);  // the media data box now runs past the end
   const std::string message = test::error_message<DecodeError>([&] { VideoReader r(path); });
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+}
+
+// x264's open GOPs: every key frame after the first is an I-frame but no IDR, so frames after it
+// may reference pictures before it (cockatoo.mp4 of python3-imageio is such a file). Starting a
+// decode there gives broken frames; a strict reader starts from an earlier key frame instead and
+// every frame is exact, in any request order.
+TEST(QuirkyFiles, OpenGopKeyFramesAreNotCleanStarts) {
+  const std::string path = test::make_video(
+      "open_gop.mp4", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 6 -c:v libx264 -bf 2 -g 25 "
+                      "-x264-params open-gop=1:ref=4 -pix_fmt yuv420p");
+  for (const std::vector<int64_t>& request : std::vector<std::vector<int64_t>>{{50}, {25, 50}, {149, 0, 75}, {28}}) {
+    VideoReader reader(path, {.threads = 1});
+    const at::Tensor frames = reader.read_frames(request);
+    for (size_t k = 0; k < request.size(); ++k) {
+      const at::Tensor theirs = test::ffmpeg_frame(path, request[k], reader.height(), reader.width());
+      EXPECT_EQ(test::mean_abs_diff(frames[static_cast<int64_t>(k)], theirs), 0) << "frame " << request[k];
+    }
+  }
+  expect_ffmpeg_numbering(path);
 }
 
 TEST(QuirkyFiles, FirstTwoFramesSharingATimestampAreNumberedAsFfmpegDoes) {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace vidrep {
 
@@ -51,8 +52,8 @@ struct VideoReader::Impl {
     tick = av_q2d(tb);
     rotation = opts.autorotate ? stream_rotation(st) : 0;
     const bool swap = rotation == 90 || rotation == 270;
-    const int native_w = swap ? st->codecpar->height : st->codecpar->width;
-    const int native_h = swap ? st->codecpar->width : st->codecpar->height;
+    native_w = swap ? st->codecpar->height : st->codecpar->width;
+    native_h = swap ? st->codecpar->width : st->codecpar->height;
     check_size(path, native_w, native_h);
     out_w = opts.width;
     out_h = opts.height;
@@ -106,11 +107,24 @@ struct VideoReader::Impl {
   }
 
   // --- the decode loop ---
+  // The key frame to start decoding target from: its own, or the nearest earlier one that has not
+  // proved to be an unclean start (see decode_sorted).
+  int64_t start_key(int64_t target) const {
+    int64_t k = index[target].key;
+    while (k > 0 && unclean_keys.count(k) > 0) --k;
+    return k;
+  }
+
+  // Whether the run has not yet read the packet of the key frame after the one it started from.
+  bool in_first_gop() const {
+    const auto next = static_cast<size_t>(run_key) + 1;
+    return next >= index.keys().size() || next_pos <= index.keys()[next].decode_pos;
+  }
+
   bool need_seek(int64_t target) const {
-    const IndexedFrame& f = index[target];
     if (!run_active) return true;
     if (has_output && position(target) <= last_out) return true;  // already passed
-    const int64_t key_pos = index.keys()[f.key].decode_pos;
+    const int64_t key_pos = index.keys()[start_key(target)].decode_pos;
     if (key_pos < index.keys()[run_key].decode_pos) return true;  // needs an earlier key frame
     return key_pos > next_pos;  // its key frame lies ahead: jump there
   }
@@ -163,13 +177,13 @@ struct VideoReader::Impl {
       }
     }
     decoder.set_skip_nonref(false);
-    send(packet.get(), -1);
     run_key = k;
     if (index.decode_order()) {
       run_start = key.first_frame;
     } else {
       run_start = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
     }
+    send(packet.get(), -1);
     next_pos = key.decode_pos + 1;
     next_output = key.first_frame;
     run_active = true;
@@ -177,8 +191,11 @@ struct VideoReader::Impl {
 
   void send(const AVPacket* pkt, int64_t near_frame) {
     const int ret = decoder.send(pkt);
-    // A lenient reader drops a packet the decoder rejects; the frames it held are concealed.
-    if (ret < 0 && ret != AVERROR_EOF && options.strict) {
+    // A lenient reader drops a packet the decoder rejects; the frames it held are concealed. A
+    // leading picture of an open GOP (shown before the key frame the run started from) may
+    // reference pictures before that key frame: it is never output, so its errors do not count.
+    const bool leading = pkt != nullptr && !index.decode_order() && pkt->pts != AV_NOPTS_VALUE && pkt->pts < run_start;
+    if (ret < 0 && ret != AVERROR_EOF && options.strict && !leading) {
       const int64_t at = pkt != nullptr && !index.decode_order() ? index.displayed_at(pkt->pts) : near_frame;
       throw DecodeError(fmt::format("{}: decoding failed: {}", where(std::max<int64_t>(at, 0)),
                                     av_error_text(ret)));
@@ -230,11 +247,11 @@ struct VideoReader::Impl {
                                       av_error_text(ret)));
       }
       const int64_t at = index.decode_order() ? next_output++ : frame_timestamp(frame.get());
+      if (at < run_start) continue;  // leading picture of an open GOP: broken references
       if (options.strict && (frame->decode_error_flags != 0 || (frame->flags & AV_FRAME_FLAG_CORRUPT))) {
         throw DecodeError(fmt::format("{}: decoding failed: corrupt data",
                                       where(std::max<int64_t>(frame_of(at), 0))));
       }
-      if (at < run_start) continue;  // leading picture of an open GOP: broken references
       has_output = true;
       last_out = at;
       if (at > position(targets[j]) && options.strict) {
@@ -268,8 +285,21 @@ struct VideoReader::Impl {
     size_t j = 0;
     try {
       while (j < targets.size()) {
-        if (need_seek(targets[j])) start_run(index[targets[j]].key);
-        j = decode_until(targets, j, out);
+        if (need_seek(targets[j])) start_run(start_key(targets[j]));
+        try {
+          j = decode_until(targets, j, out);
+        } catch (const DecodeError&) {
+          // A key frame that is not a clean start (an H.264 I-frame that is no IDR, as x264's
+          // open-gop writes: frames after it may still reference pictures before it) gives
+          // broken frames when decoding starts there, though the file decodes cleanly from its
+          // beginning. A strict reader whose run fails before reaching the next key frame marks
+          // its start unclean and starts from the key frame before, remembered for later
+          // requests: each key frame is retried at most once, and a failure past the first GOP
+          // (real damage) is an error as before.
+          const bool retry = options.strict && run_key > 0 && in_first_gop() && unclean_keys.insert(run_key).second;
+          if (!retry) throw;
+          run_active = false;
+        }
       }
     } catch (...) {
       run_active = false;  // the decoder state is unknown: the next request starts afresh
@@ -292,7 +322,9 @@ struct VideoReader::Impl {
   double end_time = 0;
   int rotation = 0;
   int out_w = 0, out_h = 0;
+  int native_w = 0, native_h = 0;
   int64_t scan_packets = 0;
+  std::set<int64_t> unclean_keys;  // key frames decoding cannot start from (see decode_sorted)
 
   // decode-run state
   bool run_active = false;
@@ -316,6 +348,14 @@ int VideoReader::stream_index() const { return impl_->stream; }
 int64_t VideoReader::num_frames() const { return impl_->index.size(); }
 int VideoReader::width() const { return impl_->out_w; }
 int VideoReader::height() const { return impl_->out_h; }
+int VideoReader::native_width() const { return impl_->native_w; }
+int VideoReader::native_height() const { return impl_->native_h; }
+
+void VideoReader::set_output_size(int width, int height) {
+  check_size(path(), width, height);
+  impl_->out_w = width;
+  impl_->out_h = height;
+}
 int VideoReader::rotation() const { return impl_->rotation; }
 double VideoReader::duration() const { return impl_->end_time; }
 

@@ -65,6 +65,12 @@ class VideoReader {
   int64_t num_frames() const;
   int width() const;    // of the returned frames
   int height() const;
+  // The stream's own size in display orientation, before any resize.
+  int native_width() const;
+  int native_height() const;
+  // Resizes the frames of later reads to width x height (display orientation). Throws
+  // InvalidArgument for a side outside 1..16384.
+  void set_output_size(int width, int height);
   int rotation() const;  // clockwise degrees the container asks for (0, 90, 180, 270)
   double fps() const;    // average: frames / duration
   double duration() const;  // seconds from the file's start to the end of the last frame
