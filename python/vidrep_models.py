@@ -230,18 +230,18 @@ class Vit(nn.Module):
         if self.stpp:
             self.stpp_proj = nn.Linear(15 * d, d)
 
-    def positions(self):
+    def positions(self, gt, gh, gw):
+        # The first gt x gh x gw of the grid built for: smaller clips (bucketed batches) take the
+        # same position of each index.
         if not self.learned:
-            return self.pos
-        gt, gh, gw = self.grid
-        return self.pos_t.view(gt, 1, 1, -1) + self.pos_h.view(1, gh, 1, -1) + self.pos_w.view(1, 1, gw, -1)
+            return self.pos[:gt, :gh, :gw]
+        return self.pos_t[:gt].view(gt, 1, 1, -1) + self.pos_h[:gh].view(1, gh, 1, -1) + self.pos_w[:gw].view(1, 1, gw, -1)
 
     def forward(self, video):
         b = video.shape[0]
-        gt, gh, gw = self.grid
-        x = self.patch_embed(video).permute(0, 2, 3, 4, 1) + self.positions()
-        d = x.shape[4]
-        x = x.reshape(b, gt, gh * gw, d)
+        x = self.patch_embed(video).permute(0, 2, 3, 4, 1)
+        gt, gh, gw, d = x.shape[1:]
+        x = (x + self.positions(gt, gh, gw)).reshape(b, gt, gh * gw, d)
         for block in self.blocks:
             x = block(x)
         tokens = x.view(b, -1, d)

@@ -1,8 +1,9 @@
-// vidrep train --data DIR --model ARCH [...] --out RUN    |    vidrep train --resume RUN
+// vidrep train --data DIR --model ARCH [--buckets B.json] [...] --out RUN    |    vidrep train --resume RUN
 #include "cli_common.h"
 #include "train_console.h"
 
 #include "vidrep/error.h"
+#include "vidrep/tokens/bucket_config.h"
 #include "vidrep/tokens/patchify.h"
 #include "vidrep/train/config.h"
 #include "vidrep/train/run.h"
@@ -17,7 +18,7 @@ namespace vidrep::cli {
 
 void register_train(CLI::App& app) {
   struct Args {
-    std::string config_file, out, resume, preprocess, size, patch;
+    std::string config_file, out, resume, preprocess, size, patch, buckets;
     bool json = false, print_config = false;
   };
   auto args = std::make_shared<Args>();
@@ -43,6 +44,9 @@ void register_train(CLI::App& app) {
   flags->add("--clip-len", c.model.frames, "/model/frames",
              "Frames per clip (input latent: the longest up to it that the autoencoder takes)");
   flags->add("--frame-stride", c.frame_stride, "/frame_stride", "Frame step inside a clip");
+  cmd->add_option("--buckets", args->buckets,
+                  "Bucket table JSON: train at each video's native aspect ratio and duration, one shape per batch "
+                  "(Sora style; the network is sized for the largest bucket in use)");
   cmd->add_option("--size", args->size, fmt::format("Frame size WxH (default {}x{})", c.model.width, c.model.height));
   flags->add("--transform", c.transform, "/transform", "Training augmentation, e.g. 'random_resized_crop=32:0.6-1,color_jitter=0.2'");
   cmd->add_option("--preprocess", args->preprocess,
@@ -66,6 +70,7 @@ void register_train(CLI::App& app) {
       flags->set("/model/width", w);
       flags->set("/model/height", h);
     }
+    if (!args->buckets.empty()) flags->set("/buckets", nlohmann::json::parse(BucketConfig::load(args->buckets).to_json()));
     if (!args->patch.empty()) {
       const PatchSize p = parse_patch_size(args->patch, "--patch");
       flags->set("/model/patch_t", p.t);

@@ -125,9 +125,11 @@ TEST(ModelNetwork, WrongInputsNameTheInputAndTheExpectedShape) {
   const ModelConfig c = config_for("c3d", "av", "concat");
   VideoNet net = make_network(c);
   const at::Tensor audio = audio_for(c, 2);
-  std::string m = invalid_argument([&] { net->forward(torch::randn({2, 3, 8, 32, 32}), audio); });
+  std::string m = invalid_argument([&] { net->forward(torch::randn({2, 3, 24, 32, 32}), audio); });
   EXPECT_NE(m.find("video: expected [B,3,16,32,32] float32"), std::string::npos) << m;
-  EXPECT_NE(m.find("got [2,3,8,32,32] float32"), std::string::npos) << m;
+  EXPECT_NE(m.find("got [2,3,24,32,32] float32"), std::string::npos) << m;
+  m = invalid_argument([&] { net->forward(torch::randn({2, 4, 16, 32, 32}), audio); });  // channels must match
+  EXPECT_NE(m.find("got [2,4,16,32,32] float32"), std::string::npos) << m;
   m = invalid_argument([&] { net->forward(torch::randn({2, 3, 16, 32, 32}).to(at::kDouble), audio); });
   EXPECT_NE(m.find("got [2,3,16,32,32] float64"), std::string::npos) << m;
   m = invalid_argument([&] { net->forward(torch::randn({3, 16, 32, 32}), audio); });
@@ -143,6 +145,21 @@ TEST(ModelNetwork, WrongInputsNameTheInputAndTheExpectedShape) {
   ModelConfig bad = c;
   bad.arch = "resnet";
   EXPECT_THROW(make_network(bad), ConfigError);
+}
+
+TEST(ModelNetwork, SmallerClipsThanBuiltForRunAtAnyAspectRatio) {
+  // Bucketed batches: every architecture takes clips up to its configured size; the vit's
+  // positions for a smaller token grid are the first rows of its tables.
+  for (const char* arch : {"frame2d", "cnn_lstm", "c3d", "vit"}) {
+    torch::manual_seed(3);
+    const ModelConfig c = config_for(arch, "video", "concat");
+    VideoNet net = make_network(c);
+    net->eval();
+    for (const auto& [t, h, w] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{8, 16, 32}, {16, 32, 16}, {4, 32, 32}}) {
+      const NetOutput out = net->forward(torch::randn({2, 3, t, h, w}), {});
+      EXPECT_EQ(out.logits.sizes(), (at::IntArrayRef{2, c.num_classes})) << arch << " " << t << "x" << h << "x" << w;
+    }
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "vidrep/train/run.h"
 #include "vidrep/train/trainer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -192,6 +193,47 @@ TEST(TrainCli, TrainEvalPredictExportFromTheCommandLine) {
   EXPECT_NE(out.find("not a vidrep run"), std::string::npos) << out;
   EXPECT_EQ(test::run(test::cli() + " train --data " + tiny_motion() + " --model resnet --out " + dir + "/r2", &out), 2);
   EXPECT_NE(out.find("resnet"), std::string::npos) << out;
+}
+
+// `--buckets`: a dataset mixing 16:9, 4:3, 1:1 and 9:16 videos trains a vit at native aspect
+// ratios; the run records the table and sizes the network for the largest bucket in use.
+TEST(Trainer, BucketedTrainingAtNativeAspectRatios) {
+  const std::string dir = test::scratch_dir("train_buckets");
+  std::ofstream train_list(dir + "/train.txt"), val_list(dir + "/val.txt");
+  int n = 0;
+  for (const auto& [w, h] : std::vector<std::pair<int, int>>{{320, 180}, {240, 180}, {180, 180}, {180, 320}}) {
+    for (const char* source : {"testsrc2", "smptebars"}) {
+      const std::string path = test::make_video(fmt::format("train_bucket_{}_{}x{}.mp4", source, w, h),
+                                                fmt::format("-f lavfi -i {}=size={}x{}:rate=10:duration=1 "
+                                                            "-c:v libx264 -pix_fmt yuv420p", source, w, h));
+      (n++ % 4 == 3 ? val_list : train_list) << path << " " << source << "\n";
+    }
+  }
+  train_list.close();
+  val_list.close();
+  TrainConfig c;
+  c.data = dir;
+  c.model.arch = "vit";
+  c.model.hidden = 32;
+  c.model.depth = 1;
+  c.model.heads = 2;
+  c.epochs = 2;
+  c.threads = 2;
+  c.buckets = R"({"multiple_of": 16, "drop_last": false,
+                  "buckets": [{"name": "s", "area": 9216, "frames": [4], "batch_size": 2,
+                               "aspect_ratios": ["9:16", "1:1", "4:3", "16:9"]}]})";
+  const TrainResult r = train(c, dir + "/run");
+  EXPECT_EQ(r.epochs_done, 2);
+  const RunInfo run = load_run_info(dir + "/run");
+  EXPECT_FALSE(run.config.buckets.empty());
+  EXPECT_EQ(run.config.model.frames, 4);
+  // The widest (16:9) and the tallest (9:16) buckets set the network's grid.
+  EXPECT_EQ(run.config.model.width, 128);
+  EXPECT_EQ(run.config.model.height, 128);
+  // Evaluation reads clips at the network's size.
+  RunNetwork net = load_run_network(run);
+  EXPECT_EQ(net.net->forward(at::zeros({1, 3, 4, run.config.model.height, run.config.model.width}), {})
+                .logits.size(1), 2);
 }
 
 }  // namespace

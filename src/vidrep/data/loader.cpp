@@ -15,7 +15,6 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <numeric>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -54,6 +53,7 @@ void make_this_thread_serial() {
 struct DataLoader::Impl {
   Dataset dataset;
   detail::SampleContext ctx;
+  std::shared_ptr<const BatchSampler> sampler;
 
   // --- files left out; shared by the workers ---
   mutable std::mutex skip_mu;
@@ -69,15 +69,19 @@ struct DataLoader::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> generation{0};  // changed (under mu) by start_epoch; older work is dropped
   int64_t epoch = 0;
-  std::shared_ptr<const std::vector<int64_t>> order;  // sample indices in this epoch's order
+  std::shared_ptr<const std::vector<PlannedBatch>> plan;  // this epoch's batches, in order
   int64_t num_batches = 0;
   int64_t next_claim = 0;  // next batch a worker makes
   int64_t next_out = 0;    // next batch next() returns
   std::map<int64_t, Made> ready;
   std::optional<ThreadPool> pool;  // ctx.options.workers threads, each running work() until stop()
 
-  Impl(Dataset d, const LoaderOptions& o) : dataset(std::move(d)), ctx(o) {
+  Impl(Dataset d, const LoaderOptions& o) : dataset(std::move(d)), ctx(o), sampler(o.batch_sampler) {
     if (dataset.labelled) check_labels();
+    if (!sampler) {
+      sampler = std::make_shared<ShuffledBatches>(static_cast<int64_t>(dataset.samples.size()), o.batch_size,
+                                                  o.drop_last, o.shuffle, o.seed);
+    }
     pool.emplace(o.workers);  // a thread that cannot start fails the constructor, leaving none running
     for (int i = 0; i < o.workers; ++i) pool->run([this] { work(); });
   }
@@ -93,10 +97,6 @@ struct DataLoader::Impl {
     if (pool) pool->join();
   }
 
-  int64_t batches_in(int64_t samples) const {
-    const int64_t b = ctx.options.batch_size;
-    return ctx.options.drop_last ? samples / b : (samples + b - 1) / b;
-  }
 
   // --- decoded clips kept for later epochs; shared by the workers ---
   std::mutex cache_mu;
@@ -134,24 +134,22 @@ struct DataLoader::Impl {
   }
 
   // Batch `b` of `epoch`; gives up (an empty Made) when start_epoch or the destructor moves on.
-  Made make_batch(const std::vector<int64_t>& order_, int64_t b, int64_t epoch_, uint64_t gen) {
+  Made make_batch(const std::vector<PlannedBatch>& plan_, int64_t b, int64_t epoch_, uint64_t gen) {
     Made made;
     try {
       const LoaderOptions& o = ctx.options;
-      const auto begin = static_cast<size_t>(b * o.batch_size);
-      const size_t end = std::min(order_.size(), begin + static_cast<size_t>(o.batch_size));
+      const PlannedBatch& planned = plan_[static_cast<size_t>(b)];
       std::vector<Part> parts;
-      parts.reserve(end - begin);
-      for (size_t pos = begin; pos < end; ++pos) {
+      parts.reserve(planned.samples.size());
+      for (const int64_t index : planned.samples) {
         if (stopping || generation != gen) return {};
-        const int64_t index = order_[pos];
         if (is_bad(index)) continue;
         const Sample& sample = dataset.samples[static_cast<size_t>(index)];
         const uint64_t seed = sample_seed(o.seed, epoch_, index);
         detail::DecodedSample decoded;
         if (!cached(index, decoded)) {
           try {
-            decoded = detail::decode_sample(sample, ctx, seed);
+            decoded = detail::decode_sample(sample, ctx, seed, 0, 1, planned.shape);
           } catch (const Error& e) {
             mark_bad(index, sample.path, e.what());
             continue;
@@ -233,10 +231,10 @@ struct DataLoader::Impl {
       if (stopping) return;
       const int64_t b = next_claim++;
       const uint64_t gen = generation;
-      const std::shared_ptr<const std::vector<int64_t>> order_ = order;
+      const std::shared_ptr<const std::vector<PlannedBatch>> plan_ = plan;
       const int64_t epoch_ = epoch;
       lock.unlock();
-      Made made = make_batch(*order_, b, epoch_, gen);
+      Made made = make_batch(*plan_, b, epoch_, gen);
       lock.lock();
       if (gen == generation && !stopping) {
         ready.emplace(b, std::move(made));
@@ -254,7 +252,7 @@ DataLoader::~DataLoader() = default;
 const Dataset& DataLoader::dataset() const { return impl_->dataset; }
 const LoaderOptions& DataLoader::options() const { return impl_->ctx.options; }
 int64_t DataLoader::batches_per_epoch() const {
-  return impl_->batches_in(static_cast<int64_t>(impl_->dataset.samples.size()));
+  return static_cast<int64_t>(impl_->sampler->batches(0).size());
 }
 
 uint64_t DataLoader::sample_seed(uint64_t seed, int64_t epoch, int64_t index) {
@@ -263,16 +261,18 @@ uint64_t DataLoader::sample_seed(uint64_t seed, int64_t epoch, int64_t index) {
 
 void DataLoader::start_epoch(int64_t epoch) {
   Impl& m = *impl_;
-  auto order = std::make_shared<std::vector<int64_t>>(m.dataset.samples.size());
-  std::iota(order->begin(), order->end(), int64_t{0});
-  if (m.ctx.options.shuffle) Rng(derive_seed(m.ctx.options.seed, static_cast<uint64_t>(epoch))).shuffle(*order);
+  auto plan = std::make_shared<const std::vector<PlannedBatch>>(m.sampler->batches(epoch));
+  for (const PlannedBatch& b : *plan)
+    for (const int64_t i : b.samples)
+      if (i < 0 || i >= static_cast<int64_t>(m.dataset.samples.size()))
+        throw std::out_of_range(fmt::format("batch sampler: sample {} outside the dataset's {}", i, m.dataset.samples.size()));
   std::map<int64_t, Made> dropped;
   {
     std::lock_guard lock(m.mu);
     ++m.generation;
     m.epoch = epoch;
-    m.num_batches = m.batches_in(static_cast<int64_t>(order->size()));
-    m.order = std::move(order);
+    m.num_batches = static_cast<int64_t>(plan->size());
+    m.plan = std::move(plan);
     m.next_claim = 0;
     m.next_out = 0;
     dropped.swap(m.ready);  // freed outside the lock
@@ -290,7 +290,7 @@ std::optional<Batch> DataLoader::next() {
     if (m.ctx.options.workers == 0) {
       const int64_t b = m.next_out++;
       lock.unlock();
-      made = m.make_batch(*m.order, b, m.epoch, m.generation);
+      made = m.make_batch(*m.plan, b, m.epoch, m.generation);
     } else {
       m.ready_cv.wait(lock, [&] { return m.ready.count(m.next_out) > 0; });
       made = std::move(m.ready.extract(m.next_out++).mapped());

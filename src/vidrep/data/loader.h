@@ -18,8 +18,11 @@
 // log-mel spectrogram [mel_frames, mel_bins] (features/log_mel.h); zeros pad it where the file's
 // audio ends, and a file without an audio stream gives silence, not an error.
 //
-// Order: sample order per epoch is a shuffle seeded by derive_seed(seed, epoch) (or dataset
-// order when !shuffle); every random draw of a sample depends only on (seed, epoch, sample
+// Order: the batch sampler (data/batch_sampler.h) says which samples make each batch of an epoch
+// and at what clip shape: by default a shuffle seeded by derive_seed(seed, epoch) (or dataset
+// order when !shuffle) cut into batch_size pieces; a bucketed sampler gives batches of one shape
+// each (frames x height x width of their bucket: the clip is resized on decode to cover it, then
+// centre-cropped), a distributed one this rank's share. Every random draw of a sample depends only on (seed, epoch, sample
 // index), so batches are identical whatever the worker count. Each worker makes whole batches;
 // at most max(prefetch, workers) batches are made or waiting ahead of the consumer (bounded
 // memory). Workers run LibTorch ops single-threaded (they are the parallelism). A file the
@@ -29,6 +32,7 @@
 // Not thread-safe: one consumer thread calls start_epoch/next.
 #pragma once
 
+#include "vidrep/data/batch_sampler.h"
 #include "vidrep/data/dataset.h"
 #include "vidrep/features/log_mel.h"  // MelOptions, mel_frames()
 #include "vidrep/io/frame_index_cache.h"
@@ -49,6 +53,9 @@ struct LoaderOptions {
   int prefetch = 4;           // batches made ahead (at least `workers` are)
   bool shuffle = true;
   bool drop_last = false;
+  // Which samples make each batch (data/batch_sampler.h); null: ShuffledBatches from batch_size,
+  // drop_last, shuffle and seed.
+  std::shared_ptr<const BatchSampler> batch_sampler;
   uint64_t seed = 0;
   int64_t clip_len = 16;
   int64_t frame_stride = 1;

@@ -69,20 +69,27 @@ SampleContext::SampleContext(const LoaderOptions& o) : options(o) {
 }
 
 DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint64_t sample_seed,
-                            int64_t clip_index, int64_t num_clips) {
+                            int64_t clip_index, int64_t num_clips, BucketShape shape) {
   const LoaderOptions& o = ctx.options;
   if (num_clips < 1 || clip_index < 0 || clip_index >= num_clips) {
     throw InvalidArgument(fmt::format("clip_index: expected 0..{}, got {}", num_clips - 1, clip_index));
   }
-  VideoReader reader(sample.path, {.width = o.width,
-                                   .height = o.height,
+  const bool bucketed = shape.frames > 0;
+  VideoReader reader(sample.path, {.width = bucketed ? 0 : o.width,
+                                   .height = bucketed ? 0 : o.height,
                                    .threads = o.decoder_threads,
                                    .strict = true,
                                    .index_cache = o.index_cache.get()});
+  FitPlan fit;
+  if (bucketed) {
+    fit = plan_fit(reader.native_height(), reader.native_width(), shape);
+    reader.set_output_size(static_cast<int>(fit.resize_width), static_cast<int>(fit.resize_height));
+  }
+  const int64_t clip_len = bucketed ? shape.frames : o.clip_len;
   const FrameSpan frames = frames_in_time(reader, sample.start, sample.end);
   const ClipOptions clip_options{.kind = o.random_clip ? SamplerKind::Random : SamplerKind::Uniform,
                                  .clips = o.random_clip ? 1 : num_clips,
-                                 .length = o.clip_len,
+                                 .length = clip_len,
                                  .stride = o.frame_stride,
                                  .seed = derive_seed(sample_seed, kClipDraw),
                                  .policy = OutOfRange::RepeatLast};
@@ -90,9 +97,14 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
   const std::vector<int64_t>& clip = clips[static_cast<size_t>(o.random_clip ? 0 : clip_index)];
 
   DecodedSample d;
-  d.seed_independent = !o.random_clip || frames.count <= (o.clip_len - 1) * o.frame_stride + 1;
+  d.seed_independent = !o.random_clip || frames.count <= (clip_len - 1) * o.frame_stride + 1;
   d.clip_start = reader.frame_time(clip.front());
   if (o.video) d.frames = reader.read_frames(clip);
+  if (o.video && bucketed) {
+    d.frames = d.frames.slice(1, fit.crop_top, fit.crop_top + shape.height)
+                   .slice(2, fit.crop_left, fit.crop_left + shape.width)
+                   .contiguous();
+  }
   if (o.audio) d.audio = read_audio(sample.path, d.clip_start, o.mel);
   return d;
 }

@@ -10,6 +10,7 @@
 
 #include "vidrep/data/loader.h"
 #include "vidrep/features/log_mel.h"
+#include "vidrep/tokens/bucketer.h"
 #include "vidrep/transform/pipeline.h"
 
 #include <ATen/core/Tensor.h>
@@ -39,10 +40,13 @@ struct DecodedSample {
   bool seed_independent = false;
 };
 
-// Opens the file and decodes the sample's clip and audio. Throws the readers' vidrep::Error for a
-// file that cannot be read, and InvalidArgument when the sample's time range holds no frame.
+// Opens the file and decodes the sample's clip and audio. A non-zero `shape` (a bucket's) replaces
+// the options' clip length and size: frames are resized on decode to cover shape.height x
+// shape.width keeping their aspect ratio, then centre-cropped to it. Throws the readers'
+// vidrep::Error for a file that cannot be read, and InvalidArgument when the sample's time range
+// holds no frame.
 DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint64_t sample_seed,
-                            int64_t clip_index = 0, int64_t num_clips = 1);
+                            int64_t clip_index = 0, int64_t num_clips = 1, BucketShape shape = {});
 
 // Applies the transform to the frames and turns the audio into log-mel, in place.
 void prepare(DecodedSample& sample, const SampleContext& ctx, uint64_t sample_seed);

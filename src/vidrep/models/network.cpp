@@ -26,14 +26,20 @@ std::shared_ptr<models::VideoEncoder> make_video_encoder(const ModelConfig& c) {
   return std::make_shared<models::Vit>(c);
 }
 
-// `x` must be float32 [B, dims...] with B >= 1.
-void check_input(const at::Tensor& x, const char* name, const char* layout, const std::vector<int64_t>& dims) {
+// `x` must be float32 [B, dims...] with B >= 1; dimensions from `up_to` on may also be smaller
+// (1..dims[i]): clips smaller than the network was built for, e.g. bucketed batches.
+void check_input(const at::Tensor& x, const char* name, const char* layout, const std::vector<int64_t>& dims,
+                 size_t up_to = SIZE_MAX) {
   bool ok = x.defined() && x.scalar_type() == at::kFloat && x.dim() == static_cast<int64_t>(dims.size()) + 1 &&
             x.size(0) >= 1;
-  for (size_t i = 0; ok && i < dims.size(); ++i) ok = x.size(static_cast<int64_t>(i) + 1) == dims[i];
-  if (!ok)
-    throw InvalidArgument(
-        fmt::format("{}: expected [B,{}] float32 ({}), got {}", name, fmt::join(dims, ","), layout, describe(x)));
+  for (size_t i = 0; ok && i < dims.size(); ++i) {
+    const int64_t n = x.size(static_cast<int64_t>(i) + 1);
+    ok = i >= up_to ? n >= 1 && n <= dims[i] : n == dims[i];
+  }
+  if (!ok) {
+    throw InvalidArgument(fmt::format("{}: expected [B,{}] float32 ({}{}), got {}", name, fmt::join(dims, ","), layout,
+                                      up_to < dims.size() ? "; T,H,W at most these" : "", describe(x)));
+  }
 }
 
 }  // namespace
@@ -51,7 +57,7 @@ VideoNetImpl::VideoNetImpl(const ModelConfig& config) : config_(config) {
 
 NetOutput VideoNetImpl::forward(const at::Tensor& video, const at::Tensor& audio) {
   const ModelConfig& c = config_;
-  if (video_) check_input(video, "video", "B,C,T,H,W", {c.in_channels, c.frames, c.height, c.width});
+  if (video_) check_input(video, "video", "B,C,T,H,W", {c.in_channels, c.frames, c.height, c.width}, 1);
   if (audio_) check_input(audio, "audio", "B,mel_frames,mel_bins", {c.mel_frames, c.mel_bins});
   if (video_ && audio_ && video.size(0) != audio.size(0))
     throw InvalidArgument(fmt::format("audio: batch {} does not match the video's batch {} (video {}, audio {})",

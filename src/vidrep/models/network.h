@@ -2,6 +2,7 @@
 //
 //   vidrep::VideoNet net = vidrep::make_network(config);
 //   vidrep::NetOutput out = net->forward(video, audio);  // video [B,3,T,H,W], audio [B,F,M]
+//   (T, H, W at most the config's frames, height, width: smaller clips, e.g. bucketed batches, run too)
 //   out.logits;      // [B,num_classes]
 //   out.embedding;   // [B,embed_dim], L2-normalized
 //

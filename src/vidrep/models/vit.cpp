@@ -1,5 +1,8 @@
 #include "vidrep/models/vit.h"
 
+#include "vidrep/error.h"
+
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -67,20 +70,26 @@ Vit::Vit(const ModelConfig& c)
   if (stpp_) stpp_proj_ = register_module("stpp_proj", nn::Linear(15 * d, d));
 }
 
-at::Tensor Vit::positions() const {
-  if (pos_.defined()) return pos_;
-  return pos_t_.view({grid_t_, 1, 1, -1}) + pos_h_.view({1, grid_h_, 1, -1}) + pos_w_.view({1, 1, grid_w_, -1});
+at::Tensor Vit::positions(int64_t t, int64_t h, int64_t w) const {
+  if (t > grid_t_ || h > grid_h_ || w > grid_w_) {
+    throw InvalidArgument(fmt::format("vit: a token grid of {}x{}x{} is larger than the {}x{}x{} it was built for "
+                                      "(model frames, height and width over the patch size)",
+                                      t, h, w, grid_t_, grid_h_, grid_w_));
+  }
+  if (pos_.defined()) return pos_.slice(0, 0, t).slice(1, 0, h).slice(2, 0, w);
+  return pos_t_.slice(0, 0, t).view({t, 1, 1, -1}) + pos_h_.slice(0, 0, h).view({1, h, 1, -1}) +
+         pos_w_.slice(0, 0, w).view({1, 1, w, -1});
 }
 
 Encoded Vit::encode(const at::Tensor& video) {
   const int64_t b = video.size(0);
-  at::Tensor x = patch_embed_->forward(video).permute({0, 2, 3, 4, 1}) + positions();  // [B,T',H',W',D]
-  const int64_t d = x.size(4);
-  x = x.reshape({b, grid_t_, grid_h_ * grid_w_, d});
+  at::Tensor x = patch_embed_->forward(video).permute({0, 2, 3, 4, 1});  // [B,T',H',W',D]
+  const int64_t gt = x.size(1), gh = x.size(2), gw = x.size(3), d = x.size(4);
+  x = (x + positions(gt, gh, gw)).reshape({b, gt, gh * gw, d});
   for (const auto& block : *blocks_) x = block->as<DividedBlock>()->forward(x);
   at::Tensor tokens = x.view({b, -1, d});
   if (!stpp_) return {tokens.mean(1), tokens};
-  at::Tensor grid = tokens.view({b, grid_t_, grid_h_, grid_w_, d}).permute({0, 4, 1, 2, 3});
+  at::Tensor grid = tokens.view({b, gt, gh, gw, d}).permute({0, 4, 1, 2, 3});
   std::vector<at::Tensor> cells;
   for (int64_t levels_t : {1, 2})
     for (int64_t levels_s : {1, 2})

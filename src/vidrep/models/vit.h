@@ -55,7 +55,9 @@ class Vit : public VideoEncoder {
   Encoded encode(const at::Tensor& video) override;
 
  private:
-  at::Tensor positions() const;  // [T',H',W',hidden]
+  // [t,h,w,hidden]: the first t x h x w of the grid built for, so any smaller grid (clips of other
+  // sizes, e.g. bucketed batches at native aspect ratios) takes the same position of each index.
+  at::Tensor positions(int64_t t, int64_t h, int64_t w) const;
 
   int64_t grid_t_, grid_h_, grid_w_;
   bool stpp_;

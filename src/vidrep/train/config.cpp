@@ -2,11 +2,12 @@
 
 #include "vidrep/config_json.h"
 #include "vidrep/error.h"
-#include "vidrep/train/run.h"
+#include "vidrep/tokens/bucket_config.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -94,6 +95,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
                      {"threads", c.threads},
                      {"workers", c.workers},
                      {"init", c.init}};
+  if (!c.buckets.empty()) j["buckets"] = nlohmann::json::parse(c.buckets);
   if (c.task == Task::Autoencode) {
     j["autoencoder"] = c.autoencoder;
   } else {
@@ -108,7 +110,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   static const std::set<std::string> keys = {
       "data", "epochs", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "frame_stride", "transform", "preprocess", "audio_seconds", "seed", "threads", "workers",
-      "model", "task", "autoencoder", "input", "ae", "init"};
+      "model", "task", "autoencoder", "input", "ae", "init", "buckets"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
   std::string task = task_name(c.task);
@@ -144,6 +146,12 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "seed", c.seed);
   read(j, "threads", c.threads);
   read(j, "workers", c.workers);
+  if (j.contains("buckets")) {
+    const nlohmann::json& b = j.at("buckets");
+    if (!b.is_object() && !b.is_null())
+      throw ConfigError(fmt::format("train config: key 'buckets': expected a bucket table object, got {}", b.dump()));
+    c.buckets = b.is_null() ? "" : BucketConfig::from_json(b.dump()).to_json();
+  }
   if (j.contains("model")) c.model = j.at("model").get<ModelConfig>();
   if (j.contains("autoencoder")) c.autoencoder = j.at("autoencoder").get<AutoencoderConfig>();
 }
@@ -170,6 +178,8 @@ void validate(const TrainConfig& c) {
   require(c.audio_seconds > 0, "audio_seconds", "must be > 0");
   require(c.threads >= 0, "threads", "must be >= 0 (0: one per core)");
   require(c.workers >= 0, "workers", "must be >= 0");
+  require(c.buckets.empty() || c.task == Task::Classify, "buckets", "bucketed training is for task classify");
+  require(c.buckets.empty() || c.input == "pixels", "buckets", "bucketed training reads pixels (input pixels)");
   if (c.task == Task::Autoencode) {
     validate(c.autoencoder);
   } else if (c.input == "pixels") {
@@ -233,7 +243,12 @@ TrainConfig resolve_train_config(Task task, const std::string& config_file, cons
       c.model.patch_w = 2;
     }
     if (!has_key(given, "/model/frames") && !c.ae.empty()) {
-      const int64_t ct = load_run_info(c.ae).config.autoencoder.compress_t;
+      // The autoencoder run's own config (train/run.h reads the same file; this file stays free of
+      // the network headers).
+      const TrainConfig ae = merge_config_file(TrainConfig{}, (std::filesystem::path(c.ae) / "config.json").string());
+      if (ae.task != Task::Autoencode)
+        throw ConfigError(fmt::format("{}: not an autoencoder run (task {})", c.ae, task_name(ae.task)));
+      const int64_t ct = ae.autoencoder.compress_t;
       c.model.frames = 1 + (c.model.frames - 1) / ct * ct;
     }
   }

@@ -56,6 +56,12 @@ struct TrainConfig {
   int64_t patience = 10;             // early stop after this many epochs without a better val metric; 0: off
   int64_t frame_stride = 1;
   std::string transform;             // training augmentation (transform::Pipeline text); empty: none
+  // A bucket table (tokens/bucket_config.h) as JSON text: classify trains on equal-shape batches
+  // at each clip's native aspect ratio and duration (data/batch_sampler.h: BucketedBatches), and
+  // model.frames / height / width become the largest bucket shape in use. config.json holds the
+  // table itself (key "buckets", an object), so a run needs no other file. Empty: every clip at
+  // model.frames x height x width.
+  std::string buckets;
   // Applied to every clip, after `transform` when training and alone in evaluation and prediction
   // (deterministic items: normalisation, resizing). Unset: default_preprocess(task, input), the
   // classifier's normalisation "normalize=0.45:0.225" on pixels, none for the autoencoder and

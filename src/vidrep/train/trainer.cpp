@@ -1,9 +1,12 @@
 #include "vidrep/train/trainer.h"
 
+#include "vidrep/data/batch_sampler.h"
 #include "vidrep/data/dataset.h"
 #include "vidrep/data/loader.h"
 #include "vidrep/error.h"
 #include "vidrep/io/output_file.h"
+#include "vidrep/io/video_reader.h"
+#include "vidrep/sample/clip_sampler.h"
 #include "vidrep/runtime.h"
 #include "vidrep/train/checkpoint.h"
 #include "vidrep/train/inference.h"
@@ -90,6 +93,18 @@ class Session {
  public:
   Session(RunInfo run, const TrainCallbacks& callbacks, bool resuming)
       : run_(std::move(run)), c_(run_.config), callbacks_(callbacks) {
+    // Both loaders share the files' frame indexes, kept in the run folder for later processes.
+    index_cache_->load(run_.index_cache_path());
+    LoaderOptions train_options = run_loader_options(c_, true), val_options = run_loader_options(c_, false);
+    train_options.index_cache = val_options.index_cache = index_cache_;
+    Dataset train_split = load_dataset(c_.data, "train"), val_split = load_dataset(c_.data, "val");
+    if (!c_.buckets.empty()) {
+      // Native aspect ratios and durations: the network is sized for the largest bucket in use.
+      auto train_batches = bucketed_batches(train_split, true);
+      train_options.batch_sampler = train_batches;
+      val_options.batch_sampler = bucketed_batches(val_split, false);
+      fit_model_to(train_batches->shapes());
+    }
     torch::manual_seed(c_.seed);
     task_ = make_task(run_);
     optimizer_ = make_optimizer(c_, task_->module());
@@ -97,15 +112,13 @@ class Session {
     const bool checkpointed = resuming && fs::exists(run_.checkpoint("last"));
     if (checkpointed) load_checkpoint(run_.checkpoint("last"), task_->module(), optimizer_.get(), &state_);
     else if (!c_.init.empty()) start_from(c_.init, c_.task, task_->module());
-    // Both loaders share the files' frame indexes, kept in the run folder for later processes.
-    index_cache_->load(run_.index_cache_path());
-    LoaderOptions train_options = run_loader_options(c_, true), val_options = run_loader_options(c_, false);
-    train_options.index_cache = val_options.index_cache = index_cache_;
-    train_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "train"), train_options);
-    val_loader_ = std::make_unique<DataLoader>(load_dataset(c_.data, "val"), val_options);
+    train_loader_ = std::make_unique<DataLoader>(std::move(train_split), train_options);
+    val_loader_ = std::make_unique<DataLoader>(std::move(val_split), val_options);
     if (train_loader_->dataset().samples.empty())
       throw ConfigError(fmt::format("{}: the train split has no videos", c_.data));
   }
+
+  const RunInfo& info() const { return run_; }
 
   int64_t epochs_done() const { return state_.next_epoch; }
 
@@ -228,6 +241,46 @@ class Session {
     if (callbacks_.on_message) callbacks_.on_message(text);
   }
 
+  // Each sample's native size and length in frames at the run's stride, read once (the index
+  // cache keeps the scans), grouped by the run's bucket table. Training drops a bucket's last
+  // incomplete batch as the table says; validation keeps every sample.
+  std::shared_ptr<BucketedBatches> bucketed_batches(const Dataset& split, bool training) {
+    std::vector<BucketSample> sizes;
+    sizes.reserve(split.samples.size());
+    for (const Sample& sample : split.samples) {
+      try {
+        const VideoReader reader(sample.path, {.threads = 1, .index_cache = index_cache_.get()});
+        const FrameSpan span = frames_in_time(reader, sample.start, sample.end);
+        sizes.push_back({reader.native_height(), reader.native_width(), (span.count - 1) / c_.frame_stride + 1});
+      } catch (const Error&) {
+        sizes.push_back({1, 1, 1});  // fits no bucket: left out (the loader would skip it anyway)
+      }
+    }
+    const BucketConfig table = BucketConfig::from_json(c_.buckets);
+    auto batches = std::make_shared<BucketedBatches>(std::move(sizes), table, c_.seed,
+                                                     training ? table.drop_last : false);
+    if (!batches->unassigned().empty()) {
+      message(fmt::format("{} split: {} of {} videos are smaller or shorter than every bucket and are left out",
+                          split.split, batches->unassigned().size(), split.samples.size()));
+    }
+    if (training && batches->shapes().empty())
+      throw ConfigError(fmt::format("{}: no training video fits any bucket of the table", c_.data));
+    return batches;
+  }
+
+  // model.frames / height / width: the largest of the shapes (the vit's position tables cover
+  // every smaller grid; the CNNs take any size).
+  void fit_model_to(const std::vector<BucketShape>& shapes) {
+    ModelConfig& m = run_.config.model;
+    m.frames = m.height = m.width = 0;
+    for (const BucketShape& s : shapes) {
+      m.frames = std::max(m.frames, s.frames);
+      m.height = std::max(m.height, s.height);
+      m.width = std::max(m.width, s.width);
+    }
+    validate(m);
+  }
+
   RunInfo run_;
   const TrainConfig& c_;
   const TrainCallbacks& callbacks_;
@@ -261,7 +314,7 @@ TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCal
   set_num_threads(config.threads);
   RunInfo run{run_dir, config, classify ? train_split.classes : std::vector<std::string>{}};
   Session session(run, callbacks, false);
-  save_run_info(run);
+  save_run_info(session.info());
   return session.run();
 }
 
