@@ -5,7 +5,7 @@
 #                            I/O-facing ones a second time under the sanitizers (asan.*)
 #   scripts/setup.sh sanitize  build the twins, then run only the sanitized tests
 #   scripts/setup.sh bench   build, also install the peers (PyAV, OpenCV, PyTorch), run bench/*.py
-#   scripts/setup.sh build   build only
+#   scripts/setup.sh build   build the CLI only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
@@ -27,7 +27,14 @@ jobs=$(nproc)
 sanitize=OFF
 case "$mode" in test|sanitize) sanitize=ON ;; esac
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIDREP_SANITIZE=$sanitize >/dev/null
-cmake --build build -j"$jobs"
+# Each mode builds only what it runs: the demo needs the CLI alone, the tests no benchmarks.
+case "$mode" in
+  demo|build) targets="vidrep_cli" ;;
+  test) targets="vidrep_cli vidrep_tests vidrep_cli_asan vidrep_tests_asan" ;;
+  sanitize) targets="vidrep_cli_asan vidrep_tests_asan" ;;
+  *) targets="all" ;;
+esac
+cmake --build build -j"$jobs" --target $targets
 
 case "$mode" in
   demo) ./build/bin/vidrep demo --out-dir build/demo ;;
