@@ -11,7 +11,8 @@
 //   .avi  -> MPEG-4 part 2 (qscale 2)                          + PCM s16le
 // An odd width or height is encoded as yuv444p where the codec allows it (H.264, VP9).
 // Output goes to a temporary name and reaches `path` only in close(): a writer destroyed without
-// close(), or one that failed, leaves no file behind. Not thread-safe.
+// close(), or one that failed, leaves no file behind. Not thread-safe. Built from the parts a
+// later cut reuses: io::Muxer (io/muxer.h), io::VideoEncoder and io::AudioEncoder (io/encoder.h).
 #pragma once
 
 #include <ATen/core/Tensor.h>
