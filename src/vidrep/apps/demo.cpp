@@ -63,7 +63,9 @@ DemoResult run_demo(const DemoOptions& options, const std::function<void(const s
                     job.modality));
     const TrainResult t = train(c, run.run_dir);
     run.train_seconds = t.seconds;
-    const EvalResult e = evaluate_run(run.run_dir, {.threads = options.threads});
+    EvalOptions eval_options;
+    eval_options.threads = options.threads;
+    const EvalResult e = evaluate_run(run.run_dir, eval_options);
     run.accuracy = e.report.accuracy;
     run.macro_f1 = e.report.macro_f1;
     run.target = job.target;
