@@ -191,17 +191,19 @@ int64_t FrameIndex::displayed_at(int64_t pts) const {
   return (it - frames_.begin()) - 1;
 }
 
-namespace {
+void append_int64(std::string& out, int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
 
-void put(std::string& out, int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
-
-// Reads little-endian host integers written by put(); false when the bytes run out.
-bool get(std::string_view bytes, size_t& at, int64_t& v) {
+bool read_int64(std::string_view bytes, size_t& at, int64_t& v) {
   if (bytes.size() - at < sizeof v) return false;
   std::memcpy(&v, bytes.data() + at, sizeof v);
   at += sizeof v;
   return true;
 }
+
+namespace {
+
+void put(std::string& out, int64_t v) { append_int64(out, v); }
+bool get(std::string_view bytes, size_t& at, int64_t& v) { return read_int64(bytes, at, v); }
 
 // A count of items of `item_bytes` each that the bytes left can hold.
 bool get_count(std::string_view bytes, size_t& at, size_t item_bytes, int64_t& n) {

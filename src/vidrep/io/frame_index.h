@@ -21,6 +21,11 @@ namespace vidrep::io {
 class Demuxer;
 struct ScannedPacket;
 
+// The cache's byte form (FrameIndex::append_bytes, FrameIndexCache's file): int64s as this
+// machine stores them. read_int64 returns false when the bytes run out.
+void append_int64(std::string& out, int64_t v);
+bool read_int64(std::string_view bytes, size_t& at, int64_t& v);
+
 struct IndexedFrame {
   int64_t pts = 0;        // stream time base
   int64_t duration = 0;   // stream time base; 0 when the container does not say

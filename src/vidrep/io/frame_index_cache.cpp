@@ -4,7 +4,6 @@
 #include "vidrep/io/output_file.h"
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -31,14 +30,8 @@ std::optional<std::tuple<std::string, int64_t, int64_t>> file_identity(const std
   return std::tuple{absolute.lexically_normal().string(), static_cast<int64_t>(size), ns};
 }
 
-void put(std::string& out, int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
-
-bool get(std::string_view bytes, size_t& at, int64_t& v) {
-  if (bytes.size() - at < sizeof v) return false;
-  std::memcpy(&v, bytes.data() + at, sizeof v);
-  at += sizeof v;
-  return true;
-}
+void put(std::string& out, int64_t v) { append_int64(out, v); }
+bool get(std::string_view bytes, size_t& at, int64_t& v) { return read_int64(bytes, at, v); }
 
 }  // namespace
 
