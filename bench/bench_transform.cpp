@@ -6,6 +6,7 @@
 // INPUT is uint8 [K,T,H,W,3]; OUT (optional) receives the last result, to check agreement.
 #include "vidrep/io/npy.h"
 #include "vidrep/runtime.h"
+#include "vidrep/tensor.h"
 #include "vidrep/transform/pipeline.h"
 
 #include <ATen/ATen.h>
@@ -36,7 +37,7 @@ int main(int argc, char** argv) try {
   const std::string input = argv[1], spec = argv[2];
   vidrep::set_num_threads(std::stoi(argv[3]));
   const int runs = std::max(1, std::stoi(argv[4]));
-  const at::Tensor clips = vidrep::io::load_npy(input);
+  const at::Tensor clips = vidrep::to_tensor(vidrep::io::load_npy(input));
   const auto pipeline = vidrep::transform::Pipeline::parse(spec);
 
   at::Tensor out = pipeline.apply_batch(clips, 0);  // warm-up: first-touch allocations, thread pool
@@ -50,7 +51,7 @@ int main(int argc, char** argv) try {
   }
   std::sort(seconds.begin(), seconds.end());
   std::sort(cpu.begin(), cpu.end());
-  if (argc > 5) vidrep::io::save_npy(argv[5], out);
+  if (argc > 5) vidrep::io::save_npy(argv[5], vidrep::to_array(out));
   std::string shape;
   for (int64_t d : out.sizes()) {
     if (!shape.empty()) shape += 'x';

@@ -1,11 +1,12 @@
 #include "cli_common.h"
 
 #include "vidrep/error.h"
-#include "vidrep/runtime.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstdio>
+#include <exception>
 #include <sstream>
 
 namespace vidrep::cli {
@@ -91,8 +92,30 @@ ReaderOptions reader_options(const ReaderFlags& flags) {
   o.threads = flags.threads;
   o.autorotate = !flags.no_autorotate;
   o.strict = !flags.lenient;
-  set_num_threads(flags.threads);
   return o;
+}
+
+int run_cli(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const ExitStatus& e) {
+    return e.code;
+  } catch (const DecodeError& e) {
+    std::fprintf(stderr, "vidrep: %s (--lenient skips damaged data)\n", e.what());
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "vidrep: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // One line: LibTorch appends a backtrace to its messages.
+    const std::string what = e.what();
+    std::fprintf(stderr, "vidrep: internal error: %s\n", what.substr(0, what.find('\n')).c_str());
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace vidrep::cli

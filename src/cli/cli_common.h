@@ -3,11 +3,13 @@
 // Commands parse, call libvidrep and format output; they hold no logic of their own.
 #pragma once
 
+#include "vidrep/array.h"
 #include "vidrep/io/video_reader.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,6 @@ struct ReaderFlags {
   bool lenient = false;
 };
 void add_reader_flags(CLI::App* cmd, ReaderFlags& flags);
-// Also sets LibTorch's thread count from --threads.
 ReaderOptions reader_options(const ReaderFlags& flags);
 
 // Thrown by a command that has already reported its errors and wants this exit status.
@@ -39,12 +40,29 @@ struct ExitStatus {
   int code;
 };
 
+// Parses the command line and runs the chosen command, mapping errors to the exit status: 2 for
+// bad input (vidrep::Error), 1 for internal errors; one line on stderr.
+int run_cli(CLI::App& app, int argc, char** argv);
+
+// `clips --transform SPEC --layout L`, which compute with LibTorch: parsed before any decoding,
+// then applied to the decoded clips (uint8 [K,L,H,W,3]).
+struct ClipTransform {
+  std::string text;  // the pipeline as parsed, for --json
+  std::function<Array(const Array& clips, uint64_t seed)> apply;
+};
+using ClipTransformParser = ClipTransform (*)(const std::string& transform, const std::string& layout, int threads);
+// The LibTorch one (clips_transform.cpp).
+ClipTransform parse_clip_transform(const std::string& transform, const std::string& layout, int threads);
+
 // Each command file registers its subcommand (options + callback) on the root app.
+// The I/O commands, free of LibTorch (main.cpp runs them in the front end):
 void register_probe(CLI::App& app);
 void register_frames(CLI::App& app);
-void register_clips(CLI::App& app);
+// `parse_transform` null: the front end, which hands clips with --transform or --layout to vidrep-torch.
+void register_clips(CLI::App& app, ClipTransformParser parse_transform);
 void register_audio(CLI::App& app);
 void register_encode(CLI::App& app);
+// The commands that compute with LibTorch (main_torch.cpp):
 void register_features(CLI::App& app);
 void register_tokens(CLI::App& app);
 void register_train(CLI::App& app);

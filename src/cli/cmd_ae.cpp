@@ -3,11 +3,13 @@
 #include "train_console.h"
 
 #include "vidrep/apps/autoencoder.h"
-#include "vidrep/train/evaluate.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
 #include "vidrep/io/video_writer.h"
+#include "vidrep/runtime.h"
+#include "vidrep/tensor.h"
 #include "vidrep/train/config.h"
+#include "vidrep/train/evaluate.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -156,8 +158,9 @@ void register_ae_encode(CLI::App& ae) {
   cmd->callback([args] {
     AeEncodeOptions options = args->options;
     options.reader = reader_options(args->reader);
+    set_num_threads(args->reader.threads);
     const at::Tensor latent = encode_file(args->run, args->file, options);
-    io::save_npy(args->out, latent);
+    io::save_npy(args->out, to_array(latent));
     if (args->json) {
       fmt::print("{}\n", nlohmann::json{{"path", args->file}, {"out", args->out}, {"latent", latent.sizes().vec()}}.dump());
     } else {
@@ -181,14 +184,14 @@ void register_ae_decode(CLI::App& ae) {
   cmd->add_option("--out", args->out, "Output video")->required();
   cmd->add_flag("--json", args->json, "Print the shapes as JSON");
   cmd->callback([args] {
-    at::Tensor latent = io::load_npy(args->file);
+    at::Tensor latent = to_tensor(io::load_npy(args->file));
     at::Tensor frames;
     try {
       frames = decode_latent(args->run, latent, args->checkpoint);
     } catch (const InvalidArgument& e) {
       throw InvalidArgument(fmt::format("{}: {}", args->file, e.what()));
     }
-    VideoWriter::write_video(args->out, frames, args->fps);
+    VideoWriter::write_video(args->out, to_array(frames), args->fps);
     if (args->json) {
       fmt::print("{}\n", nlohmann::json{{"latent", args->file}, {"out", args->out}, {"frames", frames.size(0)},
                                         {"width", frames.size(2)}, {"height", frames.size(1)}}

@@ -4,7 +4,6 @@
 #include "vidrep/io/audio_reader.h"
 #include "vidrep/io/npy.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -34,7 +33,7 @@ void register_audio(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print a JSON summary instead of a sentence");
   cmd->callback([args] {
     AudioReader reader(args->file, args->options);
-    const at::Tensor samples = reader.read();
+    const Array samples = reader.read();
     io::save_npy(args->out, samples);
     const int64_t count = samples.size(1);
     const double end = args->options.start + static_cast<double>(count) / reader.sample_rate();

@@ -2,12 +2,10 @@
 //              [--layout thwc|cthw] --out F.npy
 #include "cli_common.h"
 
+#include "vidrep/error.h"
 #include "vidrep/io/npy.h"
 #include "vidrep/sample/clip_sampler.h"
-#include "vidrep/transform/convert.h"
-#include "vidrep/transform/pipeline.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -15,7 +13,7 @@
 
 namespace vidrep::cli {
 
-void register_clips(CLI::App& app) {
+void register_clips(CLI::App& app, ClipTransformParser parse_transform) {
   struct Args {
     std::string file, out, sampler = "uniform", policy = "repeat", transform, layout = "thwc";
     int64_t clips = 1, length = 16, stride = 1, step = 0;
@@ -46,7 +44,7 @@ void register_clips(CLI::App& app) {
   add_reader_flags(cmd, args->reader);
   cmd->add_option("--out", args->out, "Output .npy")->required();
   cmd->add_flag("--json", args->json, "Print each clip's frame indices and times as JSON");
-  cmd->callback([args] {
+  cmd->callback([args, parse_transform] {
     const ClipSampler sampler({.kind = parse_sampler_kind(args->sampler),
                                .clips = args->clips,
                                .length = args->length,
@@ -55,22 +53,20 @@ void register_clips(CLI::App& app) {
                                .seed = args->seed,
                                .policy = parse_out_of_range(args->policy)});
     // Options are checked before any decoding.
-    const transform::Layout layout = transform::parse_layout(args->layout);
-    transform::Pipeline pipeline;
-    if (args->transform.starts_with('@')) {
-      pipeline = transform::Pipeline::load_json(args->transform.substr(1));
-    } else if (!args->transform.empty()) {
-      pipeline = transform::Pipeline::parse(args->transform, "--transform");
+    ClipTransform transform;
+    if (parse_transform != nullptr) {
+      transform = parse_transform(args->transform, args->layout, args->reader.threads);
+    } else if (!args->transform.empty() || args->layout != "thwc") {
+      throw std::logic_error("clips: --transform and --layout run in vidrep-torch");
     }
     VideoReader reader(args->file, reader_options(args->reader));
     const auto clips = sampler.sample(reader.num_frames());
-    at::Tensor x = read_clips(reader, clips);
-    if (!pipeline.empty()) x = pipeline.apply_batch(x, args->seed);
-    x = transform::to_layout(x, layout);
+    Array x = read_clips(reader, clips);
+    if (transform.apply) x = transform.apply(x, args->seed);
     io::save_npy(args->out, x);
-    const bool cthw = layout == transform::Layout::CTHW;
+    const bool cthw = args->layout == "cthw";
     const int64_t frames = x.size(cthw ? 2 : 1), height = x.size(cthw ? 3 : 2), width = x.size(cthw ? 4 : 3);
-    const std::string dtype = x.scalar_type() == at::kFloat ? "float32" : "uint8";
+    const std::string dtype(dtype_name(x.dtype()));
     if (args->json) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& clip : clips) {
@@ -78,13 +74,13 @@ void register_clips(CLI::App& app) {
         for (int64_t i : clip) times.push_back(reader.frame_time(i));
         list.push_back({{"frames", clip}, {"times", times}});
       }
-      fmt::print("{}\n", nlohmann::json{{"path", args->file}, {"out", args->out}, {"shape", x.sizes().vec()},
-                                        {"dtype", dtype}, {"layout", transform::layout_name(layout)},
-                                        {"transform", pipeline.to_string()}, {"clips", list}}
+      fmt::print("{}\n", nlohmann::json{{"path", args->file}, {"out", args->out}, {"shape", x.shape()},
+                                        {"dtype", dtype}, {"layout", args->layout},
+                                        {"transform", transform.text}, {"clips", list}}
                              .dump());
     } else {
       fmt::print("{}: wrote {} clips of {} frames at {}x{} ({} {}) to {}\n", args->file, x.size(0), frames, width,
-                 height, dtype, transform::layout_name(layout), args->out);
+                 height, dtype, args->layout, args->out);
     }
   });
 }

@@ -5,23 +5,12 @@
 #include "vidrep/io/npy.h"
 #include "vidrep/io/video_writer.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
 
 namespace vidrep::cli {
-
-namespace {
-
-std::string describe(const at::Tensor& t) {
-  std::string dims;
-  for (int64_t i = 0; i < t.dim(); ++i) dims += fmt::format("{}{}", i ? "," : "", t.size(i));
-  return fmt::format("[{}] {}", dims, at::toString(t.scalar_type()));
-}
-
-}  // namespace
 
 void register_encode(CLI::App& app) {
   struct Args {
@@ -46,17 +35,17 @@ void register_encode(CLI::App& app) {
   cmd->add_option("--crf", args->crf, "Quality, lower is better (x264/VP9 crf, MPEG-4 qscale)");
   cmd->add_flag("--json", args->json, "Print a JSON summary instead of a sentence");
   cmd->callback([args] {
-    const at::Tensor frames = io::load_npy(args->frames);
-    if (frames.scalar_type() != at::kByte || frames.dim() != 4 || frames.size(3) != 3) {
+    const Array frames = io::load_npy(args->frames);
+    if (frames.dtype() != DType::UInt8 || frames.dim() != 4 || frames.size(3) != 3) {
       throw InvalidArgument(fmt::format("{}: expected [N,H,W,3] uint8 frames, got {}", args->frames, describe(frames)));
     }
-    at::Tensor samples;
+    Array samples;
     if (!args->audio.empty()) {
       samples = io::load_npy(args->audio);
-      if (samples.scalar_type() != at::kFloat || samples.dim() < 1 || samples.dim() > 2) {
+      if (samples.dtype() != DType::Float32 || samples.dim() < 1 || samples.dim() > 2) {
         throw InvalidArgument(fmt::format("{}: expected [C,S] or [S] float32 audio, got {}", args->audio, describe(samples)));
       }
-      if (samples.dim() == 1) samples = samples.unsqueeze(0);
+      if (samples.dim() == 1) samples = samples.reshaped({1, samples.size(0)});
     }
     WriterOptions options;
     options.fps = args->fps;

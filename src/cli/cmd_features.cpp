@@ -6,6 +6,8 @@
 #include "vidrep/features/feature_extractor.h"
 #include "vidrep/features/video_features.h"
 #include "vidrep/io/npy.h"
+#include "vidrep/runtime.h"
+#include "vidrep/tensor.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -84,6 +86,7 @@ void register_features(CLI::App& app) {
     const features::FeatureExtractor extractor(options);
 
     ReaderOptions read = reader_options(args->reader);
+    set_num_threads(args->reader.threads);
     if (read.width == 0 && read.height == 0) read.short_side = args->short_side;
     VideoReader reader(args->file, read);
     features::VideoFeatureOptions video_options;
@@ -98,7 +101,7 @@ void register_features(CLI::App& app) {
       };
     }
     const features::VideoFeatures result = features::extract_video_features(reader, extractor, video_options);
-    io::save_npy(args->out, result.features);
+    io::save_npy(args->out, to_array(result.features));
 
     if (args->json) {
       nlohmann::json clips = nlohmann::json::array();

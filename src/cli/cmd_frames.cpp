@@ -4,7 +4,6 @@
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -43,12 +42,12 @@ void register_frames(CLI::App& app) {
     } else {
       for (double t : parse_times(args->times, "--times")) indices.push_back(reader.frame_at_time(t));
     }
-    const at::Tensor frames = reader.read_frames(indices);
+    const Array frames = reader.read_frames(indices);
     io::save_npy(args->out, frames);
     if (args->json) {
       std::vector<double> times;
       for (int64_t i : indices) times.push_back(reader.frame_time(i));
-      nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"shape", frames.sizes().vec()},
+      nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"shape", frames.shape()},
                           {"indices", indices}, {"times", times}};
       fmt::print("{}\n", j.dump());
     } else {

@@ -5,6 +5,8 @@
 #include "vidrep/apps/autoencoder.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npz.h"
+#include "vidrep/runtime.h"
+#include "vidrep/tensor.h"
 #include "vidrep/tokens/video_tokens.h"
 
 #include <ATen/ATen.h>
@@ -48,6 +50,7 @@ void register_tokens(CLI::App& app) {
       throw InvalidArgument("tokens: --patch PTxPHxPW is required (or --latent RUN)");
     const PatchSize patch_size = args->patch.empty() ? PatchSize{1, 2, 2} : parse_patch_size(args->patch, "--patch");
     const PadMode pad = args->pad ? PadMode::Replicate : PadMode::None;
+    set_num_threads(args->reader.threads);
     Patches p;
     if (!args->latent.empty()) {
       AeEncodeOptions options;
@@ -65,11 +68,11 @@ void register_tokens(CLI::App& app) {
     const std::vector<int64_t> grid(p.grid.begin(), p.grid.end());
     const std::vector<int64_t> patch = {p.patch.t, p.patch.h, p.patch.w};
     const std::vector<int64_t> shape = {p.original[0], p.original[1], p.original[2], p.channels};
-    io::save_npz(args->out, {{"tokens", p.tokens},
-                             {"positions", p.positions.to(at::kInt)},
-                             {"grid", as_int32(grid)},
-                             {"patch", as_int32(patch)},
-                             {"shape", as_int32(shape)}});
+    io::save_npz(args->out, {{"tokens", to_array(p.tokens)},
+                             {"positions", to_array(p.positions.to(at::kInt))},
+                             {"grid", to_array(as_int32(grid))},
+                             {"patch", to_array(as_int32(patch))},
+                             {"shape", to_array(as_int32(shape))}});
     if (args->json) {
       nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"tokens", p.tokens.sizes().vec()},
                           {"grid", grid}, {"patch", patch}, {"shape", shape}, {"start", args->start},

@@ -1,65 +1,63 @@
-// vidrep: the command-line tool. Every subcommand lives in its own cmd_*.cpp; this file wires
-// them up and maps errors to exit status: 2 for bad input (vidrep::Error), 1 for internal errors.
+// vidrep: the command-line tool's front end. Loading LibTorch costs a process ~0.5 s before main
+// (its static initialisers), so this executable links only the I/O core (array.h, io/, sample/)
+// and runs the commands that need nothing else itself: probe, frames, audio, encode, and clips
+// without --transform/--layout. Every other command line goes unchanged to vidrep-torch, installed
+// beside it (main_torch.cpp), which runs every command.
 #include "cli_common.h"
 
-#include "vidrep/error.h"
 #include "vidrep/runtime.h"
 
-#include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <exception>
+#include <cstring>
+#include <filesystem>
 #include <string>
+#include <string_view>
+
+#include <unistd.h>
 
 namespace {
 
-// The commands that run networks, which restart with passive OpenMP threads (runtime.h).
-bool runs_networks(int argc, char** argv) {
+bool runs_here(int argc, char** argv) {
   if (argc < 2) return false;
-  const std::string command = argv[1];
-  return command == "train" || command == "eval" || command == "predict" || command == "demo" || command == "ae";
+  const std::string_view command = argv[1];
+  if (command == "--version" || command == "probe" || command == "frames" || command == "audio" ||
+      command == "encode") {
+    return true;
+  }
+  if (command != "clips") return false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--transform") || arg.starts_with("--layout")) return false;
+  }
+  return true;
+}
+
+// Replaces this process with vidrep-torch; returns only on failure, with the exit status.
+int hand_over(char** argv) {
+  std::error_code ec;
+  std::filesystem::path torch = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) torch = "vidrep";
+  torch.replace_filename("vidrep-torch");
+  ::execv(torch.c_str(), argv);
+  std::fprintf(stderr, "vidrep: internal error: cannot run %s: %s (it is built and installed beside vidrep)\n",
+               torch.c_str(), std::strerror(errno));
+  return 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   vidrep::init_process();
-  if (runs_networks(argc, argv)) vidrep::restart_with_passive_openmp(argv);
+  if (!runs_here(argc, argv)) return hand_over(argv);
   CLI::App app{"vidrep: video data processing and representation", "vidrep"};
   app.set_version_flag("--version", std::string("vidrep ") + VIDREP_VERSION);
   app.require_subcommand(1);
   vidrep::cli::register_probe(app);
   vidrep::cli::register_frames(app);
-  vidrep::cli::register_clips(app);
+  vidrep::cli::register_clips(app, nullptr);
   vidrep::cli::register_audio(app);
   vidrep::cli::register_encode(app);
-  vidrep::cli::register_features(app);
-  vidrep::cli::register_tokens(app);
-  vidrep::cli::register_train(app);
-  vidrep::cli::register_eval(app);
-  vidrep::cli::register_predict(app);
-  vidrep::cli::register_export(app);
-  vidrep::cli::register_synth(app);
-  vidrep::cli::register_demo(app);
-  vidrep::cli::register_ae(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  } catch (const vidrep::cli::ExitStatus& e) {
-    return e.code;
-  } catch (const vidrep::DecodeError& e) {
-    std::fprintf(stderr, "vidrep: %s (--lenient skips damaged data)\n", e.what());
-    return 2;
-  } catch (const vidrep::Error& e) {
-    std::fprintf(stderr, "vidrep: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    // One line: LibTorch appends a backtrace to its messages.
-    const std::string what = e.what();
-    std::fprintf(stderr, "vidrep: internal error: %s\n", what.substr(0, what.find('\n')).c_str());
-    return 1;
-  }
-  return 0;
+  return vidrep::cli::run_cli(app, argc, argv);
 }

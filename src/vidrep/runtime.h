@@ -30,7 +30,7 @@ void init_process();
 // front end that loads libgomp later (Python, before `import torch`) sets the variable instead.
 void restart_with_passive_openmp(char** argv);
 
-// Sets LibTorch's intra-op thread count; n <= 0 means one per hardware core. Returns the count used.
+// Sets LibTorch's intra-op thread count (runtime_torch.cpp: not in the I/O core); n <= 0 means one per hardware core. Returns the count used.
 // Also flushes denormal floats to zero on those threads (x86 computes with them in slow microcode).
 int set_num_threads(int n);
 

@@ -4,6 +4,7 @@
 #include "vidrep/io/npy.h"
 #include "vidrep/io/video_reader.h"
 #include "vidrep/sample/clip_sampler.h"
+#include "vidrep/tensor.h"
 #include "vidrep/transform/convert.h"
 #include "vidrep/transform/pipeline.h"
 
@@ -37,7 +38,7 @@ TEST(TransformCli, ClipsWithTransformAndCthwLayout) {
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["dtype"], "float32");
   EXPECT_EQ(j["layout"], "cthw");
-  const at::Tensor a = io::load_npy(dir + "/a.npy");
+  const at::Tensor a = to_tensor(io::load_npy(dir + "/a.npy"));
   ASSERT_EQ(a.sizes(), (at::IntArrayRef{3, 3, 4, 32, 40}));
   ASSERT_EQ(a.scalar_type(), at::kFloat);
 
@@ -46,16 +47,16 @@ TEST(TransformCli, ClipsWithTransformAndCthwLayout) {
   std::vector<std::vector<int64_t>> clips;
   for (const auto& c : j["clips"]) clips.push_back(c["frames"].get<std::vector<int64_t>>());
   const at::Tensor expected =
-      transform::to_cthw(transform::Pipeline::parse(spec).apply_batch(read_clips(reader, clips), 5));
+      transform::to_cthw(transform::Pipeline::parse(spec).apply_batch(to_tensor(read_clips(reader, clips)), 5));
   EXPECT_TRUE(at::allclose(a, expected, 1e-6, 1e-6));
 
   // Same seed, same bytes; another seed, other clips and crops.
   ASSERT_EQ(run(cmd + dir + "/b.npy", &out), 0) << out;
-  EXPECT_TRUE(at::equal(a, io::load_npy(dir + "/b.npy")));
+  EXPECT_TRUE(at::equal(a, to_tensor(io::load_npy(dir + "/b.npy"))));
   std::string other = cmd + dir + "/c.npy";
   other.replace(other.find("--seed 5"), 8, "--seed 6");
   ASSERT_EQ(run(other, &out), 0) << out;
-  EXPECT_FALSE(at::equal(a, io::load_npy(dir + "/c.npy")));
+  EXPECT_FALSE(at::equal(a, to_tensor(io::load_npy(dir + "/c.npy"))));
 }
 
 TEST(TransformCli, JsonFileAndThwcLayout) {
@@ -68,14 +69,14 @@ TEST(TransformCli, JsonFileAndThwcLayout) {
                 &out),
             0)
       << out;
-  const at::Tensor a = io::load_npy(dir + "/a.npy");
+  const at::Tensor a = to_tensor(io::load_npy(dir + "/a.npy"));
   EXPECT_EQ(a.sizes(), (at::IntArrayRef{2, 3, 48, 64, 3}));
   EXPECT_EQ(a.scalar_type(), at::kByte);
   // --layout alone reorders the raw uint8 clips.
   ASSERT_EQ(run(cli() + " clips " + quote(path) + " --clips 2 --length 3 --layout cthw --out " + dir + "/b.npy", &out),
             0)
       << out;
-  EXPECT_EQ(io::load_npy(dir + "/b.npy").sizes(), (at::IntArrayRef{2, 3, 3, 120, 160}));
+  EXPECT_EQ(to_tensor(io::load_npy(dir + "/b.npy")).sizes(), (at::IntArrayRef{2, 3, 3, 120, 160}));
 }
 
 TEST(TransformCli, BadSpecsExitTwoNamingTheItem) {

@@ -2,6 +2,7 @@
 // one line naming the file and reason, and no output file is left behind.
 #include "vidrep/io/npy.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
@@ -48,9 +49,9 @@ TEST(CliRead, FramesByIndexRangeAndTime) {
   std::string out;
   ASSERT_EQ(run(cli() + " frames " + quote(path) + " --indices 7,3 --size 32x24 --out " + dir + "/a.npy", &out), 0) << out;
   VideoReader reader(path, {.width = 32, .height = 24});
-  EXPECT_TRUE(at::equal(io::load_npy(dir + "/a.npy"), reader.read_frames({7, 3})));
+  EXPECT_TRUE(at::equal(to_tensor(io::load_npy(dir + "/a.npy")), to_tensor(reader.read_frames({7, 3}))));
   ASSERT_EQ(run(cli() + " frames " + quote(path) + " --range 10:20:5 --out " + dir + "/b.npy", &out), 0) << out;
-  EXPECT_EQ(io::load_npy(dir + "/b.npy").size(0), 2);
+  EXPECT_EQ(to_tensor(io::load_npy(dir + "/b.npy")).size(0), 2);
   ASSERT_EQ(run(cli() + " frames " + quote(path) + " --times 0.5 --json --out " + dir + "/c.npy", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["indices"][0], 12);  // 25 fps: frame 12 is on screen at 0.5 s
 }
@@ -64,7 +65,7 @@ TEST(CliRead, ClipsJsonIsDeterministic) {
   ASSERT_EQ(run(cmd + dir + "/a.npy", &a), 0) << a;
   ASSERT_EQ(run(cmd + dir + "/b.npy", &b), 0) << b;
   EXPECT_EQ(nlohmann::json::parse(a)["clips"], nlohmann::json::parse(b)["clips"]);
-  EXPECT_EQ(io::load_npy(dir + "/a.npy").sizes(), (at::IntArrayRef{3, 4, 24, 32, 3}));
+  EXPECT_EQ(to_tensor(io::load_npy(dir + "/a.npy")).sizes(), (at::IntArrayRef{3, 4, 24, 32, 3}));
 }
 
 struct BadCase {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "vidrep/io/video_writer.h"
+#include "vidrep/tensor.h"
 
 #include <ATen/ATen.h>
 
@@ -44,7 +45,7 @@ inline at::Tensor tone_from(double tone_from, double seconds, double hz = 1000) 
 
 // Writes `path` (an .avi: MPEG-4 video + PCM audio, exact enough for flat frames and tones).
 inline void write_coded_video(const std::string& path, int64_t frames, int id, const at::Tensor& audio = {}) {
-  VideoWriter::write_video(path, coded_frames(frames, id), kFps, audio, audio.defined() ? 16000 : 0);
+  VideoWriter::write_video(path, to_array(coded_frames(frames, id)), kFps, to_array(audio), audio.defined() ? 16000 : 0);
 }
 
 inline void write_text(const std::string& path, const std::string& text) {

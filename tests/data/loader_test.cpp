@@ -2,6 +2,7 @@
 
 #include "vidrep/error.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include "data/data_test_support.h"
 #include "support/fixtures.h"
@@ -94,7 +95,7 @@ TEST(Loader, BatchShapesTypesAndNormalisation) {
   // (rgb / 255 - 0.45) / 0.225 (the transform's normalize item, as a run's preprocess gives it) of
   // exactly the frames the reader decodes.
   VideoReader reader(v.paths[1], {.width = 32, .height = 32});
-  const at::Tensor rgb = reader.read_frames({6, 8, 10, 12}).to(at::kFloat);
+  const at::Tensor rgb = to_tensor(reader.read_frames({6, 8, 10, 12})).to(at::kFloat);
   const at::Tensor want = ((rgb / 255 - 0.45) / 0.225).permute({3, 0, 1, 2});
   EXPECT_TRUE(at::allclose(b.video[1], want, 1e-5, 1e-5));
   for (int64_t t = 0; t < 4; ++t) {
@@ -143,7 +144,7 @@ TEST(Loader, NothingIsNormalisedBehindTheTransform) {
                                           .frame_stride = 2, .random_clip = false});
   const Batch b = epoch_of(loader, 0).at(0);
   VideoReader reader(v.paths[1], {.width = 32, .height = 32});
-  const at::Tensor want = (reader.read_frames({6, 8, 10, 12}).to(at::kFloat) / 255).permute({3, 0, 1, 2});
+  const at::Tensor want = (to_tensor(reader.read_frames({6, 8, 10, 12})).to(at::kFloat) / 255).permute({3, 0, 1, 2});
   EXPECT_TRUE(at::allclose(b.video[1], want, 1e-6, 1e-6));
 }
 

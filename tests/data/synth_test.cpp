@@ -5,6 +5,7 @@
 #include "vidrep/io/audio_reader.h"
 #include "vidrep/io/probe.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include "support/fixtures.h"
 
@@ -232,7 +233,7 @@ TEST(SynthDataset, MotionFilesListsAndContent) {
     EXPECT_EQ(info.streams[1].channels, 1);
     // The file holds the rendered clip up to H.264's loss, which keeps the motion's direction: the
     // decoded frames are nearer the clip than the clip played backwards (its partner class).
-    const at::Tensor decoded = reader.read_range(0, 8).to(at::kFloat);
+    const at::Tensor decoded = to_tensor(reader.read_range(0, 8)).to(at::kFloat);
     const at::Tensor rendered = synth::render_clip(v.spec, v.seed).frames.to(at::kFloat);
     const double own = (decoded - rendered).pow(2).mean().item<double>();
     const double reversed = (decoded - rendered.flip({0})).pow(2).mean().item<double>();
@@ -278,7 +279,7 @@ TEST(SynthDataset, AvToneInItsBand) {
   for (const synth::SynthVideo& v : synth::plan_videos(tiny(synth::Kind::Av, dir.string()))) {
     const std::string path = (dir / v.path).string();
     EXPECT_EQ(VideoReader(path, {.threads = 1}).num_frames(), 8);
-    const at::Tensor audio = AudioReader(path, {.sample_rate = 16000, .mono = true}).read()[0];
+    const at::Tensor audio = to_tensor(AudioReader(path, {.sample_rate = 16000, .mono = true}).read())[0];
     ASSERT_GE(audio.size(0), 15000) << path;  // 1 s
     const at::Tensor spectrum = at::fft_rfft(audio).abs();
     const double hz = spectrum.argmax().item<int64_t>() * 16000.0 / static_cast<double>(audio.size(0));

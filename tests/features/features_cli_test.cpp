@@ -3,6 +3,7 @@
 #include "vidrep/features/feature_extractor.h"
 #include "vidrep/io/npy.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
@@ -27,7 +28,7 @@ TEST(FeaturesCli, JsonDescribesTheOutput) {
             0)
       << out;
   const auto j = nlohmann::json::parse(out);
-  const at::Tensor f = io::load_npy(dir + "/f.npy");
+  const at::Tensor f = to_tensor(io::load_npy(dir + "/f.npy"));
   ASSERT_EQ(f.dim(), 2);
   EXPECT_EQ(f.scalar_type(), at::kFloat);
   const int64_t clips = (100 - 8) / 12 + 1;
@@ -51,7 +52,7 @@ TEST(FeaturesCli, JsonDescribesTheOutput) {
   // Row 1 is the library's descriptor of frames [12, 20) at the reported size.
   VideoReader reader(path, {.width = j["width"].get<int>(), .height = j["height"].get<int>()});
   const features::FeatureExtractor fx({.stpp = {.spatial = {1, 2}, .temporal = {1, 2}}});
-  EXPECT_TRUE(at::allclose(f[1], fx.extract(reader.read_range(12, 20)), 1e-4, 1e-5));
+  EXPECT_TRUE(at::allclose(f[1], fx.extract(to_tensor(reader.read_range(12, 20))), 1e-4, 1e-5));
 }
 
 TEST(FeaturesCli, BadOptionsExitTwoWithoutOutput) {

@@ -3,6 +3,7 @@
 #include "vidrep/error.h"
 #include "vidrep/features/feature_extractor.h"
 #include "vidrep/features/video_features.h"
+#include "vidrep/tensor.h"
 
 #include "features/feature_test_support.h"
 #include "support/codec_fixtures.h"
@@ -90,7 +91,7 @@ TEST(FeaturesVideo, BatchesDecodeEachFrameOnceAndMatchTheExtractor) {
   // Consecutive batches continue the decode: every frame once, no seek back.
   EXPECT_LE(reader.counters().frames_decoded, 100);
   EXPECT_LE(reader.counters().seeks, 1);
-  EXPECT_TRUE(at::allclose(f.features[7], fx.extract(reader.read_range(70, 80)), 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(f.features[7], fx.extract(to_tensor(reader.read_range(70, 80))), 1e-5, 1e-6));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "vidrep/io/npz.h"
 #include "vidrep/io/probe.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 #include "vidrep/tokens/bucket_config.h"
 #include "vidrep/train/config.h"
 #include "vidrep/transform/pipeline.h"
@@ -52,7 +53,7 @@ TEST(FuzzInputs, Media) {
     for (const bool strict : {true, false}) {
       try {
         VideoReader reader(p.string(), {.width = 32, .height = 24, .threads = 1, .strict = strict});
-        (void)reader.read_range(0, std::min<int64_t>(reader.num_frames(), 32));
+        (void)to_tensor(reader.read_range(0, std::min<int64_t>(reader.num_frames(), 32)));
       } catch (const Error&) {
       }
     }
@@ -62,7 +63,7 @@ TEST(FuzzInputs, Media) {
 TEST(FuzzInputs, NpyAndNpz) {
   replay("npy", [](const fs::path& p) {
     try {
-      (void)io::load_npy(p.string());
+      (void)to_tensor(io::load_npy(p.string()));
     } catch (const Error&) {
     }
     (void)io::load_npz(p.string());

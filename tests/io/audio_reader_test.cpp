@@ -1,5 +1,6 @@
 #include "vidrep/error.h"
 #include "vidrep/io/audio_reader.h"
+#include "vidrep/tensor.h"
 
 #include "support/fixtures.h"
 
@@ -51,7 +52,7 @@ TEST(AudioReader, AacMonoMatchesFfmpegDownmix) {
   EXPECT_EQ(reader.sample_rate(), 16000);
   EXPECT_EQ(reader.channels(), 1);
   EXPECT_NEAR(reader.duration(), 3.0, 0.05);
-  const at::Tensor x = reader.read();
+  const at::Tensor x = to_tensor(reader.read());
   const at::Tensor ref = test::ffmpeg_audio(path, 16000);
   ASSERT_EQ(x.dim(), 2);
   EXPECT_EQ(x.size(0), 1);
@@ -64,7 +65,7 @@ TEST(AudioReader, AacMonoMatchesFfmpegDownmix) {
 TEST(AudioReader, OpusWebmMatchesFfmpegOnTheContainerClock) {
   const std::string path = opus_webm();
   AudioReader reader(path, {.sample_rate = 16000, .mono = true});
-  const at::Tensor x = reader.read()[0];
+  const at::Tensor x = to_tensor(reader.read())[0];
   const at::Tensor ref = test::ffmpeg_audio(path, 16000);
   // Time 0 is the container's start (-7 ms, before Opus' pre-skip), so the decoded samples sit
   // a few ms later than in ffmpeg's raw dump, which starts at the first decoded sample.
@@ -78,7 +79,7 @@ TEST(AudioReader, OpusWebmMatchesFfmpegOnTheContainerClock) {
 TEST(AudioReader, Mp3MkvMatchesFfmpeg) {
   const std::string path = mp3_mkv();
   AudioReader reader(path, {.sample_rate = 16000, .mono = true});
-  const at::Tensor x = reader.read()[0];
+  const at::Tensor x = to_tensor(reader.read())[0];
   const at::Tensor ref = test::ffmpeg_audio(path, 16000);
   EXPECT_GT(correlation(x, ref), 0.98);
   EXPECT_NEAR(x.size(0), ref.size(0), 4);
@@ -89,13 +90,13 @@ TEST(AudioReader, WindowMatchesSliceOfFullRead) {
   const at::Tensor ref = test::ffmpeg_audio(path, 16000);
   for (const auto& [start, end] : {std::pair{0.25, 1.0}, std::pair{1.3, 2.15}, std::pair{2.5, 2.9}}) {
     AudioReader reader(path, {.sample_rate = 16000, .mono = true, .start = start, .end = end});
-    const at::Tensor x = reader.read();
+    const at::Tensor x = to_tensor(reader.read());
     const int64_t lo = std::llround(start * 16000);
     const int64_t n = std::llround((end - start) * 16000);
     ASSERT_EQ(x.size(1), n) << start << "-" << end;
     EXPECT_GT(correlation(x[0], ref.slice(0, lo, lo + n)), 0.995) << start << "-" << end;
     // Reading again (it seeks back) gives the same samples, up to float rounding in the decoder.
-    EXPECT_TRUE(at::allclose(reader.read(), x, 0, 1e-4)) << start << "-" << end;
+    EXPECT_TRUE(at::allclose(to_tensor(reader.read()), x, 0, 1e-4)) << start << "-" << end;
   }
 }
 
@@ -103,11 +104,11 @@ TEST(AudioReader, LongFileSeeksNearStart) {
   const std::string path = test::make_video(
       "audio_long.m4a", "-f lavfi -i \"aevalsrc='0.5*sin(2*PI*(200+20*t)*t)':s=8000:d=30\" -c:a aac");
   AudioReader full(path);
-  const at::Tensor all = full.read();
+  const at::Tensor all = to_tensor(full.read());
   const int64_t all_packets = full.counters().packets_read;
   ASSERT_GT(all_packets, 200);  // 30 s of 1024-sample frames at 8 kHz
   AudioReader window(path, {.start = 27, .end = 28});
-  const at::Tensor x = window.read();
+  const at::Tensor x = to_tensor(window.read());
   ASSERT_EQ(x.size(1), 8000);
   EXPECT_EQ(window.counters().seeks, 1);
   EXPECT_LT(window.counters().packets_read, 20);
@@ -119,7 +120,7 @@ TEST(AudioReader, StereoNativeRead) {
   AudioReader reader(path);
   EXPECT_EQ(reader.sample_rate(), 44100);
   EXPECT_EQ(reader.channels(), 2);
-  const at::Tensor x = reader.read();
+  const at::Tensor x = to_tensor(reader.read());
   ASSERT_EQ(x.dim(), 2);
   EXPECT_EQ(x.size(0), 2);
   EXPECT_NEAR(x.size(1), 3 * 44100, 1024);
@@ -130,7 +131,7 @@ TEST(AudioReader, StereoNativeRead) {
   EXPECT_NEAR(rms1, 0.3 / std::sqrt(2.0), 0.03);
   // An end past the stream gives what there is.
   AudioReader tail(path, {.start = 2.5, .end = 10});
-  EXPECT_NEAR(tail.read().size(1), 0.5 * 44100, 1024);
+  EXPECT_NEAR(to_tensor(tail.read()).size(1), 0.5 * 44100, 1024);
 }
 
 TEST(AudioReader, LateStreamIsPaddedWithSilence) {
@@ -140,7 +141,7 @@ TEST(AudioReader, LateStreamIsPaddedWithSilence) {
   const double first = std::stod(text);  // 0.5 s, less the AAC priming this MP4's edit list keeps
   ASSERT_GT(first, 0.4);
   AudioReader reader(path, {.sample_rate = 16000, .mono = true, .start = 0, .end = 2});
-  const at::Tensor x = reader.read()[0];
+  const at::Tensor x = to_tensor(reader.read())[0];
   ASSERT_EQ(x.size(0), 32000);
   const int64_t lead = std::llround(first * 16000);
   EXPECT_EQ(x.slice(0, 0, lead - 16).abs().max().item<float>(), 0.0f);

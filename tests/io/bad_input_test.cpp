@@ -3,6 +3,8 @@
 
 #include "vidrep/error.h"
 
+#include "vidrep/tensor.h"
+
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
 
@@ -92,10 +94,10 @@ TEST(BadInput, CorruptedMiddleNamesTheFrame) {
     f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
   }
   VideoReader reader(path);
-  expect_error<DecodeError>([&] { reader.read_range(0, reader.num_frames()); }, ": frame ");
+  expect_error<DecodeError>([&] { to_tensor(reader.read_range(0, reader.num_frames())); }, ": frame ");
   // Lenient readers conceal the damage and still return every frame.
   VideoReader lenient(path, {.strict = false});
-  EXPECT_EQ(lenient.read_range(0, lenient.num_frames()).size(0), lenient.num_frames());
+  EXPECT_EQ(to_tensor(lenient.read_range(0, lenient.num_frames())).size(0), lenient.num_frames());
 }
 
 TEST(BadInput, PipeIsRefusedInsteadOfBlocking) {
@@ -107,8 +109,8 @@ TEST(BadInput, PipeIsRefusedInsteadOfBlocking) {
 
 TEST(BadInput, IndexOutOfRange) {
   VideoReader reader(test::codec_fixture("h264_bframes"));
-  expect_error<InvalidArgument>([&] { reader.read_frames({0, 100}); }, "frame 100 out of range (video has 100 frames)");
-  expect_error<InvalidArgument>([&] { reader.read_frames({-1}); }, "frame -1 out of range");
+  expect_error<InvalidArgument>([&] { to_tensor(reader.read_frames({0, 100})); }, "frame 100 out of range (video has 100 frames)");
+  expect_error<InvalidArgument>([&] { to_tensor(reader.read_frames({-1})); }, "frame -1 out of range");
 }
 
 TEST(BadInput, ImpossibleSize) {
@@ -119,8 +121,8 @@ TEST(BadInput, ImpossibleSize) {
 
 TEST(BadInput, RequestTooLargeForMemoryIsRefused) {
   VideoReader reader(test::codec_fixture("h264_bframes"), {.max_output_bytes = 1'000'000});
-  expect_error<InvalidArgument>([&] { reader.read_range(0, 100); }, "need 5.8 MB, more than the 1.0 MB allowed");
-  EXPECT_EQ(reader.read_range(0, 10).size(0), 10);  // 576 kB fits
+  expect_error<InvalidArgument>([&] { to_tensor(reader.read_range(0, 100)); }, "need 5.8 MB, more than the 1.0 MB allowed");
+  EXPECT_EQ(to_tensor(reader.read_range(0, 10)).size(0), 10);  // 576 kB fits
 }
 
 TEST(BadInput, MissingStream) {

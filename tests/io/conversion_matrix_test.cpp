@@ -5,6 +5,7 @@
 // packed rows on ordinary widths such as 330 and 378 and corrupted the heap).
 #include "vidrep/io/frame_converter.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include "support/fixtures.h"
 
@@ -105,12 +106,12 @@ TEST_P(ConversionMatrix, EveryWidthMatchesFfmpegNativeAndResized) {
     VideoReader native(base + ".nut", {.threads = 1});
     ASSERT_EQ(native.width(), s.w);
     ASSERT_EQ(native.height(), s.h);
-    const at::Tensor frames = native.read_frames({0, 1});
+    const at::Tensor frames = to_tensor(native.read_frames({0, 1}));
     const at::Tensor ref = read_rgb(base + ".rgb", s);
     EXPECT_EQ((frames[0].to(at::kInt) - ref.to(at::kInt)).abs().max().item<int>(), 0) << stem(GetParam(), s);
 
     VideoReader small(base + ".nut", {.width = kResized.w, .height = kResized.h, .threads = 1});
-    const at::Tensor ours = small.read_frames({0});
+    const at::Tensor ours = to_tensor(small.read_frames({0}));
     const at::Tensor theirs = read_rgb(base + ".small.rgb", kResized);
     EXPECT_LE((ours[0].to(at::kInt) - theirs.to(at::kInt)).abs().max().item<int>(), 1) << stem(GetParam(), s) << " resized";
   }

@@ -6,6 +6,7 @@
 #include "vidrep/data/loader.h"
 #include "vidrep/error.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
@@ -25,7 +26,7 @@ const std::vector<int64_t> kFrames = {0, 7, 3, 50, 99, 31};
 
 at::Tensor frames_of(const std::string& path, io::FrameIndexCache* cache) {
   VideoReader reader(path, {.width = 32, .height = 24, .index_cache = cache});
-  return reader.read_frames(kFrames);
+  return to_tensor(reader.read_frames(kFrames));
 }
 
 TEST(FrameIndexCache, SecondOpenHitsAndReadsTheSameFrames) {
@@ -61,7 +62,7 @@ TEST(FrameIndexCache, SaveAndLoadRoundTrip) {
     EXPECT_EQ(cached.frame_time(cached.num_frames() - 1), fresh.frame_time(fresh.num_frames() - 1)) << path;
     std::vector<int64_t> picks;
     for (int64_t i = 0; i < fresh.num_frames(); i += 9) picks.push_back(fresh.num_frames() - 1 - i);
-    EXPECT_TRUE(at::equal(cached.read_frames(picks), fresh.read_frames(picks))) << path;
+    EXPECT_TRUE(at::equal(to_tensor(cached.read_frames(picks)), to_tensor(fresh.read_frames(picks)))) << path;
   }
   EXPECT_EQ(loaded.hits(), 4);
   EXPECT_EQ(loaded.misses(), 0);

@@ -6,6 +6,7 @@
 #include "vidrep/io/npy.h"
 #include "vidrep/io/npy_format.h"
 #include "vidrep/io/npz.h"
+#include "vidrep/tensor.h"
 
 #include "support/fixtures.h"
 
@@ -33,7 +34,7 @@ std::string npy_with_dict(const std::string& dict, const std::string& data = "")
 }
 
 std::string load_error(const std::string& path) {
-  return test::error_message<InvalidArgument>([&] { io::load_npy(path); });
+  return test::error_message<InvalidArgument>([&] { to_tensor(io::load_npy(path)); });
 }
 
 TEST(HostileFiles, NpyHeadersClaimingTooMuchAreRefusedBeforeAllocating) {
@@ -58,7 +59,7 @@ TEST(HostileFiles, NpyHeadersClaimingTooMuchAreRefusedBeforeAllocating) {
 TEST(HostileFiles, NpzMembersWithHostileNamesOrSizesAreRefused) {
   const std::string dir = test::scratch_dir("hostile_npz");
   const std::string good = dir + "/good.npz";
-  io::save_npz(good, {{"abcdef", at::zeros({3}, at::kFloat)}});
+  io::save_npz(good, {{"abcdef", to_array(at::zeros({3}, at::kFloat))}});
   std::ifstream in(good, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   // Same-length replacements of the member name (in both the local and the central header).
@@ -89,9 +90,9 @@ TEST(HostileFiles, SymlinkAtAnOutputNameIsReplacedNotFollowed) {
   const std::string dir = test::scratch_dir("hostile_symlink");
   const std::string victim = write(dir + "/victim.txt", "keep me");
   fs::create_symlink(victim, dir + "/out.npy");
-  io::save_npy(dir + "/out.npy", at::ones({2}, at::kFloat));
+  io::save_npy(dir + "/out.npy", to_array(at::ones({2}, at::kFloat)));
   EXPECT_FALSE(fs::is_symlink(dir + "/out.npy"));
-  EXPECT_TRUE(io::load_npy(dir + "/out.npy").equal(at::ones({2}, at::kFloat)));
+  EXPECT_TRUE(to_tensor(io::load_npy(dir + "/out.npy")).equal(at::ones({2}, at::kFloat)));
   std::ifstream v(victim);
   std::string text;
   std::getline(v, text);

@@ -1,6 +1,7 @@
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
 #include "vidrep/io/probe.h"
+#include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
@@ -16,10 +17,10 @@ TEST(Npy, RoundTripsEveryDtypeAndNumpyReadsIt) {
   const std::string dir = test::scratch_dir("npy");
   const at::Tensor u8 = at::arange(24, at::kByte).view({2, 3, 4});
   const at::Tensor f32 = at::linspace(-1, 1, 7, at::kFloat);
-  io::save_npy(dir + "/u8.npy", u8);
-  io::save_npy(dir + "/f32.npy", f32);
-  EXPECT_TRUE(at::equal(io::load_npy(dir + "/u8.npy"), u8));
-  EXPECT_TRUE(at::equal(io::load_npy(dir + "/f32.npy"), f32));
+  io::save_npy(dir + "/u8.npy", to_array(u8));
+  io::save_npy(dir + "/f32.npy", to_array(f32));
+  EXPECT_TRUE(at::equal(to_tensor(io::load_npy(dir + "/u8.npy")), u8));
+  EXPECT_TRUE(at::equal(to_tensor(io::load_npy(dir + "/f32.npy")), f32));
   std::string out;
   ASSERT_EQ(test::run("/usr/bin/python3 -c \"import numpy as n; a=n.load('" + dir +
                       "/u8.npy'); print(a.shape, a.dtype, int(a[1,2,3]))\"", &out), 0) << out;
@@ -29,9 +30,9 @@ TEST(Npy, RoundTripsEveryDtypeAndNumpyReadsIt) {
 TEST(Npy, MalformedFilesAreRejected) {
   const std::string dir = test::scratch_dir("npy_bad");
   test::run("printf 'hello' > " + dir + "/bad.npy");
-  EXPECT_THROW(io::load_npy(dir + "/bad.npy"), InvalidArgument);
-  EXPECT_THROW(io::load_npy(dir + "/missing.npy"), OpenError);
-  EXPECT_THROW(io::save_npy("/nonexistent-dir/x.npy", at::zeros({2})), WriteError);
+  EXPECT_THROW(to_tensor(io::load_npy(dir + "/bad.npy")), InvalidArgument);
+  EXPECT_THROW(to_tensor(io::load_npy(dir + "/missing.npy")), OpenError);
+  EXPECT_THROW(io::save_npy("/nonexistent-dir/x.npy", to_array(at::zeros({2}))), WriteError);
 }
 
 TEST(Probe, ReportsStreamsAndExactCounts) {

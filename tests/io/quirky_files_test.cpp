@@ -9,6 +9,7 @@
 #include "vidrep/io/video_reader.h"
 
 #include "vidrep/error.h"
+#include "vidrep/tensor.h"
 
 #include "support/fixtures.h"
 
@@ -31,7 +32,7 @@ void expect_ffmpeg_numbering(const std::string& path) {
   ASSERT_EQ(n, test::ffprobe_frame_count(path));
   std::vector<int64_t> order;
   for (int64_t i = 0; i < n; ++i) order.push_back((i * 17 + 5) % n);
-  const at::Tensor frames = reader.read_frames(order);
+  const at::Tensor frames = to_tensor(reader.read_frames(order));
   for (int64_t k = 0; k < n; ++k) {
     const at::Tensor theirs = test::ffmpeg_frame(path, order[k], reader.height(), reader.width());
     EXPECT_LE(test::mean_abs_diff(frames[k], theirs), 1.5) << path << " frame " << order[k];
@@ -99,7 +100,7 @@ TEST(QuirkyFiles, OpenGopKeyFramesAreNotCleanStarts) {
                       "-x264-params open-gop=1:ref=4 -pix_fmt yuv420p");
   for (const std::vector<int64_t>& request : std::vector<std::vector<int64_t>>{{50}, {25, 50}, {149, 0, 75}, {28}}) {
     VideoReader reader(path, {.threads = 1});
-    const at::Tensor frames = reader.read_frames(request);
+    const at::Tensor frames = to_tensor(reader.read_frames(request));
     for (size_t k = 0; k < request.size(); ++k) {
       const at::Tensor theirs = test::ffmpeg_frame(path, request[k], reader.height(), reader.width());
       EXPECT_EQ(test::mean_abs_diff(frames[static_cast<int64_t>(k)], theirs), 0) << "frame " << request[k];
@@ -211,7 +212,7 @@ TEST(QuirkyFiles, EmptyAudioPacketsArePassedOver) {
     }
     ASSERT_GE(av_write_trailer(raw), 0);
   }
-  const at::Tensor audio = AudioReader(path).read();
+  const at::Tensor audio = to_tensor(AudioReader(path).read());
   ASSERT_EQ(audio.size(1), kPackets * kPerPacket);
   const at::Tensor expected = (at::arange(kPackets * kPerPacket, at::kFloat) * 4 - 16000) / 32768;
   EXPECT_TRUE(at::allclose(audio[0], expected, 0, 1e-6));

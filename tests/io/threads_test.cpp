@@ -2,6 +2,8 @@
 // thread: eight threads, each with its own reader, get exactly the frames one reader gets.
 #include "vidrep/io/video_reader.h"
 
+#include "vidrep/tensor.h"
+
 #include "support/codec_fixtures.h"
 
 #include <ATen/ATen.h>
@@ -26,7 +28,7 @@ TEST(Threads, EightReadersOfOneFileGetTheFramesOneReaderGets) {
   }
   std::vector<at::Tensor> expected;
   VideoReader one(path, {.width = 64, .height = 48, .threads = 1});
-  for (const auto& r : requests) expected.push_back(one.read_frames(r));
+  for (const auto& r : requests) expected.push_back(to_tensor(one.read_frames(r)));
 
   std::vector<at::Tensor> got(kThreads);
   std::vector<std::exception_ptr> errors(kThreads);
@@ -35,7 +37,7 @@ TEST(Threads, EightReadersOfOneFileGetTheFramesOneReaderGets) {
     threads.emplace_back([&, t] {
       try {
         VideoReader reader(path, {.width = 64, .height = 48, .threads = 1});
-        for (int rep = 0; rep < 3; ++rep) got[t] = reader.read_frames(requests[t]);
+        for (int rep = 0; rep < 3; ++rep) got[t] = to_tensor(reader.read_frames(requests[t]));
       } catch (...) {
         errors[t] = std::current_exception();
       }

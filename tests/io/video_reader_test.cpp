@@ -3,6 +3,7 @@
 #include "vidrep/io/video_reader.h"
 
 #include "vidrep/error.h"
+#include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
@@ -34,7 +35,7 @@ TEST_P(CodecMatrix, RandomFramesMatchFfmpeg) {
   std::mt19937 rng(42);
   std::vector<int64_t> indices = {n - 1, 0};
   for (int k = 0; k < 4; ++k) indices.push_back(std::uniform_int_distribution<int64_t>(1, n - 2)(rng));
-  const at::Tensor frames = reader.read_frames(indices);
+  const at::Tensor frames = to_tensor(reader.read_frames(indices));
   ASSERT_EQ(frames.size(0), static_cast<int64_t>(indices.size()));
   const int h = reader.height(), w = reader.width();
   for (size_t k = 0; k < indices.size(); ++k) {
@@ -63,15 +64,15 @@ TEST(VideoReader, RotationGivesDisplayOrientation) {
   EXPECT_EQ(stored.width(), 160);
   EXPECT_EQ(stored.height(), 96);
   // Turning the stored frame counter-clockwise gives the displayed one.
-  const at::Tensor a = upright.read_frames({7})[0];
-  const at::Tensor b = stored.read_frames({7})[0];
+  const at::Tensor a = to_tensor(upright.read_frames({7}))[0];
+  const at::Tensor b = to_tensor(stored.read_frames({7}))[0];
   EXPECT_TRUE(at::equal(a, at::rot90(b, 1, {0, 1}).contiguous()));
 }
 
 TEST(VideoReader, ResizeMatchesFfmpegScale) {
   const std::string path = codec_fixture("h264_bframes");
   VideoReader reader(path, {.width = 64, .height = 48});
-  const at::Tensor frames = reader.read_frames({5, 60});
+  const at::Tensor frames = to_tensor(reader.read_frames({5, 60}));
   ASSERT_EQ(frames.sizes(), (at::IntArrayRef{2, 48, 64, 3}));
   EXPECT_LE(mean_abs_diff(frames[0], ffmpeg_frame(path, 5, 48, 64, "scale=64:48:flags=area")), 1.5);
   EXPECT_LE(mean_abs_diff(frames[1], ffmpeg_frame(path, 60, 48, 64, "scale=64:48:flags=area")), 1.5);
@@ -99,8 +100,8 @@ TEST(VideoReader, TimesNameTheFrameOnScreen) {
   // Variable gaps: frame 3 is the source's frame 4, 80 ms after frame 2.
   EXPECT_NEAR(reader.frame_time(2) - reader.frame_time(1), 0.040, 1e-6);
   EXPECT_NEAR(reader.frame_time(3) - reader.frame_time(2), 0.080, 1e-6);
-  const at::Tensor by_time = reader.read_frames_at({reader.frame_time(4) + 0.01});
-  EXPECT_TRUE(at::equal(by_time[0], reader.read_frames({4})[0]));
+  const at::Tensor by_time = to_tensor(reader.read_frames_at({reader.frame_time(4) + 0.01}));
+  EXPECT_TRUE(at::equal(by_time[0], to_tensor(reader.read_frames({4}))[0]));
   EXPECT_THROW(reader.frame_at_time(reader.duration() + 0.5), InvalidArgument);
   EXPECT_THROW(reader.frame_at_time(-1), InvalidArgument);
 }
@@ -109,21 +110,21 @@ TEST(VideoReader, StreamsWithoutTimestampsAreReadInDecodeOrder) {
   VideoReader reader(codec_fixture("mpeg4_bframes"));
   EXPECT_EQ(reader.num_frames(), 75);
   EXPECT_NEAR(reader.frame_time(50), 2.0, 1e-9);  // 25 fps, no timestamps to say otherwise
-  const at::Tensor late_first = reader.read_frames({60});
-  const at::Tensor early = reader.read_frames({10});  // going back decodes from the start again
+  const at::Tensor late_first = to_tensor(reader.read_frames({60}));
+  const at::Tensor early = to_tensor(reader.read_frames({10}));  // going back decodes from the start again
   EXPECT_EQ(reader.counters().seeks, 2);
   VideoReader fresh(codec_fixture("mpeg4_bframes"));
-  EXPECT_TRUE(at::equal(fresh.read_frames({10, 60}), at::cat({early, late_first})));
+  EXPECT_TRUE(at::equal(to_tensor(fresh.read_frames({10, 60})), at::cat({early, late_first})));
 }
 
 TEST(VideoReader, RequestOrderAndRepeatsAreKept) {
   VideoReader reader(codec_fixture("h264_bframes"));
-  const at::Tensor a = reader.read_frames({30, 3, 30, 17});
+  const at::Tensor a = to_tensor(reader.read_frames({30, 3, 30, 17}));
   VideoReader fresh(codec_fixture("h264_bframes"));
-  EXPECT_TRUE(at::equal(a[0], fresh.read_frames({30})[0]));
-  EXPECT_TRUE(at::equal(a[1], fresh.read_frames({3})[0]));
+  EXPECT_TRUE(at::equal(a[0], to_tensor(fresh.read_frames({30}))[0]));
+  EXPECT_TRUE(at::equal(a[1], to_tensor(fresh.read_frames({3}))[0]));
   EXPECT_TRUE(at::equal(a[0], a[2]));
-  EXPECT_TRUE(at::equal(a[3], fresh.read_frames({17})[0]));
+  EXPECT_TRUE(at::equal(a[3], to_tensor(fresh.read_frames({17}))[0]));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "vidrep/error.h"
 #include "vidrep/io/video_writer.h"
+#include "vidrep/tensor.h"
 
 #include "support/fixtures.h"
 
@@ -56,10 +57,10 @@ TEST_P(WriterRoundTrip, FramesAndAudioSurviveFfmpeg) {
   const at::Tensor audio = chirp(16000);
   {
     VideoWriter writer(path, 64, 48, {.fps = 24, .audio_rate = 16000});
-    writer.write_frames(frames.slice(0, 0, 10));
-    writer.write_audio(audio.slice(1, 0, 7000));  // any chunking
-    writer.write_frames(frames.slice(0, 10));
-    writer.write_audio(audio.slice(1, 7000));
+    writer.write_frames(to_array(frames.slice(0, 0, 10)));
+    writer.write_audio(to_array(audio.slice(1, 0, 7000)));  // any chunking
+    writer.write_frames(to_array(frames.slice(0, 10)));
+    writer.write_audio(to_array(audio.slice(1, 7000)));
     EXPECT_EQ(writer.frames_written(), 24);
     EXPECT_EQ(writer.samples_written(), 16000);
     writer.close();
@@ -93,7 +94,7 @@ TEST(Writer, OddSizeMp4UsesYuv444) {
   const std::string dir = test::scratch_dir("writer_odd");
   const std::string path = dir + "/odd.mp4";
   const at::Tensor frames = moving_pattern(6, 47, 63);
-  VideoWriter::write_video(path, frames, 30);
+  VideoWriter::write_video(path, to_array(frames), 30);
   EXPECT_EQ(test::ffprobe_frame_count(path), 6);
   std::string pix;
   test::run("ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of csv=p=0 '" + path + "'", &pix);
@@ -110,7 +111,7 @@ TEST(Writer, OddSizeWebmAndStereoAudio) {
   for (const std::string ext : {"webm", "mp4", "avi"}) {
     const std::string path = dir + "/s." + ext;
     const bool odd = ext == "webm";
-    VideoWriter::write_video(path, odd ? frames : moving_pattern(4, 48, 64), 8, stereo, 22050);
+    VideoWriter::write_video(path, to_array(odd ? frames : moving_pattern(4, 48, 64)), 8, to_array(stereo), 22050);
     std::string info;
     test::run("ffprobe -v error -select_streams a:0 -show_entries stream=channels -of csv=p=0 '" + path + "'", &info);
     EXPECT_EQ(info, "2\n") << ext;
@@ -126,7 +127,7 @@ TEST(Writer, OddSizeWebmAndStereoAudio) {
 TEST(Writer, FractionalFpsIsKept) {
   const std::string dir = test::scratch_dir("writer_fps");
   const std::string path = dir + "/ntsc.mp4";
-  VideoWriter::write_video(path, moving_pattern(5, 48, 64), 30000.0 / 1001);
+  VideoWriter::write_video(path, to_array(moving_pattern(5, 48, 64)), 30000.0 / 1001);
   std::string rate;
   test::run("ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 '" + path + "'",
             &rate);
@@ -137,29 +138,29 @@ TEST(Writer, BadInputsThrowInvalidArgument) {
   const std::string dir = test::scratch_dir("writer_bad");
   VideoWriter writer(dir + "/x.mp4", 64, 48, {.fps = 10});
   try {
-    writer.write_frames(at::zeros({2, 48, 64, 3}, at::kFloat));
+    writer.write_frames(to_array(at::zeros({2, 48, 64, 3}, at::kFloat)));
     FAIL() << "expected InvalidArgument";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("expected [N,48,64,3]"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("got [2,48,64,3] float32"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(writer.write_frames(at::zeros({2, 48, 64, 4}, at::kByte)), InvalidArgument);
-  EXPECT_THROW(writer.write_frames(at::zeros({2, 64, 48, 3}, at::kByte)), InvalidArgument);
-  EXPECT_THROW(writer.write_frames(at::zeros({64 * 48 * 3}, at::kByte)), InvalidArgument);
-  EXPECT_THROW(writer.write_audio(at::zeros({1, 100})), InvalidArgument);  // no audio track
+  EXPECT_THROW(writer.write_frames(to_array(at::zeros({2, 48, 64, 4}, at::kByte))), InvalidArgument);
+  EXPECT_THROW(writer.write_frames(to_array(at::zeros({2, 64, 48, 3}, at::kByte))), InvalidArgument);
+  EXPECT_THROW(writer.write_frames(to_array(at::zeros({64 * 48 * 3}, at::kByte))), InvalidArgument);
+  EXPECT_THROW(writer.write_audio(to_array(at::zeros({1, 100}))), InvalidArgument);  // no audio track
   VideoWriter with_audio(dir + "/y.mp4", 64, 48, {.audio_rate = 16000, .audio_channels = 2});
-  EXPECT_THROW(with_audio.write_audio(at::zeros({1, 100})), InvalidArgument);
-  EXPECT_THROW(with_audio.write_audio(at::zeros({2, 100}, at::kDouble)), InvalidArgument);
+  EXPECT_THROW(with_audio.write_audio(to_array(at::zeros({1, 100}))), InvalidArgument);
+  EXPECT_THROW(with_audio.write_audio(to_array(at::zeros({2, 100}, at::kDouble))), InvalidArgument);
   EXPECT_THROW(VideoWriter(dir + "/z.mkv", 64, 48), InvalidArgument);
   EXPECT_THROW(VideoWriter(dir + "/z.mp4", 0, 48), InvalidArgument);
   EXPECT_THROW(VideoWriter(dir + "/z.mp4", 64, 48, {.fps = 0}), InvalidArgument);
   EXPECT_THROW(VideoWriter(dir + "/z.mp4", 64, 48, {.codec = "no-such-codec"}), InvalidArgument);
   EXPECT_THROW(VideoWriter(dir + "/z.webm", 64, 48, {.codec = "libx264"}), InvalidArgument);
   // The writer still works after rejected input.
-  writer.write_frames(moving_pattern(3, 48, 64));
+  writer.write_frames(to_array(moving_pattern(3, 48, 64)));
   writer.close();
   EXPECT_EQ(test::ffprobe_frame_count(dir + "/x.mp4"), 3);
-  EXPECT_THROW(writer.write_frames(moving_pattern(1, 48, 64)), InvalidArgument);  // after close
+  EXPECT_THROW(writer.write_frames(to_array(moving_pattern(1, 48, 64))), InvalidArgument);  // after close
 }
 
 TEST(Writer, UnwritableFolderThrowsWriteError) {
@@ -173,13 +174,13 @@ TEST(Writer, AbandonedWriteLeavesNoFile) {
   const std::string dir = test::scratch_dir("writer_abandon");
   for (const std::string ext : {"mp4", "webm", "avi"}) {
     VideoWriter writer(dir + "/out." + ext, 64, 48, {.audio_rate = 16000});
-    writer.write_frames(moving_pattern(12, 48, 64));
-    writer.write_audio(chirp(16000));
+    writer.write_frames(to_array(moving_pattern(12, 48, 64)));
+    writer.write_audio(to_array(chirp(16000)));
   }  // destroyed without close()
   {
     VideoWriter writer(dir + "/failed.mp4", 64, 48);
-    writer.write_frames(moving_pattern(2, 48, 64));
-    EXPECT_THROW(writer.write_frames(at::zeros({1, 2, 2, 3}, at::kByte)), InvalidArgument);
+    writer.write_frames(to_array(moving_pattern(2, 48, 64)));
+    EXPECT_THROW(writer.write_frames(to_array(at::zeros({1, 2, 2, 3}, at::kByte))), InvalidArgument);
   }
   EXPECT_TRUE(is_empty_dir(dir));
 }

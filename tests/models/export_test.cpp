@@ -3,11 +3,12 @@
 // batch-norm statistics is exported with its eval-mode outputs on a random input; Debian's
 // /usr/bin/python3 then rebuilds it from python/vidrep_models.py, loads weights.pt with torch.load
 // and load_state_dict(strict=True), and must reproduce logits and embedding within 1e-4.
-#include "vidrep/train/run.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
 #include "vidrep/models/autoencoder.h"
 #include "vidrep/models/network.h"
+#include "vidrep/tensor.h"
+#include "vidrep/train/run.h"
 
 #include "support/fixtures.h"
 
@@ -134,10 +135,10 @@ TEST(ExportNetwork, PythonReferenceModelsReproduceTheOutputs) {
     }
     const fs::path dir = fs::path(root) / k.name;
     export_network(net, dir.string());
-    if (video) io::save_npy((dir / "video.npy").string(), v);
-    if (audio) io::save_npy((dir / "audio.npy").string(), a);
-    io::save_npy((dir / "logits.npy").string(), out.logits);
-    io::save_npy((dir / "embedding.npy").string(), out.embedding);
+    if (video) io::save_npy((dir / "video.npy").string(), to_array(v));
+    if (audio) io::save_npy((dir / "audio.npy").string(), to_array(a));
+    io::save_npy((dir / "logits.npy").string(), to_array(out.logits));
+    io::save_npy((dir / "embedding.npy").string(), to_array(out.embedding));
     dirs += " '" + dir.string() + "'";
   }
   std::string output;
@@ -189,9 +190,9 @@ TEST(ExportNetwork, PythonReferenceAutoencoderReproducesEncodeAndDecode) {
     export_autoencoder(ae, dir.string());
     EXPECT_TRUE(fs::exists(dir / "autoencoder.json"));
     EXPECT_FALSE(fs::exists(dir / "model.json"));
-    io::save_npy((dir / "video.npy").string(), video);
-    io::save_npy((dir / "latent.npy").string(), latent);
-    io::save_npy((dir / "reconstruction.npy").string(), reconstruction);
+    io::save_npy((dir / "video.npy").string(), to_array(video));
+    io::save_npy((dir / "latent.npy").string(), to_array(latent));
+    io::save_npy((dir / "reconstruction.npy").string(), to_array(reconstruction));
     dirs += " '" + dir.string() + "'";
   }
   std::string output;

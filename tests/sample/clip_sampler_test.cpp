@@ -2,6 +2,7 @@
 
 #include "vidrep/error.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
 
@@ -97,10 +98,10 @@ TEST(ClipSampler, BadOptions) {
 TEST(ClipSampler, ReadClipsGathersFrames) {
   VideoReader reader(test::codec_fixture("h264_bframes"), {.width = 32, .height = 24});
   const auto clips = ClipSampler({.kind = SamplerKind::Random, .clips = 3, .length = 4, .seed = 5}).sample(reader.num_frames());
-  const at::Tensor x = read_clips(reader, clips);
+  const at::Tensor x = to_tensor(read_clips(reader, clips));
   ASSERT_EQ(x.sizes(), (at::IntArrayRef{3, 4, 24, 32, 3}));
   VideoReader fresh(test::codec_fixture("h264_bframes"), {.width = 32, .height = 24});
-  EXPECT_TRUE(at::equal(x[1][2], fresh.read_frames({clips[1][2]})[0]));
+  EXPECT_TRUE(at::equal(x[1][2], to_tensor(fresh.read_frames({clips[1][2]}))[0]));
 }
 
 }  // namespace

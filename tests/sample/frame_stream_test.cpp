@@ -4,6 +4,7 @@
 #include "vidrep/sample/frame_stream.h"
 
 #include "vidrep/error.h"
+#include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
@@ -25,13 +26,13 @@ TEST(FrameStream, WholeVideoInBatchesEqualsTheReader) {
   std::vector<int64_t> indices;
   while (auto b = stream.next()) {
     EXPECT_LE(b->frames.size(0), 7);
-    parts.push_back(b->frames);
+    parts.push_back(to_tensor(b->frames));
     indices.insert(indices.end(), b->indices.begin(), b->indices.end());
   }
   ASSERT_EQ(indices.size(), 100u);
   for (int64_t i = 0; i < 100; ++i) EXPECT_EQ(indices[static_cast<size_t>(i)], i);
   VideoReader reader(path, {.width = 32, .height = 24, .threads = 1});
-  EXPECT_TRUE(at::equal(at::cat(parts), reader.read_range(0, 100)));
+  EXPECT_TRUE(at::equal(at::cat(parts), to_tensor(reader.read_range(0, 100))));
   const DecodeCounters c = stream.reader().counters();
   EXPECT_EQ(c.frames_converted, 100);
   EXPECT_LE(c.seeks, 1);  // forward only
@@ -49,7 +50,7 @@ TEST(FrameStream, FpsGivesTheFrameOnScreenAtEachTick) {
   std::vector<at::Tensor> parts;
   got.clear();
   while (auto b = fast.next()) {
-    parts.push_back(b->frames);
+    parts.push_back(to_tensor(b->frames));
     got.insert(got.end(), b->indices.begin(), b->indices.end());
   }
   ASSERT_EQ(got.size(), 50u);
@@ -57,7 +58,7 @@ TEST(FrameStream, FpsGivesTheFrameOnScreenAtEachTick) {
   EXPECT_EQ(got[1], 0);
   EXPECT_EQ(got[49], 24);
   VideoReader reader(path, {.width = 32, .height = 24});
-  EXPECT_TRUE(at::equal(at::cat(parts), reader.read_frames(got)));
+  EXPECT_TRUE(at::equal(at::cat(parts), to_tensor(reader.read_frames(got))));
 }
 
 TEST(FrameStream, TimeRangeAndBadOptions) {

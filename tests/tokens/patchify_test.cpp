@@ -2,6 +2,7 @@
 // clip, non-divisible sizes (error or pad + crop back), and tokens from a video at native size.
 #include "vidrep/error.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 #include "vidrep/tokens/patchify.h"
 #include "vidrep/tokens/video_tokens.h"
 
@@ -127,7 +128,7 @@ TEST(TokensVideo, NativeSizeTokensAreTheFramesAtTheirOwnResolution) {
   EXPECT_EQ(p.grid, (std::array<int64_t, 3>{4, 15, 20}));
   EXPECT_EQ(p.original, (std::array<int64_t, 3>{8, 120, 160}));
   EXPECT_EQ(p.tokens.scalar_type(), at::kFloat);
-  const at::Tensor frames = reader.read_range(10, 18);
+  const at::Tensor frames = to_tensor(reader.read_range(10, 18));
   EXPECT_TRUE(at::equal(p.tokens, patchify(frames, {2, 8, 8}).tokens.to(at::kFloat).div_(255.0f)));
   EXPECT_TRUE(at::equal(unpatchify(p).mul(255.0f).round().to(at::kByte), frames));
 
@@ -139,7 +140,7 @@ TEST(TokensVideo, NativeSizeTokensAreTheFramesAtTheirOwnResolution) {
   EXPECT_EQ(odd.counters().frames_decoded, 0);
   const Patches q = video_tokens(odd, {.patch = {1, 16, 16}, .frames = 4, .pad = PadMode::Replicate});
   EXPECT_EQ(q.grid, (std::array<int64_t, 3>{4, 4, 6}));
-  EXPECT_TRUE(at::equal(unpatchify(q).mul(255.0f).round().to(at::kByte), odd.read_range(0, 4)));
+  EXPECT_TRUE(at::equal(unpatchify(q).mul(255.0f).round().to(at::kByte), to_tensor(odd.read_range(0, 4))));
 
   EXPECT_NE(error_of([&] { video_tokens(reader, {.patch = {2, 8, 8}, .start = 95, .frames = 8}); })
                 .find("frames: expected 1..5 from frame 95, got 8"),

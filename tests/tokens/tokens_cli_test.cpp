@@ -2,6 +2,7 @@
 // reads it, --pad / --size work, and bad input exits 2 with one line and no output file.
 #include "vidrep/io/npz.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 #include "vidrep/tokens/patchify.h"
 
 #include "support/codec_fixtures.h"
@@ -21,7 +22,7 @@ using test::run;
 
 std::map<std::string, at::Tensor> load(const std::string& path) {
   std::map<std::string, at::Tensor> m;
-  for (auto& [name, t] : io::load_npz(path)) m[name] = t;
+  for (auto& [name, t] : io::load_npz(path)) m[name] = to_tensor(t);
   return m;
 }
 
@@ -42,7 +43,7 @@ TEST(TokensCli, WritesTokensPositionsAndGridAtNativeSize) {
   EXPECT_TRUE(at::equal(a["grid"], at::tensor(std::vector<int32_t>{4, 15, 20})));
   EXPECT_TRUE(at::equal(a["shape"], at::tensor(std::vector<int32_t>{8, 120, 160, 3})));
   VideoReader reader(path);
-  const at::Tensor frames = reader.read_range(10, 18);
+  const at::Tensor frames = to_tensor(reader.read_range(10, 18));
   const Patches p = patchify(frames, {2, 8, 8});
   EXPECT_TRUE(at::equal(a["tokens"], p.tokens.to(at::kFloat).div_(255.0f)));
   EXPECT_TRUE(at::equal(a["positions"], p.positions.to(at::kInt)));
@@ -65,7 +66,7 @@ TEST(TokensCli, PadAndSize) {
   EXPECT_TRUE(at::equal(p["shape"], at::tensor(std::vector<int32_t>{7, 120, 160, 3})));
   VideoReader reader(path);
   const at::Tensor back = unpatchify(p["tokens"], {4, 8, 10}, {2, 16, 16}, 3, {7, 120, 160});
-  EXPECT_TRUE(at::equal(back.mul(255.0f).round().to(at::kByte), reader.read_range(0, 7)));
+  EXPECT_TRUE(at::equal(back.mul(255.0f).round().to(at::kByte), to_tensor(reader.read_range(0, 7))));
 
   ASSERT_EQ(run(cli() + " tokens '" + path + "' --patch 1x16x16 --frames 3 --size 64x48 --out " + dir + "/s.npz",
                 &out), 0) << out;

@@ -4,7 +4,6 @@
 // resume exactly, `vidrep ae train/eval/encode/decode`, latent tokens, a classifier on latents,
 // and the errors for wrong latents and runs without an autoencoder.
 #include "vidrep/apps/autoencoder.h"
-#include "vidrep/train/evaluate.h"
 #include "vidrep/data/dataset.h"
 #include "vidrep/data/synth_dataset.h"
 #include "vidrep/error.h"
@@ -12,7 +11,9 @@
 #include "vidrep/io/npz.h"
 #include "vidrep/io/video_reader.h"
 #include "vidrep/io/video_writer.h"
+#include "vidrep/tensor.h"
 #include "vidrep/train/checkpoint.h"
+#include "vidrep/train/evaluate.h"
 #include "vidrep/train/run.h"
 #include "vidrep/train/trainer.h"
 
@@ -40,7 +41,7 @@ at::Tensor flicker(int64_t frames, uint64_t seed) {
 }
 
 void write_flicker(const std::string& path, int64_t frames, uint64_t seed) {
-  VideoWriter::write_video(path, flicker(frames, seed), 8);
+  VideoWriter::write_video(path, to_array(flicker(frames, seed)), 8);
 }
 
 // 8 classes x (4 train + 2 val + 2 test) synthetic motion videos of 9 frames at 16x16, made once.
@@ -236,7 +237,7 @@ TEST(AutoencoderCli, EncodeDecodeTokensAndLatentTraining) {
   const std::string video = dir + "/clip17.mp4";
   write_flicker(video, 17, 99);
   ASSERT_EQ(test::run(test::cli() + " ae encode --run " + run + " " + video + " --out " + dir + "/z.npy --json", &out), 0) << out;
-  const at::Tensor z = io::load_npy(dir + "/z.npy");
+  const at::Tensor z = to_tensor(io::load_npy(dir + "/z.npy"));
   EXPECT_EQ(z.sizes(), at::IntArrayRef({16, 5, 4, 4}));
   ASSERT_EQ(test::run(test::cli() + " ae decode --run " + run + " " + dir + "/z.npy --out " + dir + "/back.mp4", &out), 0) << out;
   VideoReader back(dir + "/back.mp4");
@@ -247,14 +248,14 @@ TEST(AutoencoderCli, EncodeDecodeTokensAndLatentTraining) {
   // An image is a 1-frame video.
   ASSERT_EQ(test::run("ffmpeg -loglevel error -y -f lavfi -i testsrc=size=32x32 -frames:v 1 " + dir + "/image.png"), 0);
   ASSERT_EQ(test::run(test::cli() + " ae encode --run " + run + " " + dir + "/image.png --out " + dir + "/img.npy", &out), 0) << out;
-  EXPECT_EQ(io::load_npy(dir + "/img.npy").sizes(), at::IntArrayRef({16, 1, 4, 4}));
+  EXPECT_EQ(to_tensor(io::load_npy(dir + "/img.npy")).sizes(), at::IntArrayRef({16, 1, 4, 4}));
 
   // Latent tokens: the latent cut into 1x2x2 patches, positions as for pixel tokens.
   ASSERT_EQ(test::run(test::cli() + " tokens " + video + " --latent " + run + " --out " + dir + "/t.npz", &out), 0) << out;
   const io::NpzArrays tokens = io::load_npz(dir + "/t.npz");
   const auto find = [&](const std::string& key) {
     for (const auto& [name, t] : tokens)
-      if (name == key) return t;
+      if (name == key) return to_tensor(t);
     return at::Tensor();
   };
   EXPECT_EQ(find("tokens").sizes(), at::IntArrayRef({5 * 2 * 2, 1 * 2 * 2 * 16}));
@@ -286,7 +287,7 @@ TEST(AutoencoderCli, EncodeDecodeTokensAndLatentTraining) {
   EXPECT_EQ(nlohmann::json::parse(out)["count"], 16);
 
   // Errors: exit status 2 and a line naming the problem.
-  io::save_npy(dir + "/wrong.npy", torch::zeros({4, 5, 4, 4}));
+  io::save_npy(dir + "/wrong.npy", to_array(torch::zeros({4, 5, 4, 4})));
   EXPECT_EQ(test::run(test::cli() + " ae decode --run " + run + " " + dir + "/wrong.npy --out " + dir + "/w.mp4", &out), 2);
   EXPECT_NE(out.find("wrong.npy: latent: expected [16,t,h,w] float32, got [4,5,4,4]"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir + "/w.mp4"));

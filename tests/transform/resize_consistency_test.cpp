@@ -3,6 +3,7 @@
 // ratio, and pixels that differ only by the filter (README: "Resizing: on decode or as a
 // transform").
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 #include "vidrep/transform/geometry.h"
 
 #include "support/fixtures.h"
@@ -24,8 +25,8 @@ TEST(ResizeConsistency, ShortSideOnDecodeMatchesResizeShort) {
     const transform::FrameSize want = transform::short_side_size(native.width(), native.height(), 112);
     EXPECT_EQ(decoded.width(), want.width) << w << "x" << h;
     EXPECT_EQ(decoded.height(), want.height) << w << "x" << h;
-    const at::Tensor a = decoded.read_frames({2}).to(at::kFloat);
-    const at::Tensor b = transform::resize_short(native.read_frames({2}), 112).to(at::kFloat);
+    const at::Tensor a = to_tensor(decoded.read_frames({2})).to(at::kFloat);
+    const at::Tensor b = transform::resize_short(to_tensor(native.read_frames({2})), 112).to(at::kFloat);
     ASSERT_EQ(a.sizes(), b.sizes());
     // Area averaging in YUV (swscale) vs antialiased bilinear in RGB: close, not equal (testsrc2 is
     // all sharp edges: 4-5 levels apart on average; a misplaced or mirrored image is ~50).

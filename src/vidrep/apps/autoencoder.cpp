@@ -2,6 +2,7 @@
 
 #include "vidrep/describe.h"
 #include "vidrep/error.h"
+#include "vidrep/tensor.h"
 #include "vidrep/train/run.h"
 #include "vidrep/transform/convert.h"
 
@@ -26,7 +27,7 @@ at::Tensor encode_file(const std::string& run_dir, const std::string& path, cons
                                       options.start + frames - 1, n));
   c.latent_shape({frames, reader.height(), reader.width()}, path);
   torch::NoGradGuard no_grad;
-  return ae->encode(transform::to_cthw(transform::to_float(reader.read_range(options.start, options.start + frames))).unsqueeze(0))[0].contiguous();
+  return ae->encode(transform::to_cthw(transform::to_float(to_tensor(reader.read_range(options.start, options.start + frames)))).unsqueeze(0))[0].contiguous();
 }
 
 at::Tensor decode_latent(const std::string& run_dir, const at::Tensor& latent, const std::string& checkpoint) {

@@ -6,6 +6,7 @@
 #include "vidrep/io/video_reader.h"
 #include "vidrep/random.h"
 #include "vidrep/sample/clip_sampler.h"
+#include "vidrep/tensor.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -48,7 +49,7 @@ at::Tensor read_audio(const std::string& path, double start, const MelOptions& m
   try {
     AudioReader reader(path, {.sample_rate = mel.sample_rate, .mono = true, .start = start,
                               .end = start + mel.audio_seconds});
-    got = reader.read().contiguous();
+    got = to_tensor(reader.read());
   } catch (const OpenError&) {
     return out;
   } catch (const InvalidArgument&) {
@@ -99,7 +100,7 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
   DecodedSample d;
   d.seed_independent = !o.random_clip || frames.count <= (clip_len - 1) * o.frame_stride + 1;
   d.clip_start = reader.frame_time(clip.front());
-  if (o.video) d.frames = reader.read_frames(clip);
+  if (o.video) d.frames = to_tensor(reader.read_frames(clip));
   if (o.video && bucketed) {
     d.frames = d.frames.slice(1, fit.crop_top, fit.crop_top + shape.height)
                    .slice(2, fit.crop_left, fit.crop_left + shape.width)

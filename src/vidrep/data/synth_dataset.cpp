@@ -7,6 +7,7 @@
 #include "vidrep/io/video_writer.h"
 #include "vidrep/random.h"
 #include "vidrep/runtime.h"
+#include "vidrep/tensor.h"
 #include "vidrep/thread_pool.h"
 
 #include <ATen/ATen.h>
@@ -62,8 +63,8 @@ void write_clip(const std::string& path, const ClipSpec& spec, const Clip& clip)
   wo.threads = 1;  // parallel over files instead
   wo.crf = kCrf;
   VideoWriter writer(path, spec.width, spec.height, wo);
-  writer.write_frames(clip.frames);
-  writer.write_audio(clip.audio);
+  writer.write_frames(to_array(clip.frames));
+  writer.write_audio(to_array(clip.audio));
   writer.close();
 }
 

@@ -2,6 +2,7 @@
 
 #include "vidrep/error.h"
 #include "vidrep/sample/clip_sampler.h"
+#include "vidrep/tensor.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -32,7 +33,7 @@ VideoFeatures extract_video_features(VideoReader& reader, const FeatureExtractor
     const int64_t last = std::min(total, first + options.batch_clips);
     const std::vector<std::vector<int64_t>> batch(windows.begin() + first, windows.begin() + last);
     // One sorted request per batch: overlapping windows decode their shared frames once.
-    rows.push_back(extractor.extract_batch(read_clips(reader, batch)));
+    rows.push_back(extractor.extract_batch(to_tensor(read_clips(reader, batch))));
     if (options.progress) options.progress(last, total);
   }
   out.features = at::cat(rows, 0);

@@ -5,7 +5,6 @@
 #include "vidrep/io/ffmpeg.h"
 #include "vidrep/io/packet_decoder.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -74,10 +73,10 @@ class SampleSink {
     }
   }
 
-  at::Tensor take() {
+  Array take() {
     const int64_t length = planes_.empty() ? 0 : static_cast<int64_t>(planes_[0].size());
-    at::Tensor out = at::empty({static_cast<int64_t>(planes_.size()), length}, at::kFloat);
-    float* dst = out.data_ptr<float>();
+    Array out(DType::Float32, {static_cast<int64_t>(planes_.size()), length});
+    float* dst = out.data<float>();
     for (size_t c = 0; c < planes_.size(); ++c) {
       std::memcpy(dst + c * length, planes_[c].data(), length * sizeof(float));
       std::vector<float>().swap(planes_[c]);
@@ -231,7 +230,7 @@ struct AudioReader::Impl {
     }
   }
 
-  at::Tensor read() {
+  Array read() {
     rewind();
     swr.reset();
     const int64_t limit = opts.end >= 0 ? std::llround((opts.end - opts.start) * out_rate) : -1;
@@ -341,7 +340,7 @@ int AudioReader::native_rate() const { return impl_->native_rate; }
 int AudioReader::native_channels() const { return impl_->native_channels; }
 double AudioReader::duration() const { return impl_->duration; }
 
-at::Tensor AudioReader::read() { return impl_->read(); }
+Array AudioReader::read() { return impl_->read(); }
 AudioCounters AudioReader::counters() const { return impl_->counters(); }
 
 }  // namespace vidrep

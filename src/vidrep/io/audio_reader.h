@@ -1,8 +1,8 @@
-// AudioReader: one audio stream of a media file as a float32 [C,S] tensor, resampled and
+// AudioReader: one audio stream of a media file as a float32 [C,S] array, resampled and
 // placed on the same clock as VideoReader's frames.
 //
 //   vidrep::AudioReader reader("clip.mp4", {.sample_rate = 16000, .mono = true, .start = 1.0, .end = 3.0});
-//   at::Tensor x = reader.read();   // [1, 32000] float32; x[0][k] is at 1.0 + k / 16000 s
+//   vidrep::Array x = reader.read();   // [1, 32000] float32; x[0][k] is at 1.0 + k / 16000 s
 //
 // Time 0 is the container's start time, as for VideoReader. Samples are placed by the decoded
 // frames' timestamps: silence fills where the stream starts late or has a gap, and samples before
@@ -11,7 +11,7 @@
 // Not thread-safe: use one reader per thread.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <chrono>
 #include <cstdint>
@@ -59,7 +59,7 @@ class AudioReader {
   // S = round((end - start) * sample_rate()) when `end` lies within the stream; shorter when the
   // stream ends first. May be called again (it seeks back). Throws DecodeError naming the file
   // and the time a decode fails at, InvalidArgument when `start` lies past the end of the stream.
-  at::Tensor read();
+  Array read();
 
   AudioCounters counters() const;
 

@@ -14,17 +14,17 @@ namespace vidrep::io {
 namespace {
 
 struct DtypeName {
-  NpyDtype dtype;
+  DType dtype;
   const char* descr;  // as numpy writes it
   int itemsize;
 };
 constexpr DtypeName kDtypes[] = {
-    {NpyDtype::Bool, "|b1", 1},  {NpyDtype::Int8, "|i1", 1},    {NpyDtype::UInt8, "|u1", 1},
-    {NpyDtype::Int16, "<i2", 2}, {NpyDtype::Int32, "<i4", 4},   {NpyDtype::Int64, "<i8", 8},
-    {NpyDtype::Float32, "<f4", 4}, {NpyDtype::Float64, "<f8", 8},
+    {DType::Bool, "|b1", 1},  {DType::Int8, "|i1", 1},    {DType::UInt8, "|u1", 1},
+    {DType::Int16, "<i2", 2}, {DType::Int32, "<i4", 4},   {DType::Int64, "<i8", 8},
+    {DType::Float32, "<f4", 4}, {DType::Float64, "<f8", 8},
 };
 
-const DtypeName& entry(NpyDtype dtype) {
+const DtypeName& entry(DType dtype) {
   for (const auto& d : kDtypes) {
     if (d.dtype == dtype) return d;
   }
@@ -38,7 +38,7 @@ class DictParser {
   DictParser(std::string_view text, const std::string& where) : s_(text), where_(where) {}
 
   NpyHeader parse() {
-    std::optional<NpyDtype> dtype;
+    std::optional<DType> dtype;
     std::optional<bool> fortran;
     std::optional<std::vector<int64_t>> shape;
     expect('{');
@@ -133,7 +133,7 @@ class DictParser {
     if (pos_ == start) fail("expected a dimension (a non-negative integer)");
     return v;
   }
-  NpyDtype descr(const std::string& text) const {
+  DType descr(const std::string& text) const {
     for (const auto& d : kDtypes) {
       // '|' (no byte order), '<' (little) and '=' (native, little here) all read the same.
       const std::string_view body = std::string_view(d.descr).substr(1);
@@ -158,7 +158,6 @@ uint64_t little(std::string_view s, size_t at, int n) {
 
 }  // namespace
 
-int npy_itemsize(NpyDtype dtype) { return entry(dtype).itemsize; }
 
 uint64_t npy_header_size(std::string_view first, const std::string& where) {
   if (first.size() < 10 || first.substr(0, 6) != std::string_view("\x93NUMPY", 6)) {
@@ -181,7 +180,7 @@ NpyHeader parse_npy_header(std::string_view header, const std::string& where) {
   const uint64_t prefix = static_cast<uint8_t>(header[6]) == 1 ? 10 : 12;
   NpyHeader h = DictParser(header.substr(prefix, size - prefix), where).parse();
   h.header_bytes = size;
-  uint64_t bytes = static_cast<uint64_t>(npy_itemsize(h.dtype));
+  uint64_t bytes = static_cast<uint64_t>(dtype_size(h.dtype));
   bool empty = false;
   for (int64_t d : h.shape) {
     if (d == 0) empty = true;
@@ -194,7 +193,7 @@ NpyHeader parse_npy_header(std::string_view header, const std::string& where) {
   return h;
 }
 
-std::string npy_header_bytes(NpyDtype dtype, const std::vector<int64_t>& shape) {
+std::string npy_header_bytes(DType dtype, const std::vector<int64_t>& shape) {
   std::string dims;
   for (int64_t d : shape) dims += fmt::format("{}, ", d);
   if (shape.size() > 1) dims.resize(dims.size() - 2);  // "(3, 4)" but "(3,)" and "()"

@@ -4,6 +4,8 @@
 // is allocated from it.
 #pragma once
 
+#include "vidrep/array.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -12,12 +14,8 @@
 
 namespace vidrep::io {
 
-enum class NpyDtype : uint8_t { Bool, Int8, UInt8, Int16, Int32, Int64, Float32, Float64 };
-
-int npy_itemsize(NpyDtype dtype);
-
 struct NpyHeader {
-  NpyDtype dtype = NpyDtype::UInt8;
+  DType dtype = DType::UInt8;
   std::vector<int64_t> shape;
   uint64_t header_bytes = 0;  // magic, version, length and dict: where the data starts
   uint64_t data_bytes = 0;    // elements x item size
@@ -36,7 +34,7 @@ uint64_t npy_header_size(std::string_view first_bytes, const std::string& where)
 // anything but a little-endian, C-ordered array of a supported dtype with a sane shape.
 NpyHeader parse_npy_header(std::string_view header, const std::string& where);
 // The format 1.0 header for an array (dict padded so the data starts 64-byte aligned).
-std::string npy_header_bytes(NpyDtype dtype, const std::vector<int64_t>& shape);
+std::string npy_header_bytes(DType dtype, const std::vector<int64_t>& shape);
 
 // --- zip (.npz) ---
 

@@ -6,7 +6,6 @@
 #include "vidrep/error.h"
 #include "vidrep/io/output_file.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -35,7 +34,7 @@ struct Bytes {
 struct Member {
   std::string name;    // in the archive, with ".npy"
   std::string header;  // the .npy header preceding the data
-  at::Tensor data;     // contiguous
+  Array data;
   uint64_t size = 0;   // header + data bytes
   uint64_t offset = 0;
   uint32_t crc = 0;
@@ -54,11 +53,12 @@ void check_name(const std::string& name, std::set<std::string>& seen) {
 void save_npz(const std::string& path, const NpzArrays& arrays, NpzOptions options) {
   std::vector<Member> members;
   std::set<std::string> seen;
-  for (const auto& [name, tensor] : arrays) {
+  for (const auto& [name, array] : arrays) {
     check_name(name, seen);
-    Member m{name + ".npy", npy_header(tensor, fmt::format("npz member '{}'", name)), tensor.contiguous()};
+    if (!array.defined()) throw InvalidArgument(fmt::format("npz member '{}': no array", name));
+    Member m{name + ".npy", npy_header_bytes(array.dtype(), array.shape()), array};
     m.size = m.header.size() + m.data.nbytes();
-    m.crc = crc32_update(crc32_update(0, m.header.data(), m.header.size()), m.data.data_ptr(), m.data.nbytes());
+    m.crc = crc32_update(crc32_update(0, m.header.data(), m.header.size()), m.data.bytes(), m.data.nbytes());
     members.push_back(std::move(m));
   }
 
@@ -93,7 +93,7 @@ void save_npz(const std::string& path, const NpzArrays& arrays, NpzOptions optio
     }
     write(h.s.data(), h.s.size());
     write(m.header.data(), m.header.size());
-    write(m.data.data_ptr(), m.data.nbytes());
+    write(m.data.bytes(), m.data.nbytes());
   }
   const uint64_t cd_offset = pos;
   Bytes cd;
@@ -184,12 +184,12 @@ NpzArrays load_npz(const std::string& path) {
     if (m.size - header_size != h.data_bytes) {
       throw InvalidArgument(fmt::format("{}: data size {} does not match its shape", where, m.size - header_size));
     }
-    at::Tensor t = at::empty(h.shape, scalar_type(h.dtype));
+    Array t(h.dtype, h.shape);
     f.seekg(static_cast<std::streamoff>(m.data_offset + header_size));
-    if (!f.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()))) {
+    if (!f.read(reinterpret_cast<char*>(t.bytes()), static_cast<std::streamsize>(t.nbytes()))) {
       throw InvalidArgument(fmt::format("{}: not a readable .npz: read failed", path));
     }
-    if (crc32_update(crc32_update(0, header.data(), header.size()), t.data_ptr(), t.nbytes()) != m.crc) {
+    if (crc32_update(crc32_update(0, header.data(), header.size()), t.bytes(), t.nbytes()) != m.crc) {
       throw InvalidArgument(fmt::format("{}: CRC-32 mismatch (corrupt file)", where));
     }
     std::string name = m.name;

@@ -11,7 +11,7 @@
 //   dtypes: bool, int8, uint8, int16, int32, int64, float32, float64 (little-endian, C order)
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <string>
 #include <utility>
@@ -19,7 +19,7 @@
 
 namespace vidrep::io {
 
-using NpzArrays = std::vector<std::pair<std::string, at::Tensor>>;
+using NpzArrays = std::vector<std::pair<std::string, Array>>;
 
 struct NpzOptions {
   bool zip64 = false;  // write ZIP64 records even when not needed (they are automatic past 4 GiB)

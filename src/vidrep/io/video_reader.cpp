@@ -8,11 +8,11 @@
 #include "vidrep/io/packet_decoder.h"
 #include "vidrep/runtime.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <set>
 
 namespace vidrep {
@@ -224,7 +224,7 @@ struct VideoReader::Impl {
   // Decodes forward until targets[j] is produced, filling every target met on the way. A strict
   // reader fails on a frame the decoder cannot produce; a lenient one conceals it with the
   // nearest frame that did decode.
-  size_t decode_until(const std::vector<int64_t>& targets, size_t j, const at::Tensor& out) {
+  size_t decode_until(const std::vector<int64_t>& targets, size_t j, const Array& out) {
     const size_t goal = j;
     while (j <= goal) {
       const int ret = decoder.receive(frame.get());
@@ -238,7 +238,7 @@ struct VideoReader::Impl {
           throw DecodeError(fmt::format("{}: not produced by the decoder (file ends early?)",
                                         where(targets[j])));
         }
-        for (; j <= goal; ++j) out[static_cast<int64_t>(j)].copy_(out[static_cast<int64_t>(j) - 1]);
+        for (; j <= goal; ++j) std::memcpy(frame_at(out, j), frame_at(out, j - 1), frame_bytes());
         break;
       }
       if (ret < 0) {
@@ -265,23 +265,31 @@ struct VideoReader::Impl {
   // The frame at a decode-loop position.
   int64_t frame_of(int64_t at) const { return index.decode_order() ? at : index.displayed_at(at); }
 
-  void emit(const at::Tensor& out, size_t j) {
-    at::Tensor dst = out[static_cast<int64_t>(j)];
+  size_t frame_bytes() const { return size_t{3} * static_cast<size_t>(out_w) * static_cast<size_t>(out_h); }
+  uint8_t* frame_at(const Array& out, size_t j) const { return out.data<uint8_t>() + j * frame_bytes(); }
+
+  void emit(const Array& out, size_t j) {
+    uint8_t* dst = frame_at(out, j);
     if (rotation == 0) {
-      converter.convert(frame.get(), out_w, out_h, dst.data_ptr<uint8_t>());
+      converter.convert(frame.get(), out_w, out_h, dst);
       return;
     }
     const bool swap = rotation == 90 || rotation == 270;
     const RgbRows rgb = converter.convert(frame.get(), swap ? out_h : out_w, swap ? out_w : out_h);
-    // A view of the converter's rows (coded orientation); at::rot90 turns counter-clockwise for
-    // positive k.
-    const at::Tensor coded = at::from_blob(const_cast<uint8_t*>(rgb.data), {rgb.height, rgb.width, 3},
-                                           {rgb.stride, 3, 1}, at::kByte);
-    dst.copy_(at::rot90(coded, -rotation / 90, {0, 1}));
+    // The converter's rows are in coded orientation; turn them clockwise into the output.
+    const int h = rgb.height, w = rgb.width;
+    for (int y = 0; y < out_h; ++y) {
+      uint8_t* row = dst + static_cast<size_t>(y) * out_w * 3;
+      for (int x = 0; x < out_w; ++x) {
+        const int sy = rotation == 90 ? h - 1 - x : rotation == 180 ? h - 1 - y : x;
+        const int sx = rotation == 90 ? y : rotation == 180 ? w - 1 - x : w - 1 - y;
+        std::memcpy(row + 3 * x, rgb.data + static_cast<ptrdiff_t>(sy) * rgb.stride + 3 * sx, 3);
+      }
+    }
   }
 
-  at::Tensor decode_sorted(const std::vector<int64_t>& targets) {
-    at::Tensor out = at::empty({static_cast<int64_t>(targets.size()), out_h, out_w, 3}, at::kByte);
+  Array decode_sorted(const std::vector<int64_t>& targets) {
+    Array out(DType::UInt8, {static_cast<int64_t>(targets.size()), out_h, out_w, 3});
     size_t j = 0;
     try {
       while (j < targets.size()) {
@@ -383,17 +391,17 @@ int64_t VideoReader::frame_at_time(double seconds) const {
   return std::max<int64_t>(i, 0);
 }
 
-at::Tensor VideoReader::read_frames(const std::vector<int64_t>& indices) {
+Array VideoReader::read_frames(const std::vector<int64_t>& indices) {
   for (int64_t i : indices) {
     if (i < 0 || i >= num_frames()) {
       throw InvalidArgument(fmt::format("{}: frame {} out of range (video has {} frames)", path(),
                                         i, num_frames()));
     }
   }
-  const int64_t frame_bytes = int64_t{3} * width() * height();
+  const size_t frame_bytes = size_t{3} * static_cast<size_t>(width()) * static_cast<size_t>(height());
   const int64_t limit = impl_->options.max_output_bytes > 0 ? impl_->options.max_output_bytes
                                                              : physical_memory_bytes() / 4 * 3;
-  if (static_cast<int64_t>(indices.size()) > limit / frame_bytes) {
+  if (static_cast<int64_t>(indices.size()) > limit / static_cast<int64_t>(frame_bytes)) {
     throw InvalidArgument(fmt::format(
         "{}: {} frames of {}x{} need {}, more than the {} allowed; request fewer frames or a "
         "smaller size",
@@ -404,23 +412,25 @@ at::Tensor VideoReader::read_frames(const std::vector<int64_t>& indices) {
   std::vector<int64_t> targets(indices);
   std::sort(targets.begin(), targets.end());
   targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-  at::Tensor decoded = impl_->decode_sorted(targets);
+  Array decoded = impl_->decode_sorted(targets);
   if (targets == indices) return decoded;
-  std::vector<int64_t> where(indices.size());
+  // Request order, repeats included, from the decoded distinct frames.
+  Array out(DType::UInt8, {static_cast<int64_t>(indices.size()), height(), width(), 3});
   for (size_t k = 0; k < indices.size(); ++k) {
-    where[k] = std::lower_bound(targets.begin(), targets.end(), indices[k]) - targets.begin();
+    const size_t from = std::lower_bound(targets.begin(), targets.end(), indices[k]) - targets.begin();
+    std::memcpy(out.bytes() + k * frame_bytes, decoded.bytes() + from * frame_bytes, static_cast<size_t>(frame_bytes));
   }
-  return decoded.index_select(0, at::tensor(where, at::kLong));
+  return out;
 }
 
-at::Tensor VideoReader::read_frames_at(const std::vector<double>& seconds) {
+Array VideoReader::read_frames_at(const std::vector<double>& seconds) {
   std::vector<int64_t> indices;
   indices.reserve(seconds.size());
   for (double t : seconds) indices.push_back(frame_at_time(t));
   return read_frames(indices);
 }
 
-at::Tensor VideoReader::read_range(int64_t begin, int64_t end, int64_t step) {
+Array VideoReader::read_range(int64_t begin, int64_t end, int64_t step) {
   if (step < 1 || begin < 0 || end > num_frames() || begin >= end) {
     throw InvalidArgument(fmt::format("{}: bad frame range {}:{}:{} (video has {} frames)", path(),
                                       begin, end, step, num_frames()));

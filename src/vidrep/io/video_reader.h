@@ -1,8 +1,9 @@
-// VideoReader: frame-exact random access to one video stream as RGB uint8 tensors.
+// VideoReader: frame-exact random access to one video stream as RGB uint8 arrays (array.h;
+// vidrep::to_tensor in tensor.h makes them tensors without a copy).
 //
 //   vidrep::VideoReader reader("clip.mp4", {.width = 112, .height = 112});
-//   at::Tensor x = reader.read_frames({0, 10, 20});   // [3,112,112,3] uint8
-//   at::Tensor y = reader.read_frames_at({1.5});      // the frame on screen at 1.5 s
+//   vidrep::Array x = reader.read_frames({0, 10, 20});   // [3,112,112,3] uint8
+//   vidrep::Array y = reader.read_frames_at({1.5});      // the frame on screen at 1.5 s
 //
 // Frames are numbered in presentation order by a packet-scan FrameIndex built at construction.
 // A request is sorted and deduplicated; decoding starts at the nearest key frame before each
@@ -11,7 +12,7 @@
 // Not thread-safe: use one reader per thread.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <chrono>
 #include <cstdint>
@@ -83,10 +84,10 @@ class VideoReader {
   // uint8 [N,H,W,3] in request order; repeated indices are decoded once. Throws InvalidArgument
   // for an index outside [0, num_frames) or an output larger than max_output_bytes, and
   // DecodeError naming the frame a decode fails on.
-  at::Tensor read_frames(const std::vector<int64_t>& indices);
-  at::Tensor read_frames_at(const std::vector<double>& seconds);
+  Array read_frames(const std::vector<int64_t>& indices);
+  Array read_frames_at(const std::vector<double>& seconds);
   // Every frame in [begin, end) with the given step.
-  at::Tensor read_range(int64_t begin, int64_t end, int64_t step = 1);
+  Array read_range(int64_t begin, int64_t end, int64_t step = 1);
 
   DecodeCounters counters() const;
 

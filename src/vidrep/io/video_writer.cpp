@@ -1,12 +1,10 @@
 #include "vidrep/io/video_writer.h"
 
-#include "vidrep/describe.h"
 #include "vidrep/error.h"
 #include "vidrep/io/encoder.h"
 #include "vidrep/io/ffmpeg.h"
 #include "vidrep/io/muxer.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -101,39 +99,39 @@ struct VideoWriter::Impl {
     }
   }
 
-  void write_frames(const at::Tensor& rgb) {
+  void write_frames(const Array& rgb) {
     check_usable();
     const bool ok_shape = (rgb.dim() == 3 || rgb.dim() == 4) && rgb.size(-1) == 3 && rgb.size(-2) == width &&
                           rgb.size(-3) == height;
-    if (rgb.scalar_type() != at::kByte || !ok_shape) {
+    if (!rgb.defined() || rgb.dtype() != DType::UInt8 || !ok_shape) {
       throw InvalidArgument(fmt::format("{}: frames: expected [N,{},{},3] or [{},{},3] uint8, got {}", path, height,
                                         width, height, width, describe(rgb)));
     }
-    const at::Tensor x = (rgb.dim() == 3 ? rgb.unsqueeze(0) : rgb).contiguous();
-    const uint8_t* base = x.data_ptr<uint8_t>();
+    const Array x = rgb.dim() == 3 ? rgb.reshaped({1, height, width, 3}) : rgb;
+    const uint8_t* base = x.data<uint8_t>();
     const int64_t frame_bytes = int64_t{3} * width * height;
     guarded([&] {
       for (int64_t i = 0; i < x.size(0); ++i) video->encode(base + i * frame_bytes);
     });
   }
 
-  void write_audio(const at::Tensor& samples) {
+  void write_audio(const Array& samples) {
     check_usable();
     if (!audio) throw InvalidArgument(fmt::format("{}: audio: the writer has no audio track (audio_rate was 0)", path));
     const int ch = opts.audio_channels;
     const bool ok_shape = (samples.dim() == 2 && samples.size(0) == ch) || (samples.dim() == 1 && ch == 1);
-    if (samples.scalar_type() != at::kFloat || !ok_shape) {
+    if (!samples.defined() || samples.dtype() != DType::Float32 || !ok_shape) {
       throw InvalidArgument(fmt::format("{}: audio: expected [{},S] float32{}, got {}", path, ch,
                                         ch == 1 ? " (or [S])" : "", describe(samples)));
     }
-    const at::Tensor x = samples.reshape({ch, -1}).contiguous();
+    const Array x = samples.reshaped({ch, -1});
     const int64_t total = x.size(1);
     constexpr int64_t kChunk = 1 << 16;  // bounds the conversion buffer
     guarded([&] {
       for (int64_t off = 0; off < total; off += kChunk) {
         const int n = static_cast<int>(std::min(kChunk, total - off));
         std::vector<const float*> planes(static_cast<size_t>(ch));
-        for (int c = 0; c < ch; ++c) planes[static_cast<size_t>(c)] = x.data_ptr<float>() + c * total + off;
+        for (int c = 0; c < ch; ++c) planes[static_cast<size_t>(c)] = x.data<float>() + c * total + off;
         audio->encode(planes.data(), n);
       }
     });
@@ -169,13 +167,13 @@ int VideoWriter::height() const { return impl_->height; }
 int64_t VideoWriter::frames_written() const { return impl_->video->frames(); }
 int64_t VideoWriter::samples_written() const { return impl_->audio ? impl_->audio->samples() : 0; }
 
-void VideoWriter::write_frames(const at::Tensor& rgb) { impl_->write_frames(rgb); }
-void VideoWriter::write_audio(const at::Tensor& samples) { impl_->write_audio(samples); }
+void VideoWriter::write_frames(const Array& rgb) { impl_->write_frames(rgb); }
+void VideoWriter::write_audio(const Array& samples) { impl_->write_audio(samples); }
 void VideoWriter::close() { impl_->close(); }
 
-void VideoWriter::write_video(const std::string& path, const at::Tensor& frames, double fps,
-                              const at::Tensor& audio, int audio_rate) {
-  if (frames.dim() != 4) {
+void VideoWriter::write_video(const std::string& path, const Array& frames, double fps, const Array& audio,
+                              int audio_rate) {
+  if (!frames.defined() || frames.dim() != 4) {
     throw InvalidArgument(fmt::format("{}: frames: expected [N,H,W,3] uint8, got {}", path, describe(frames)));
   }
   WriterOptions options;

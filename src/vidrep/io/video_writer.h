@@ -15,7 +15,7 @@
 // later cut reuses: io::Muxer (io/muxer.h), io::VideoEncoder and io::AudioEncoder (io/encoder.h).
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <memory>
 #include <string>
@@ -49,16 +49,16 @@ class VideoWriter {
 
   // --- writing ---
   // uint8 [N,H,W,3] or [H,W,3] RGB, H and W as constructed.
-  void write_frames(const at::Tensor& rgb);
+  void write_frames(const Array& rgb);
   // float32 [C,S] (or [S] for mono) at options.audio_rate; written in any chunking.
-  void write_audio(const at::Tensor& samples);
+  void write_audio(const Array& samples);
   // Drains the encoders, finishes the file and moves it to `path`. Throws WriteError; a second
   // call does nothing.
   void close();
 
   // One call: frames uint8 [N,H,W,3] and optional audio float32 [C,S] at `audio_rate` Hz.
-  static void write_video(const std::string& path, const at::Tensor& frames, double fps,
-                          const at::Tensor& audio = {}, int audio_rate = 0);
+  static void write_video(const std::string& path, const Array& frames, double fps, const Array& audio = {},
+                          int audio_rate = 0);
 
  private:
   struct Impl;

@@ -4,7 +4,6 @@
 #include "vidrep/io/video_reader.h"
 #include "vidrep/random.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -128,7 +127,7 @@ FrameSpan frames_in_time(const VideoReader& reader, double start, double end) {
   return {first, last - first};
 }
 
-at::Tensor read_clips(VideoReader& reader, const std::vector<std::vector<int64_t>>& clips) {
+Array read_clips(VideoReader& reader, const std::vector<std::vector<int64_t>>& clips) {
   if (clips.empty()) throw InvalidArgument("no clips to read");
   std::vector<int64_t> flat;
   const size_t length = clips.front().size();
@@ -136,8 +135,8 @@ at::Tensor read_clips(VideoReader& reader, const std::vector<std::vector<int64_t
     if (clip.size() != length) throw InvalidArgument("clips must all have the same length");
     flat.insert(flat.end(), clip.begin(), clip.end());
   }
-  const at::Tensor frames = reader.read_frames(flat);
-  return frames.view({static_cast<int64_t>(clips.size()), static_cast<int64_t>(length), frames.size(1), frames.size(2), 3});
+  const Array frames = reader.read_frames(flat);
+  return frames.reshaped({static_cast<int64_t>(clips.size()), static_cast<int64_t>(length), frames.size(1), frames.size(2), 3});
 }
 
 }  // namespace vidrep

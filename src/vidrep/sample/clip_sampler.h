@@ -4,7 +4,7 @@
 //
 //   ClipSampler sampler({.kind = SamplerKind::Random, .clips = 8, .length = 16, .seed = 7});
 //   auto clips = sampler.sample(reader.num_frames());   // 8 lists of 16 frame indices
-//   at::Tensor x = read_clips(reader, clips);            // [8,16,H,W,3] uint8
+//   Array x = read_clips(reader, clips);                 // [8,16,H,W,3] uint8
 //
 // A clip of length L and stride S spans (L-1)*S+1 frames. Kinds:
 //   uniform  K clips with starts evenly spread over the video (multi-clip test views)
@@ -21,7 +21,7 @@
 // [start, end) becomes a FrameSpan with frames_in_time(), and sample(span) offsets into it.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <cstdint>
 #include <string>
@@ -75,6 +75,6 @@ class ClipSampler {
 FrameSpan frames_in_time(const VideoReader& reader, double start, double end);
 
 // Decodes the clips' frames in one request: uint8 [K,L,H,W,3].
-at::Tensor read_clips(VideoReader& reader, const std::vector<std::vector<int64_t>>& clips);
+Array read_clips(VideoReader& reader, const std::vector<std::vector<int64_t>>& clips);
 
 }  // namespace vidrep

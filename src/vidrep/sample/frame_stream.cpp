@@ -3,11 +3,11 @@
 #include "vidrep/error.h"
 #include "vidrep/sample/clip_sampler.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace vidrep {
 
@@ -50,16 +50,20 @@ std::optional<StreamBatch> FrameStream::next() {
   size_t repeats = 0;
   while (repeats < b.indices.size() && b.indices[repeats] == last_index_) ++repeats;
   const std::vector<int64_t> fresh(b.indices.begin() + static_cast<std::ptrdiff_t>(repeats), b.indices.end());
-  at::Tensor decoded = fresh.empty() ? at::Tensor() : reader_.read_frames(fresh);
+  const Array decoded = fresh.empty() ? Array() : reader_.read_frames(fresh);
   if (repeats == 0) {
     b.frames = decoded;
   } else {
-    b.frames = at::empty({static_cast<int64_t>(b.indices.size()), last_frame_.size(0), last_frame_.size(1), 3}, at::kByte);
-    b.frames.slice(0, 0, static_cast<int64_t>(repeats)).copy_(last_frame_.unsqueeze(0).expand({static_cast<int64_t>(repeats), -1, -1, -1}));
-    if (decoded.defined()) b.frames.slice(0, static_cast<int64_t>(repeats)).copy_(decoded);
+    const int64_t h = last_frame_.size(1), w = last_frame_.size(2);
+    const size_t frame_bytes = last_frame_.nbytes();
+    b.frames = Array(DType::UInt8, {static_cast<int64_t>(b.indices.size()), h, w, 3});
+    for (size_t k = 0; k < repeats; ++k) std::memcpy(b.frames.bytes() + k * frame_bytes, last_frame_.bytes(), frame_bytes);
+    if (decoded.defined()) std::memcpy(b.frames.bytes() + repeats * frame_bytes, decoded.bytes(), decoded.nbytes());
   }
   last_index_ = b.indices.back();
-  last_frame_ = b.frames[b.frames.size(0) - 1].clone();
+  const int64_t n = b.frames.size(0);
+  last_frame_ = Array(DType::UInt8, {1, b.frames.size(1), b.frames.size(2), 3});
+  std::memcpy(last_frame_.bytes(), b.frames.bytes() + (n - 1) * last_frame_.nbytes(), last_frame_.nbytes());
   next_ = end;
   return b;
 }

@@ -18,7 +18,7 @@
 
 #include "vidrep/io/video_reader.h"
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <cstdint>
 #include <optional>
@@ -36,7 +36,7 @@ struct StreamOptions {
 };
 
 struct StreamBatch {
-  at::Tensor frames;             // uint8 [N,H,W,3]
+  Array frames;                  // uint8 [N,H,W,3]
   std::vector<int64_t> indices;  // frame numbers in the file
   std::vector<double> times;     // seconds, the frames' own (or the ticks' with fps)
 };
@@ -61,7 +61,7 @@ class FrameStream {
   std::vector<double> times_;
   int64_t next_ = 0;
   int64_t last_index_ = -1;  // the previous batch's last frame, kept for a repeat
-  at::Tensor last_frame_;
+  Array last_frame_;         // uint8 [1,H,W,3]
 };
 
 }  // namespace vidrep

@@ -2,6 +2,7 @@
 
 #include "vidrep/error.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/tensor.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -29,7 +30,7 @@ Patches video_tokens(VideoReader& reader, const VideoTokensOptions& options) {
   }
   // Patchify the uint8 frames (4x fewer bytes to move), then scale: uint8 / scalar gives float32
   // in one pass.
-  Patches p = patchify(reader.read_range(options.start, options.start + frames), options.patch, {options.pad});
+  Patches p = patchify(to_tensor(reader.read_range(options.start, options.start + frames)), options.patch, {options.pad});
   p.tokens = at::div(p.tokens, 255.0);
   return p;
 }

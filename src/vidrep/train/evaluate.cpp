@@ -6,6 +6,7 @@
 #include "vidrep/io/video_reader.h"
 #include "vidrep/runtime.h"
 #include "vidrep/sample/clip_sampler.h"
+#include "vidrep/tensor.h"
 #include "vidrep/train/inference.h"
 #include "vidrep/train/quality.h"
 #include "vidrep/train/run.h"
@@ -75,7 +76,7 @@ void evaluate_files(Autoencoder& ae, const AeEvalOptions& o, QualityTotals& tota
     c.latent_shape({frames, reader.height(), reader.width()}, path);
     // Evenly spread clips, no two the same.
     const ClipSampler sampler({.kind = SamplerKind::Uniform, .clips = std::min(o.clips, n - frames + 1), .length = frames});
-    for (const auto& clip : sampler.sample(n)) totals.add(transform::to_cthw(transform::to_float(reader.read_frames(clip))).unsqueeze(0));
+    for (const auto& clip : sampler.sample(n)) totals.add(transform::to_cthw(transform::to_float(to_tensor(reader.read_frames(clip)))).unsqueeze(0));
   }
 }
 

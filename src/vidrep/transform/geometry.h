@@ -2,7 +2,7 @@
 // input is never modified and the result never aliases it. Random ones take an explicit seed and
 // draw once per clip, so every frame of a clip gets the same crop / flip.
 //
-//   at::Tensor x = read_clips(reader, clips)[0];              // [16,720,1280,3] uint8
+//   at::Tensor x = to_tensor(read_clips(reader, clips))[0];              // [16,720,1280,3] uint8
 //   x = transform::resize_short(x, 128);                       // [16,128,227,3]
 //   x = transform::center_crop(x, 112, 112);                   // [16,112,112,3]
 //

@@ -1,0 +1,64 @@
+// The CLI's front end (cli/main.cpp): the I/O commands run in a process that never loads
+// LibTorch, everything else is handed to vidrep-torch beside it with the same arguments and exit
+// status. Not run under ASan: vidrep-asan is one executable with every command.
+#include "support/codec_fixtures.h"
+#include "support/fixtures.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+namespace vidrep {
+namespace {
+
+namespace fs = std::filesystem;
+using test::cli;
+using test::run;
+
+// What the dynamic loader says it loads while `args` runs (and the command's own output).
+std::string loaded_libraries(const std::string& args, int* status) {
+  std::string out;
+  *status = run("LD_DEBUG=libs " + cli() + " " + args, &out);
+  return out;
+}
+
+TEST(FrontEnd, IoCommandsRunWithoutLibTorch) {
+  const std::string video = test::codec_fixture("h264_bframes");
+  const std::string dir = test::scratch_dir("front_end");
+  for (const std::string& args : {"probe '" + video + "'", "frames '" + video + "' --indices 3,1 --out " + dir + "/f.npy",
+                                  "clips '" + video + "' --clips 2 --length 4 --out " + dir + "/c.npy", std::string("--version")}) {
+    int status = -1;
+    const std::string out = loaded_libraries(args, &status);
+    EXPECT_EQ(status, 0) << args << "\n" << out.substr(0, 2000);
+    EXPECT_EQ(out.find("libtorch_cpu"), std::string::npos) << args;
+  }
+  // Transforms compute with LibTorch: handed over, with the same result format.
+  int status = -1;
+  const std::string out = loaded_libraries("clips '" + video + "' --clips 1 --length 2 --transform resize_short=32 --json --out " +
+                                               dir + "/t.npy",
+                                           &status);
+  EXPECT_EQ(status, 0) << out.substr(0, 2000);
+  EXPECT_NE(out.find("libtorch_cpu"), std::string::npos);
+  EXPECT_NE(out.find("\"dtype\":\"uint8\""), std::string::npos);
+}
+
+TEST(FrontEnd, HandsOverWithArgumentsAndExitStatus) {
+  std::string out;
+  EXPECT_EQ(run(cli() + " --help", &out), 0);
+  for (const char* command : {"probe", "clips", "features", "train", "ae"}) EXPECT_NE(out.find(command), std::string::npos);
+  // A bad option of a handed-over command: vidrep-torch's parse error and status.
+  EXPECT_EQ(run(cli() + " features some.mp4 --out x.npy --no-such-flag", &out), 2);
+  EXPECT_NE(out.find("--no-such-flag"), std::string::npos) << out;
+  EXPECT_EQ(run(cli() + " no-such-command", &out), 2);
+
+  // Without vidrep-torch beside it, the I/O commands still run and the others say what is missing.
+  const std::string dir = test::scratch_dir("front_end_alone");
+  fs::copy_file(cli(), dir + "/vidrep", fs::copy_options::overwrite_existing);
+  EXPECT_EQ(run(dir + "/vidrep probe '" + test::codec_fixture("vp9") + "'", &out), 0) << out;
+  EXPECT_EQ(run(dir + "/vidrep train --help", &out), 1);
+  EXPECT_NE(out.find("cannot run " + dir + "/vidrep-torch"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace vidrep
