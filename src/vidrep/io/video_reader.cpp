@@ -1,6 +1,7 @@
 #include "vidrep/io/video_reader.h"
 
 #include "vidrep/error.h"
+#include "vidrep/io/convert_thread.h"
 #include "vidrep/io/demuxer.h"
 #include "vidrep/io/frame_converter.h"
 #include "vidrep/io/frame_index.h"
@@ -238,6 +239,7 @@ struct VideoReader::Impl {
           throw DecodeError(fmt::format("{}: not produced by the decoder (file ends early?)",
                                         where(targets[j])));
         }
+        if (convert_thread) convert_thread->drain();  // the frame copied from is written
         for (; j <= goal; ++j) std::memcpy(frame_at(out, j), frame_at(out, j - 1), frame_bytes());
         break;
       }
@@ -269,27 +271,19 @@ struct VideoReader::Impl {
   uint8_t* frame_at(const Array& out, size_t j) const { return out.data<uint8_t>() + j * frame_bytes(); }
 
   void emit(const Array& out, size_t j) {
-    uint8_t* dst = frame_at(out, j);
-    if (rotation == 0) {
-      converter.convert(frame.get(), out_w, out_h, dst);
-      return;
-    }
-    const bool swap = rotation == 90 || rotation == 270;
-    const RgbRows rgb = converter.convert(frame.get(), swap ? out_h : out_w, swap ? out_w : out_h);
-    // The converter's rows are in coded orientation; turn them clockwise into the output.
-    const int h = rgb.height, w = rgb.width;
-    for (int y = 0; y < out_h; ++y) {
-      uint8_t* row = dst + static_cast<size_t>(y) * out_w * 3;
-      for (int x = 0; x < out_w; ++x) {
-        const int sy = rotation == 90 ? h - 1 - x : rotation == 180 ? h - 1 - y : x;
-        const int sx = rotation == 90 ? y : rotation == 180 ? w - 1 - x : w - 1 - y;
-        std::memcpy(row + 3 * x, rgb.data + static_cast<ptrdiff_t>(sy) * rgb.stride + 3 * sx, 3);
-      }
+    if (convert_thread) {
+      convert_thread->submit(frame.get(), rotation, out_w, out_h, frame_at(out, j));
+    } else {
+      convert_rotated(converter, frame.get(), rotation, out_w, out_h, frame_at(out, j));
     }
   }
 
   Array decode_sorted(const std::vector<int64_t>& targets) {
     Array out(DType::UInt8, {static_cast<int64_t>(targets.size()), out_h, out_w, 3});
+    // Several frames and more than one core: convert beside the decoding (convert_thread.h).
+    if (!convert_thread && targets.size() > 1 && options.threads != 1 && hardware_threads() > 1) {
+      convert_thread = std::make_unique<ConvertThread>();
+    }
     size_t j = 0;
     try {
       while (j < targets.size()) {
@@ -309,8 +303,16 @@ struct VideoReader::Impl {
           run_active = false;
         }
       }
+      if (convert_thread) convert_thread->drain();
     } catch (...) {
       run_active = false;  // the decoder state is unknown: the next request starts afresh
+      // No conversion may still write into `out` once it is gone; the first error stands.
+      if (convert_thread) {
+        try {
+          convert_thread->drain();
+        } catch (...) {
+        }
+      }
       throw;
     }
     return out;
@@ -323,6 +325,7 @@ struct VideoReader::Impl {
   const FrameIndex& index;
   PacketDecoder decoder;
   FrameConverter converter;
+  std::unique_ptr<ConvertThread> convert_thread;  // made by the first request of several frames
   UniqueAVPacket packet;
   UniqueAVFrame frame;
   double tick = 0;     // seconds per time-base unit
@@ -442,7 +445,8 @@ Array VideoReader::read_range(int64_t begin, int64_t end, int64_t step) {
 
 DecodeCounters VideoReader::counters() const {
   return {impl_->demuxer.packets_read() - impl_->scan_packets, impl_->decoder.packets_sent(),
-          impl_->decoder.frames_decoded(), impl_->converter.frames_converted(),
+          impl_->decoder.frames_decoded(),
+          impl_->converter.frames_converted() + (impl_->convert_thread ? impl_->convert_thread->frames_converted() : 0),
           impl_->demuxer.seeks()};
 }
 
