@@ -1,12 +1,11 @@
-// Times one reading job with libvidrep, for bench/run.sh to compare with the ffmpeg CLI, PyAV and
+// Times one reading job with the I/O core (no LibTorch in the process, as in `vidrep frames`), for
+// bench/run.py to compare with the ffmpeg CLI, PyAV and
 // OpenCV doing the same job. Prints "seconds=<wall> frames=<n> peak_rss_mb=<m> ..." on one line.
 //   vidrep_bench_io all FILE WxH THREADS             every frame, resized while converting
 //   vidrep_bench_io clips FILE WxH THREADS L S1,S2,..  clips of L frames starting at S1, S2, ...
 #include "vidrep/io/video_reader.h"
-#include "vidrep/runtime.h"
 #include "vidrep/sample/clip_sampler.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -32,7 +31,6 @@ int main(int argc, char** argv) try {
   }
   const std::string mode = argv[1], path = argv[2], size = argv[3];
   const int threads = std::stoi(argv[4]);
-  vidrep::set_num_threads(threads);
   vidrep::ReaderOptions options;
   std::sscanf(size.c_str(), "%dx%d", &options.width, &options.height);
   options.threads = threads;
@@ -40,7 +38,7 @@ int main(int argc, char** argv) try {
   const auto t0 = std::chrono::steady_clock::now();
   vidrep::VideoReader reader(path, options);
   const double open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  at::Tensor out;
+  vidrep::Array out;
   if (mode == "all") {
     out = reader.read_range(0, reader.num_frames());
   } else if (mode == "clips" && argc >= 7) {
@@ -60,7 +58,8 @@ int main(int argc, char** argv) try {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const vidrep::DecodeCounters c = reader.counters();
   // A checksum over every 97th byte keeps the work honest without an int64 copy of all frames.
-  const int64_t checksum = out.flatten().slice(0, 0, out.numel(), 97).sum().item<int64_t>();
+  int64_t checksum = 0;
+  for (size_t i = 0; i < out.nbytes(); i += 97) checksum += out.data<uint8_t>()[i];
   fmt::print("seconds={:.4f} open_seconds={:.4f} frames={} checksum={} peak_rss_mb={:.1f} decoded={} seeks={}\n",
              seconds, open_seconds, out.size(0) * (out.dim() == 5 ? out.size(1) : 1), checksum, peak_rss_mb(),
              c.frames_decoded, c.seeks);

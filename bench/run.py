@@ -67,7 +67,7 @@ def main():
     print(f"input: {video}; {THREADS} threads; medians of {args.runs} runs\n")
 
     # 1. Every frame at 112x112 RGB. Whole-process wall time for everyone, and for vidrep also the
-    #    library call alone (what a training pipeline pays per video: LibTorch loads once).
+    #    library call alone (what a training pipeline pays per video, the process already started).
     floor, _ = median_of(args.runs, ["ffmpeg", "-v", "error", "-threads", str(THREADS), "-i", video, "-f", "null", "-"])
     ff_scale, _ = median_of(args.runs, ["ffmpeg", "-v", "error", "-threads", str(THREADS), "-i", video,
                                         "-vf", "scale=112:112", "-pix_fmt", "rgb24", "-f", "null", "-"])
@@ -78,7 +78,7 @@ def main():
     print(f"all {fields.get('frames')} frames -> {SIZE} RGB (wall s)")
     print(f"  ffmpeg decode floor (-f null)     {floor:7.3f}   1.00x")
     print(f"  ffmpeg decode+scale+rgb24          {ff_scale:7.3f}   {ff_scale / floor:.2f}x floor")
-    print(f"  vidrep, whole process              {ours:7.3f}   {ours / floor:.2f}x floor   (LibTorch loading included)")
+    print(f"  vidrep_bench_io, whole process     {ours:7.3f}   {ours / floor:.2f}x floor   (the I/O core, no .npy)")
     print(f"  vidrep, open + read (library call) {ours_job:7.3f}   {ours_job / floor:.2f}x floor")
     print(f"  PyAV (thread_type AUTO)            {pyav:7.3f}   {pyav / floor:.2f}x floor   vidrep/PyAV {ours / pyav:.2f}")
     print(f"  OpenCV (read + resize + cvtColor)  {cv:7.3f}   {cv / floor:.2f}x floor   vidrep/OpenCV {ours / cv:.2f}")
