@@ -2,7 +2,7 @@
 #include "cli_common.h"
 
 #include "vidrep/error.h"
-#include "vidrep/io/npy.h"
+#include "vidrep/sample/save_frames.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -42,17 +42,17 @@ void register_frames(CLI::App& app) {
     } else {
       for (double t : parse_times(args->times, "--times")) indices.push_back(reader.frame_at_time(t));
     }
-    const Array frames = reader.read_frames(indices);
-    io::save_npy(args->out, frames);
+    save_frames(reader, indices, args->out);
+    const std::vector<int64_t> shape = {static_cast<int64_t>(indices.size()), reader.height(), reader.width(), 3};
     if (args->json) {
       std::vector<double> times;
       for (int64_t i : indices) times.push_back(reader.frame_time(i));
-      nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"shape", frames.shape()},
+      nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"shape", shape},
                           {"indices", indices}, {"times", times}};
       fmt::print("{}\n", j.dump());
     } else {
-      fmt::print("{}: wrote {} frames of {}x{} to {}\n", args->file, frames.size(0), frames.size(2),
-                 frames.size(1), args->out);
+      fmt::print("{}: wrote {} frames of {}x{} to {}\n", args->file, indices.size(), reader.width(),
+                 reader.height(), args->out);
     }
   });
 }

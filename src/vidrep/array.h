@@ -4,7 +4,7 @@
 // speak Array; vidrep/tensor.h wraps one as an at::Tensor without copying.
 //
 //   vidrep::Array frames(vidrep::DType::UInt8, {16, 112, 112, 3});
-//   uint8_t* p = frames.data<uint8_t>();            // 64-byte aligned, C order
+//   uint8_t* p = frames.data<uint8_t>();            // malloc-aligned (16 bytes), C order
 //   at::Tensor t = vidrep::to_tensor(frames);        // same memory (tensor.h)
 //
 // Copies share the buffer (like tensors); reshaped() is a view of the same bytes.

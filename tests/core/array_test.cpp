@@ -20,7 +20,7 @@ TEST(Array, ShapesViewsAndDescriptions) {
   EXPECT_EQ(a.numel(), 24);
   EXPECT_EQ(a.nbytes(), 48u);
   EXPECT_EQ(a.size(-1), 4);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(a.bytes()) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a.bytes()) % 16, 0u);
   EXPECT_EQ(describe(a), "[2,3,4] int16");
   EXPECT_EQ(describe(Array()), "an undefined array");
   EXPECT_FALSE(Array().defined());

@@ -35,6 +35,38 @@ TEST(Npy, MalformedFilesAreRejected) {
   EXPECT_THROW(io::save_npy("/nonexistent-dir/x.npy", to_array(at::zeros({2}))), WriteError);
 }
 
+TEST(Npy, WriterAppendsPartsAndCommitsOnlyAWholeArray) {
+  const std::string dir = test::scratch_dir("npy_writer");
+  const at::Tensor x = at::arange(2 * 5 * 3, at::kFloat).view({5, 2, 3});
+  {
+    io::NpyWriter out(dir + "/x.npy", DType::Float32, {5, 2, 3});
+    for (int64_t i = 0; i < 5; i += 2) out.append(to_array(x.slice(0, i, std::min<int64_t>(i + 2, 5))));
+    EXPECT_FALSE(std::filesystem::exists(dir + "/x.npy"));  // not before commit
+    out.commit();
+  }
+  EXPECT_TRUE(at::equal(to_tensor(io::load_npy(dir + "/x.npy")), x));
+  std::string out;
+  ASSERT_EQ(test::run("/usr/bin/python3 -c \"import numpy as n; a=n.load('" + dir + "/x.npy'); print(a.shape, a[4,1,2])\"",
+                      &out), 0) << out;
+  EXPECT_EQ(out, "(5, 2, 3) 29.0\n");
+
+  {
+    io::NpyWriter wrong(dir + "/y.npy", DType::UInt8, {4});
+    EXPECT_THROW(wrong.append(to_array(at::zeros({2}))), InvalidArgument);           // dtype
+    EXPECT_THROW(wrong.append(to_array(at::zeros({5}, at::kByte))), InvalidArgument);  // too many
+    wrong.append(to_array(at::zeros({3}, at::kByte)));
+    EXPECT_THROW(wrong.commit(), InvalidArgument);  // incomplete: no file
+  }
+  {
+    io::NpyWriter abandoned(dir + "/z.npy", DType::UInt8, {4});
+    abandoned.append(to_array(at::zeros({2}, at::kByte)));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/y.npy"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/z.npy"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1);  // no temporaries
+  EXPECT_THROW(io::NpyWriter("/nonexistent-dir/x.npy", DType::UInt8, {1}), WriteError);
+}
+
 TEST(Probe, ReportsStreamsAndExactCounts) {
   const std::string path = test::make_video("probe_av.mp4", "-f lavfi -i testsrc2=size=160x120:rate=30 -f lavfi -i "
                                             "sine=frequency=300:sample_rate=22050 -t 2 -ac 2 -c:v libx264 -preset veryfast "

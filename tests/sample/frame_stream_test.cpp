@@ -2,8 +2,10 @@
 // gives the frame on screen at each tick; a time range restricts it; decoding runs forward only
 // (each frame decoded once, no seek after the first); memory stays bounded on a long video.
 #include "vidrep/sample/frame_stream.h"
+#include "vidrep/sample/save_frames.h"
 
 #include "vidrep/error.h"
+#include "vidrep/io/npy.h"
 #include "vidrep/tensor.h"
 
 #include "support/codec_fixtures.h"
@@ -12,11 +14,32 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
 namespace vidrep {
 namespace {
+
+TEST(SaveFrames, PartsWrittenWhileDecodingEqualOneRequest) {
+  const std::string path = test::codec_fixture("h264_bframes");  // 100 frames, B-frames
+  const std::string dir = test::scratch_dir("save_frames");
+  VideoReader reader(path, {.width = 32, .height = 24});
+  const at::Tensor expected = to_tensor(reader.read_range(0, 100));
+  // Parts of 16 frames (the fewest; 1 byte asked for): 7 parts, the last of 4.
+  save_frames(reader, [] {
+    std::vector<int64_t> all(100);
+    for (int64_t i = 0; i < 100; ++i) all[i] = i;
+    return all;
+  }(), dir + "/all.npy", 1);
+  EXPECT_TRUE(at::equal(to_tensor(io::load_npy(dir + "/all.npy")), expected));
+  // Any other order: one request, repeats kept.
+  save_frames(reader, {50, 3, 50}, dir + "/some.npy", 1);
+  const at::Tensor some = to_tensor(io::load_npy(dir + "/some.npy"));
+  EXPECT_TRUE(at::equal(some[0], expected[50]) && at::equal(some[1], expected[3]) && at::equal(some[2], expected[50]));
+  EXPECT_THROW(save_frames(reader, {1, 200}, dir + "/bad.npy"), InvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/bad.npy"));
+}
 
 TEST(FrameStream, WholeVideoInBatchesEqualsTheReader) {
   const std::string path = test::codec_fixture("h264_bframes");  // 100 frames, B-frames
