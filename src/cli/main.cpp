@@ -7,7 +7,6 @@
 
 #include "vidrep/runtime.h"
 
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
