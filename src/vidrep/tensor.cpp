@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <memory>
 #include <utility>
 
 namespace vidrep {
@@ -29,11 +30,14 @@ at::ScalarType scalar_type(DType dtype) {
 
 at::Tensor to_tensor(const Array& array) {
   if (!array.defined()) return {};
-  // The deleter holds a reference to the array's buffer until the tensor's storage goes.
-  auto keep = new std::shared_ptr<const void>(array.owner());
-  return at::from_blob(
-      array.bytes(), array.shape(), [keep](void*) { delete keep; },
+  // The deleter holds a reference to the array's buffer until the tensor's storage goes; it owns
+  // the reference only once from_blob has returned.
+  auto keep = std::make_unique<std::shared_ptr<const void>>(array.owner());
+  at::Tensor t = at::from_blob(
+      array.bytes(), array.shape(), [raw = keep.get()](void*) { delete raw; },
       at::TensorOptions().dtype(scalar_type(array.dtype())));
+  keep.release();
+  return t;
 }
 
 Array to_array(const at::Tensor& tensor, const std::string& what) {
