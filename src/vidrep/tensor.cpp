@@ -19,14 +19,14 @@ constexpr std::pair<at::ScalarType, DType> kTypes[] = {
     {at::kFloat, DType::Float32}, {at::kDouble, DType::Float64},
 };
 
-}  // namespace
-
 at::ScalarType scalar_type(DType dtype) {
   for (const auto& [scalar, d] : kTypes) {
     if (d == dtype) return scalar;
   }
   return at::kByte;
 }
+
+}  // namespace
 
 at::Tensor to_tensor(const Array& array) {
   if (!array.defined()) return {};

@@ -18,6 +18,4 @@ at::Tensor to_tensor(const Array& array);
 // Array does not have (e.g. float16).
 Array to_array(const at::Tensor& tensor, const std::string& what = "tensor");
 
-at::ScalarType scalar_type(DType dtype);
-
 }  // namespace vidrep

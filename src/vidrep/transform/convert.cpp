@@ -74,8 +74,6 @@ Layout parse_layout(const std::string& name) {
   throw InvalidArgument(fmt::format("--layout: expected thwc or cthw, got '{}'", name));
 }
 
-const char* layout_name(Layout layout) { return layout == Layout::CTHW ? "cthw" : "thwc"; }
-
 at::Tensor to_layout(const at::Tensor& thwc, Layout layout) {
   if (layout == Layout::CTHW) return to_cthw(thwc);
   check_layout_rank("to_layout", thwc, "[T,H,W,C] or [K,T,H,W,C]");

@@ -36,7 +36,6 @@ at::Tensor to_thwc(const at::Tensor& x);
 enum class Layout { THWC, CTHW };
 // "thwc" | "cthw"; throws InvalidArgument naming --layout.
 Layout parse_layout(const std::string& name);
-const char* layout_name(Layout layout);
 // A THWC clip or batch in `layout`: CTHW is a contiguous copy, THWC the input itself.
 at::Tensor to_layout(const at::Tensor& thwc, Layout layout);
 
