@@ -6,6 +6,7 @@
 // malloc keeps freed blocks (no mmap per tensor), as in a loader's steady state: otherwise every
 // run of every job pays fresh page faults and the timings measure the kernel's page zeroing.
 #include "vidrep/runtime.h"
+#include "vidrep/tensor.h"
 #include "vidrep/tokens/patchify.h"
 
 #include <ATen/ATen.h>
@@ -65,15 +66,16 @@ int main(int argc, char** argv) {
     const at::Tensor clip = c.dtype == at::kByte ? at::randint(0, 256, c.shape, at::kByte) : at::rand(c.shape);
     at::Tensor sink = at::empty_like(clip);
     // Results are dropped at once, as in bench/tokens.py, so each job reuses one freed block.
-    const vidrep::Patches p = vidrep::patchify(clip, c.patch);
+    const vidrep::Array array = vidrep::to_array(clip, "clip");
+    const vidrep::Patches p = vidrep::patchify(array, c.patch);
     const std::vector<double> ms = median_ms(runs, {
         [&] { (void)clip.clone(); },
         [&] { std::memcpy(sink.data_ptr(), clip.data_ptr(), clip.nbytes()); },
-        [&] { (void)vidrep::patchify(clip, c.patch); },
+        [&] { (void)vidrep::patchify(array, c.patch); },
         [&] { (void)vidrep::unpatchify(p); },
     });
     const double clone = ms[0], memcpy = ms[1], patchify = ms[2], unpatchify = ms[3];
-    if (!at::equal(vidrep::unpatchify(p), clip)) {
+    if (!at::equal(vidrep::to_tensor(vidrep::unpatchify(p)), clip)) {
       fmt::print(stderr, "vidrep_bench_tokens: round trip mismatch\n");
       return 1;
     }

@@ -54,6 +54,13 @@ using ClipTransformParser = ClipTransform (*)(const std::string& transform, cons
 // The LibTorch one (clips_transform.cpp).
 ClipTransform parse_clip_transform(const std::string& transform, const std::string& layout, int threads);
 
+// `tokens --latent RUN`: the clip's autoencoder latent [t,h,w,C] (float32), from LibTorch.
+using LatentEncoder = Array (*)(const std::string& run, const std::string& file, int64_t start, int64_t frames,
+                                const ReaderOptions& reader);
+// The LibTorch one (tokens_latent.cpp).
+Array encode_latent(const std::string& run, const std::string& file, int64_t start, int64_t frames,
+                    const ReaderOptions& reader);
+
 // Each command file registers its subcommand (options + callback) on the root app.
 // The I/O commands, free of LibTorch (main.cpp runs them in the front end):
 void register_probe(CLI::App& app);
@@ -62,9 +69,9 @@ void register_frames(CLI::App& app);
 void register_clips(CLI::App& app, ClipTransformParser parse_transform);
 void register_audio(CLI::App& app);
 void register_encode(CLI::App& app);
+void register_tokens(CLI::App& app, LatentEncoder encode_latent);  // tokens without --latent
 // The commands that compute with LibTorch (main_torch.cpp):
 void register_features(CLI::App& app);
-void register_tokens(CLI::App& app);
 void register_train(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_predict(CLI::App& app);

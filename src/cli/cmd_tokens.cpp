@@ -1,23 +1,22 @@
 // vidrep tokens FILE --patch PTxPHxPW [--start I] [--frames T] [--size WxH | --native] [--pad] --out F.npz
 // vidrep tokens FILE --latent RUN [--patch 1x2x2] ...: the same cut of the clip's autoencoder latent
+// The pixel path runs on the I/O core (the front end); --latent needs vidrep-torch's encoder.
 #include "cli_common.h"
 
-#include "vidrep/apps/autoencoder.h"
 #include "vidrep/error.h"
 #include "vidrep/io/npz.h"
-#include "vidrep/runtime.h"
-#include "vidrep/tensor.h"
 #include "vidrep/tokens/video_tokens.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <stdexcept>
+#include <vector>
 
 namespace vidrep::cli {
 
-void register_tokens(CLI::App& app) {
+void register_tokens(CLI::App& app, LatentEncoder encode_latent) {
   struct Args {
     std::string file, patch, out, latent;
     int64_t start = 0, frames = 0;
@@ -44,37 +43,37 @@ void register_tokens(CLI::App& app) {
                                     "column (the original size is saved as 'shape')");
   cmd->add_option("--out", args->out, "Output .npz")->required();
   cmd->add_flag("--json", args->json, "Print the token and grid shapes as JSON");
-  cmd->callback([args] {
+  cmd->callback([args, encode_latent] {
     if (args->frames < 0) throw InvalidArgument(fmt::format("--frames: expected a positive count, got {}", args->frames));
     if (args->patch.empty() && args->latent.empty())
       throw InvalidArgument("tokens: --patch PTxPHxPW is required (or --latent RUN)");
     const PatchSize patch_size = args->patch.empty() ? PatchSize{1, 2, 2} : parse_patch_size(args->patch, "--patch");
     const PadMode pad = args->pad ? PadMode::Replicate : PadMode::None;
-    set_num_threads(args->reader.threads);
     Patches p;
     if (!args->latent.empty()) {
-      AeEncodeOptions options;
-      options.start = args->start;
-      options.frames = args->frames;
-      options.reader = reader_options(args->reader);
-      const at::Tensor latent = encode_file(args->latent, args->file, options);  // [C,t,h,w]
-      p = patchify(latent.permute({1, 2, 3, 0}), patch_size, {pad});
+      if (encode_latent == nullptr) throw std::logic_error("tokens: --latent runs in vidrep-torch");
+      p = patchify(encode_latent(args->latent, args->file, args->start, args->frames, reader_options(args->reader)),
+                   patch_size, {pad});
     } else {
       VideoReader reader(args->file, reader_options(args->reader));
       p = video_tokens(reader, {patch_size, args->start, args->frames, pad});
     }
 
-    const auto as_int32 = [](std::vector<int64_t> v) { return at::tensor(v, at::kLong).to(at::kInt); };
+    const auto int32_array = [](const std::vector<int64_t>& v) {
+      Array a(DType::Int32, {static_cast<int64_t>(v.size())});
+      for (size_t i = 0; i < v.size(); ++i) a.data<int32_t>()[i] = static_cast<int32_t>(v[i]);
+      return a;
+    };
     const std::vector<int64_t> grid(p.grid.begin(), p.grid.end());
     const std::vector<int64_t> patch = {p.patch.t, p.patch.h, p.patch.w};
     const std::vector<int64_t> shape = {p.original[0], p.original[1], p.original[2], p.channels};
-    io::save_npz(args->out, {{"tokens", to_array(p.tokens)},
-                             {"positions", to_array(p.positions.to(at::kInt))},
-                             {"grid", to_array(as_int32(grid))},
-                             {"patch", to_array(as_int32(patch))},
-                             {"shape", to_array(as_int32(shape))}});
+    io::save_npz(args->out, {{"tokens", p.tokens},
+                             {"positions", p.positions},
+                             {"grid", int32_array(grid)},
+                             {"patch", int32_array(patch)},
+                             {"shape", int32_array(shape)}});
     if (args->json) {
-      nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"tokens", p.tokens.sizes().vec()},
+      nlohmann::json j = {{"path", args->file}, {"out", args->out}, {"tokens", p.tokens.shape()},
                           {"grid", grid}, {"patch", patch}, {"shape", shape}, {"start", args->start},
                           {"padded", args->pad}, {"latent", !args->latent.empty()}};
       fmt::print("{}\n", j.dump());

@@ -1,8 +1,8 @@
 // vidrep: the command-line tool's front end. Loading LibTorch costs a process ~0.5 s before main
 // (its static initialisers), so this executable links only the I/O core (array.h, io/, sample/)
-// and runs the commands that need nothing else itself: probe, frames, audio, encode, and clips
-// without --transform/--layout. Every other command line goes unchanged to vidrep-torch, installed
-// beside it (main_torch.cpp), which runs every command.
+// and runs the commands that need nothing else itself: probe, frames, audio, encode, clips
+// without --transform/--layout and tokens without --latent. Every other command line goes
+// unchanged to vidrep-torch, installed beside it (main_torch.cpp), which runs every command.
 #include "cli_common.h"
 
 #include "vidrep/runtime.h"
@@ -25,10 +25,11 @@ bool runs_here(int argc, char** argv) {
       command == "encode") {
     return true;
   }
-  if (command != "clips") return false;
+  if (command != "clips" && command != "tokens") return false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg.starts_with("--transform") || arg.starts_with("--layout")) return false;
+    if (command == "clips" && (arg.starts_with("--transform") || arg.starts_with("--layout"))) return false;
+    if (command == "tokens" && arg.starts_with("--latent")) return false;
   }
   return true;
 }
@@ -58,5 +59,6 @@ int main(int argc, char** argv) {
   vidrep::cli::register_clips(app, nullptr);
   vidrep::cli::register_audio(app);
   vidrep::cli::register_encode(app);
+  vidrep::cli::register_tokens(app, nullptr);
   return vidrep::cli::run_cli(app, argc, argv);
 }

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_audio(app);
   vidrep::cli::register_encode(app);
   vidrep::cli::register_features(app);
-  vidrep::cli::register_tokens(app);
+  vidrep::cli::register_tokens(app, &vidrep::cli::encode_latent);
   vidrep::cli::register_train(app);
   vidrep::cli::register_eval(app);
   vidrep::cli::register_predict(app);

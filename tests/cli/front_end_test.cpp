@@ -27,7 +27,9 @@ TEST(FrontEnd, IoCommandsRunWithoutLibTorch) {
   const std::string video = test::codec_fixture("h264_bframes");
   const std::string dir = test::scratch_dir("front_end");
   for (const std::string& args : {"probe '" + video + "'", "frames '" + video + "' --indices 3,1 --out " + dir + "/f.npy",
-                                  "clips '" + video + "' --clips 2 --length 4 --out " + dir + "/c.npy", std::string("--version")}) {
+                                  "clips '" + video + "' --clips 2 --length 4 --out " + dir + "/c.npy",
+                                  "tokens '" + video + "' --patch 2x8x8 --frames 4 --out " + dir + "/t.npz",
+                                  std::string("--version")}) {
     int status = -1;
     const std::string out = loaded_libraries(args, &status);
     EXPECT_EQ(status, 0) << args << "\n" << out.substr(0, 2000);

@@ -1,19 +1,19 @@
 // Spacetime patches (Sora / ViViT "tubelets"): a clip [T,H,W,C] cut into non-overlapping
-// pt x ph x pw blocks, each flattened into one token.
+// pt x ph x pw blocks, each flattened into one token. Part of the I/O core (no LibTorch), so
+// `vidrep tokens` starts without loading it.
 //
 //   vidrep::Patches p = vidrep::patchify(clip, {.t = 2, .h = 16, .w = 16});
 //   p.tokens      // [N, 2*16*16*C], clip's dtype; N = grid t*h*w
-//   p.positions   // int64 [N,3]: (t,h,w) grid index of each token
-//   at::Tensor back = vidrep::unpatchify(p);   // bit-identical to clip
+//   p.positions   // int32 [N,3]: (t,h,w) grid index of each token
+//   vidrep::Array back = vidrep::unpatchify(p);   // bit-identical to clip
 //
 // Token order is t-major, then h, then w (row-major over the grid); inside a token the values are
 // in (pt, ph, pw, c) order, so a token is the contiguous memory of a [pt,ph,pw,C] block.
-// Both directions are one strided copy (view -> permute -> contiguous; a non-contiguous clip is
-// made contiguous first), no per-element loops: as fast as clone() on the same bytes.
-// Pure functions, thread-safe.
+// Both directions copy each patch row (pw*C values) once, padding included: no padded copy of the
+// clip is made. Pure functions, thread-safe.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <array>
 #include <cstdint>
@@ -39,9 +39,9 @@ struct PatchifyOptions {
 };
 
 struct Patches {
-  at::Tensor tokens;                 // [N, pt*ph*pw*C], the clip's dtype
-  at::Tensor positions;              // int64 [N,3], (t,h,w) grid indices
-  std::array<int64_t, 3> grid{};     // (T/pt, H/ph, W/pw) after padding
+  Array tokens;                       // [N, pt*ph*pw*C], the clip's dtype
+  Array positions;                    // int32 [N,3], (t,h,w) grid indices
+  std::array<int64_t, 3> grid{};      // (T/pt, H/ph, W/pw) after padding
   PatchSize patch;
   int64_t channels = 0;
   std::array<int64_t, 3> original{};  // (T,H,W) before padding; unpatchify crops back to it
@@ -56,15 +56,15 @@ void check_patch_divides(std::array<int64_t, 3> sizes, PatchSize patch);
 
 // [T,H,W,C] (any dtype) -> Patches. Throws InvalidArgument for a wrong rank, a non-positive patch,
 // or (pad None) a size that does not divide, e.g. "height 55 is not a multiple of patch height 16".
-Patches patchify(const at::Tensor& clip, PatchSize patch, PatchifyOptions options = {});
+Patches patchify(const Array& clip, PatchSize patch, PatchifyOptions options = {});
 
 // Exact inverse: tokens [N, pt*ph*pw*C] -> [T,H,W,C] with T = grid[0]*pt etc., cropped to
 // `original` when given (all zeros = no crop). Throws InvalidArgument when the shapes disagree.
-at::Tensor unpatchify(const at::Tensor& tokens, std::array<int64_t, 3> grid, PatchSize patch,
-                      int64_t channels, std::array<int64_t, 3> original = {});
-at::Tensor unpatchify(const Patches& patches);
+Array unpatchify(const Array& tokens, std::array<int64_t, 3> grid, PatchSize patch, int64_t channels,
+                 std::array<int64_t, 3> original = {});
+Array unpatchify(const Patches& patches);
 
-// int64 [N,3] grid indices (t,h,w) in token order, for a grid of that size.
-at::Tensor patch_positions(std::array<int64_t, 3> grid);
+// int32 [N,3] grid indices (t,h,w) in token order, for a grid of that size.
+Array patch_positions(std::array<int64_t, 3> grid);
 
 }  // namespace vidrep

@@ -2,10 +2,11 @@
 
 #include "vidrep/error.h"
 #include "vidrep/io/video_reader.h"
-#include "vidrep/tensor.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
+
+#include <array>
+#include <utility>
 
 namespace vidrep {
 
@@ -28,10 +29,18 @@ Patches video_tokens(VideoReader& reader, const VideoTokensOptions& options) {
       throw InvalidArgument(fmt::format("{}: {}", reader.path(), e.what()));
     }
   }
-  // Patchify the uint8 frames (4x fewer bytes to move), then scale: uint8 / scalar gives float32
-  // in one pass.
-  Patches p = patchify(to_tensor(reader.read_range(options.start, options.start + frames)), options.patch, {options.pad});
-  p.tokens = at::div(p.tokens, 255.0);
+  // Patchify the uint8 frames (4x fewer bytes to move), then scale each value by a table.
+  Patches p = patchify(reader.read_range(options.start, options.start + frames), options.patch, {options.pad});
+  static const std::array<float, 256> scale = [] {
+    std::array<float, 256> s{};
+    for (int v = 0; v < 256; ++v) s[v] = static_cast<float>(v) / 255.0f;
+    return s;
+  }();
+  Array tokens(DType::Float32, p.tokens.shape());
+  const uint8_t* in = p.tokens.data<uint8_t>();
+  float* out = tokens.data<float>();
+  for (int64_t i = 0, n = tokens.numel(); i < n; ++i) out[i] = scale[in[i]];
+  p.tokens = std::move(tokens);
   return p;
 }
 
