@@ -1,13 +1,16 @@
 // Geometric transforms: resize agrees with LibTorch's antialiased bilinear, crops cut the window
 // they promise, random ones are seeded and draw once per clip.
 #include "vidrep/error.h"
+#include "vidrep/random.h"
 #include "vidrep/transform/geometry.h"
+#include "vidrep/transform/pipeline.h"
 
 #include "transform/clip_helpers.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <tuple>
@@ -202,6 +205,28 @@ TEST(TransformGeometry, TemporalStrideKeepsEveryKthFrame) {
   ASSERT_EQ(y.size(0), 4);
   for (int64_t i = 0; i < 4; ++i) EXPECT_TRUE(at::equal(y[i], x[3 * i]));
   EXPECT_TRUE(at::equal(temporal_stride(x, 1), x));
+}
+
+TEST(TransformGeometry, TemporalJitterShiftsTheStartAndKeepsTheOrder) {
+  const at::Tensor x = test::position_clip(10, 4, 5);
+  std::set<int64_t> shifts;
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    const at::Tensor y = temporal_jitter(x, 2, seed);
+    ASSERT_EQ(y.sizes(), x.sizes());
+    EXPECT_TRUE(at::equal(y, temporal_jitter(x, 2, seed)));
+    // Find the shift s: frame i of y is frame clamp(i + s) of x, so the middle frames tell it.
+    int64_t s = -100;
+    for (int64_t d = -2; d <= 2; ++d)
+      if (at::equal(y[5], x[5 + d])) s = d;
+    ASSERT_NE(s, -100) << "seed " << seed;
+    for (int64_t i = 0; i < 10; ++i) EXPECT_TRUE(at::equal(y[i], x[std::clamp<int64_t>(i + s, 0, 9)])) << seed;
+    shifts.insert(s);
+  }
+  EXPECT_EQ(shifts, (std::set<int64_t>{-2, -1, 0, 1, 2}));  // every shift in [-K, K] drawn
+  EXPECT_TRUE(at::equal(temporal_jitter(x, 0, 3), x));
+  EXPECT_THROW(temporal_jitter(x, -1, 0), InvalidArgument);
+  // As a pipeline item.
+  EXPECT_TRUE(at::equal(transform::Pipeline::parse("temporal_jitter=2").apply(x, 7), temporal_jitter(x, 2, derive_seed(7, 0))));
 }
 
 }  // namespace

@@ -169,4 +169,14 @@ at::Tensor temporal_stride(const at::Tensor& clip, int64_t k) {
   return clip.slice(0, 0, clip.size(0), k).contiguous();
 }
 
+at::Tensor temporal_jitter(const at::Tensor& clip, int64_t k, uint64_t seed) {
+  check_clip(clip, "temporal_jitter");
+  if (k < 0) throw InvalidArgument(fmt::format("temporal_jitter: expected a shift >= 0, got {}", k));
+  Rng rng(seed);
+  const int64_t shift = std::min<int64_t>(2 * k, static_cast<int64_t>(rng.uniform() * static_cast<double>(2 * k + 1))) - k;
+  if (shift == 0) return clip.clone(at::MemoryFormat::Contiguous);
+  const at::Tensor index = at::arange(clip.size(0), at::kLong).add_(shift).clamp_(0, clip.size(0) - 1);
+  return clip.index_select(0, index);
+}
+
 }  // namespace vidrep::transform

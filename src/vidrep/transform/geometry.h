@@ -73,5 +73,10 @@ at::Tensor random_hflip(const at::Tensor& clip, double p, uint64_t seed);
 
 // [T,H,W,C] -> [ceil(T/k),H,W,C]: frames 0, k, 2k, ...
 at::Tensor temporal_stride(const at::Tensor& clip, int64_t k);
+// [T,H,W,C] -> [T,H,W,C] shifted in time by s frames, s drawn uniformly from [-k, k]: frame i
+// becomes frame clamp(i + s, 0, T-1), so the first or last frames repeat. The order of the frames
+// (and so the direction of any motion) is kept; the clip's start moves, as a loader's random start
+// would move it in a longer video.
+at::Tensor temporal_jitter(const at::Tensor& clip, int64_t k, uint64_t seed);
 
 }  // namespace vidrep::transform

@@ -7,6 +7,7 @@
 // Text syntax: items NAME[=VALUE] separated by ','; inside a value, fields by ':', list entries
 // by ';', ranges LO-HI, sizes WxH (or N for NxN). Items, applied in order:
 //   resize=WxH                  resize_short=N              temporal_stride=K
+//   temporal_jitter=K           (a random shift of -K..K frames, edges repeated; geometry.h)
 //   center_crop=WxH|N           random_crop=WxH|N           hflip[=P]  (P = 0.5 if left out)
 //   random_resized_crop=WxH|N[:SMIN-SMAX[:RMIN-RMAX]]       (defaults 0.08-1 and 0.75-1.3333)
 //   color_jitter=B[:C[:S[:H]]]  (missing strengths 0)       equalize

@@ -205,6 +205,11 @@ ParsedStep parse_temporal_stride(const std::string& v, bool) {
   return {std::to_string(k), [k](const at::Tensor& x, uint64_t) { return temporal_stride(x, k); }};
 }
 
+ParsedStep parse_temporal_jitter(const std::string& v, bool) {
+  const int64_t k = integer(v, "a frame shift K", 0, 1 << 20);
+  return {std::to_string(k), [k](const at::Tensor& x, uint64_t seed) { return temporal_jitter(x, k, seed); }};
+}
+
 ParsedStep parse_to_float(const std::string&, bool) {
   return {"", [](const at::Tensor& x, uint64_t) { return to_float(x); }};
 }
@@ -234,6 +239,7 @@ const std::map<std::string, Entry>& table() {
       {"gaussian_blur", {parse_gaussian_blur, Value::Required}},
       {"normalize", {parse_normalize, Value::Required}},
       {"temporal_stride", {parse_temporal_stride, Value::Required}},
+      {"temporal_jitter", {parse_temporal_jitter, Value::Required}},
       {"to_float", {parse_to_float, Value::None}},
       {"to_uint8", {parse_to_uint8, Value::None}},
   };
