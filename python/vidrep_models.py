@@ -133,6 +133,12 @@ class Frame2d(nn.Module):
         return tokens.mean(1), tokens
 
 
+def with_frame_diff(video):
+    """[B,C,T,H,W] -> [B,2C,T,H,W]: the frames and their differences from the previous one (models/encoder.h)."""
+    diff = torch.cat([torch.zeros_like(video[:, :, :1]), video[:, :, 1:] - video[:, :, :-1]], 2)
+    return torch.cat([video, diff], 1)
+
+
 class CnnLstm(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -141,10 +147,7 @@ class CnnLstm(nn.Module):
         self.rnn = make_rnn(c.rnn, c.hidden, c.hidden)
 
     def forward(self, video):
-        if self.frame_diff:
-            diff = torch.cat([torch.zeros_like(video[:, :, :1]), video[:, :, 1:] - video[:, :, :-1]], 2)
-            video = torch.cat([video, diff], 1)
-        return run_rnn(self.rnn, per_frame(self.cnn, video))
+        return run_rnn(self.rnn, per_frame(self.cnn, with_frame_diff(video) if self.frame_diff else video))
 
 
 # ---- 3D CNN (models/c3d.h) ----
@@ -158,7 +161,8 @@ class C3d(nn.Module):
     def __init__(self, c):
         super().__init__()
         ch, reduced = c.channels, max(1, c.channels // 2)
-        self.stem = nn.Sequential(*conv3d_block(c.in_channels, ch, 3, (1, 2, 2)))
+        self.frame_diff = c.frame_diff
+        self.stem = nn.Sequential(*conv3d_block(2 * c.in_channels if c.frame_diff else c.in_channels, ch, 3, (1, 2, 2)))
         self.down1 = nn.Sequential(*conv3d_block(ch, 2 * ch, 3, 2))
         self.branch3 = nn.Sequential(*conv3d_block(2 * ch, ch, 3, 1))
         self.branch5 = nn.Sequential(*conv3d_block(2 * ch, reduced, 1, 1), *conv3d_block(reduced, ch, 5, 1))
@@ -167,7 +171,7 @@ class C3d(nn.Module):
         self.proj = nn.Linear(4 * ch, c.hidden)
 
     def forward(self, video):
-        x = self.down1(self.stem(video))
+        x = self.down1(self.stem(with_frame_diff(video) if self.frame_diff else video))
         x = x + torch.cat([self.branch3(x), self.branch5(x)], 1)
         x = self.down3(self.down2(x))
         tokens = self.proj(x.flatten(2).transpose(1, 2))
@@ -212,7 +216,8 @@ class Vit(nn.Module):
         self.grid = (c.frames // c.patch_t, c.height // c.patch_h, c.width // c.patch_w)
         gt, gh, gw = self.grid
         patch = (c.patch_t, c.patch_h, c.patch_w)
-        self.patch_embed = nn.Conv3d(c.in_channels, d, patch, stride=patch)
+        self.frame_diff = c.frame_diff
+        self.patch_embed = nn.Conv3d(2 * c.in_channels if c.frame_diff else c.in_channels, d, patch, stride=patch)
         self.learned = c.positions == "learned"
         if self.learned:
             self.pos_t = nn.Parameter(torch.randn(gt, d) * 0.02)
@@ -239,7 +244,7 @@ class Vit(nn.Module):
 
     def forward(self, video):
         b = video.shape[0]
-        x = self.patch_embed(video).permute(0, 2, 3, 4, 1)
+        x = self.patch_embed(with_frame_diff(video) if self.frame_diff else video).permute(0, 2, 3, 4, 1)
         gt, gh, gw, d = x.shape[1:]
         x = (x + self.positions(gt, gh, gw)).reshape(b, gt, gh * gw, d)
         for block in self.blocks:

@@ -2,6 +2,7 @@
 // parameter reached by the gradient, frame2d blind to time order while the others are not, and
 // input shape errors that name the input and the expected shape.
 #include "vidrep/error.h"
+#include "vidrep/models/encoder.h"
 #include "vidrep/models/network.h"
 
 #include <fmt/format.h>
@@ -158,6 +159,30 @@ TEST(ModelNetwork, SmallerClipsThanBuiltForRunAtAnyAspectRatio) {
     for (const auto& [t, h, w] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{8, 16, 32}, {16, 32, 16}, {4, 32, 32}}) {
       const NetOutput out = net->forward(torch::randn({2, 3, t, h, w}), {});
       EXPECT_EQ(out.logits.sizes(), (at::IntArrayRef{2, c.num_classes})) << arch << " " << t << "x" << h << "x" << w;
+    }
+  }
+}
+
+TEST(FrameDiff, NormalFlowSaysWhichWayAnEdgeMovedWhateverItsContrast) {
+  // A bright (or dark) square on a plain background moving 1 pixel per frame right, or down.
+  for (const double sign : {1.0, -1.0}) {
+    for (const bool horizontal : {true, false}) {
+      at::Tensor video = at::full({1, 3, 4, 16, 16}, 0.5);
+      for (int64_t t = 0; t < 4; ++t) {
+        at::Tensor frame = video.select(2, t);
+        at::Tensor square = horizontal ? frame.narrow(2, 5, 6).narrow(3, 3 + t, 6) : frame.narrow(2, 3 + t, 6).narrow(3, 5, 6);
+        square.fill_(0.5 + 0.4 * sign);
+      }
+      const at::Tensor x = models::with_frame_diff(video);
+      ASSERT_EQ(x.sizes(), (at::IntArrayRef{1, 8, 4, 16, 16}));
+      EXPECT_TRUE(at::equal(x.narrow(1, 0, 3), video));
+      EXPECT_EQ(x.narrow(1, 3, 3).select(2, 0).abs().max().item<double>(), 0.0);  // frame 0 has no previous frame
+      EXPECT_TRUE(at::allclose(x.narrow(1, 3, 3).narrow(2, 1, 3), video.narrow(2, 1, 3) - video.narrow(2, 0, 3)));
+      // Summed over the frame, the moving axis's channel is positive (right / down) and the other ~0.
+      const double along = x.select(1, horizontal ? 6 : 7).sum().item<double>();
+      const double across = x.select(1, horizontal ? 7 : 6).sum().item<double>();
+      EXPECT_GT(along, 0.1) << sign << horizontal;
+      EXPECT_NEAR(across, 0.0, 1e-5) << sign << horizontal;
     }
   }
 }

@@ -25,9 +25,9 @@ nn::Sequential conv_block(int64_t in, int64_t out, int64_t kernel, torch::Expand
 
 }  // namespace
 
-C3d::C3d(const ModelConfig& c) {
+C3d::C3d(const ModelConfig& c) : frame_diff_(c.frame_diff) {
   const int64_t ch = c.channels, reduced = std::max<int64_t>(1, c.channels / 2);
-  stem_ = register_module("stem", conv_block(c.in_channels, ch, 3, {1, 2, 2}));
+  stem_ = register_module("stem", conv_block(frame_diff_ ? 2 * c.in_channels + 2 : c.in_channels, ch, 3, {1, 2, 2}));
   down1_ = register_module("down1", conv_block(ch, 2 * ch, 3, {2, 2, 2}));
   branch3_ = register_module("branch3", conv_block(2 * ch, ch, 3, {1, 1, 1}));
   nn::Sequential b5 = conv_block(2 * ch, reduced, 1, {1, 1, 1});
@@ -39,7 +39,7 @@ C3d::C3d(const ModelConfig& c) {
 }
 
 Encoded C3d::encode(const at::Tensor& video) {
-  at::Tensor x = down1_->forward(stem_->forward(video));
+  at::Tensor x = down1_->forward(stem_->forward(frame_diff_ ? with_frame_diff(video) : video));
   x = x + at::cat({branch3_->forward(x), branch5_->forward(x)}, 1);
   x = down3_->forward(down2_->forward(x));
   at::Tensor tokens = proj_->forward(x.flatten(2).transpose(1, 2));  // [B,cells,hidden]

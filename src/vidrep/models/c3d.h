@@ -1,7 +1,8 @@
 // c3d: a small 3D CNN with a multi-scale block. C = config.channels; every conv is followed by
 // BatchNorm3d and ReLU; sizes for the default 16x32x32 clip in brackets.
 //
-//   stem      conv 3x3x3, stride (1,2,2), 3 -> C                       [C,16,16,16]
+//   stem      conv 3x3x3, stride (1,2,2), 3 -> C (6 -> C with config.frame_diff: the frames
+//             and their differences, encoder.h)                         [C,16,16,16]
 //   down1     conv 3x3x3, stride 2, C -> 2C                            [2C,8,8,8]
 //   multi     two parallel branches on down1, concatenated, plus down1 (residual):
 //               3x3x3 2C -> C
@@ -29,6 +30,7 @@ class C3d : public VideoEncoder {
   torch::nn::Sequential stem_{nullptr}, down1_{nullptr};
   torch::nn::Sequential branch3_{nullptr}, branch5_{nullptr}, down2_{nullptr}, down3_{nullptr};
   torch::nn::Linear proj_{nullptr};
+  bool frame_diff_;
 };
 
 }  // namespace vidrep::models

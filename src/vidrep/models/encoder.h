@@ -20,4 +20,10 @@ class VideoEncoder : public torch::nn::Module {
   virtual Encoded encode(const at::Tensor& video) = 0;
 };
 
+// [B,C,T,H,W] -> [B,2C,T,H,W]: each frame and its difference from the previous one (frame 0's is
+// zero), TSN's "RGB difference". The difference is zero wherever nothing moves, so a network sees
+// motion apart from the appearance of the (static) background. config.frame_diff turns it on for
+// cnn_lstm, c3d and vit (frame2d must stay blind to frame order).
+at::Tensor with_frame_diff(const at::Tensor& video);
+
 }  // namespace vidrep::models

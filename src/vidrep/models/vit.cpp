@@ -46,10 +46,10 @@ at::Tensor sinusoid_table(int64_t positions, int64_t dims) {
 
 Vit::Vit(const ModelConfig& c)
     : grid_t_(c.frames / c.patch_t), grid_h_(c.height / c.patch_h), grid_w_(c.width / c.patch_w),
-      stpp_(c.pooling == "stpp") {
-  const int64_t d = c.hidden;
+      stpp_(c.pooling == "stpp"), frame_diff_(c.frame_diff) {
+  const int64_t d = c.hidden, in = frame_diff_ ? 2 * c.in_channels + 2 : c.in_channels;
   patch_embed_ = register_module(
-      "patch_embed", nn::Conv3d(nn::Conv3dOptions(c.in_channels, d, {c.patch_t, c.patch_h, c.patch_w})
+      "patch_embed", nn::Conv3d(nn::Conv3dOptions(in, d, {c.patch_t, c.patch_h, c.patch_w})
                                     .stride({c.patch_t, c.patch_h, c.patch_w})));
   if (c.positions == "learned") {
     pos_t_ = register_parameter("pos_t", at::randn({grid_t_, d}) * 0.02);
@@ -83,7 +83,7 @@ at::Tensor Vit::positions(int64_t t, int64_t h, int64_t w) const {
 
 Encoded Vit::encode(const at::Tensor& video) {
   const int64_t b = video.size(0);
-  at::Tensor x = patch_embed_->forward(video).permute({0, 2, 3, 4, 1});  // [B,T',H',W',D]
+  at::Tensor x = patch_embed_->forward(frame_diff_ ? with_frame_diff(video) : video).permute({0, 2, 3, 4, 1});
   const int64_t gt = x.size(1), gh = x.size(2), gw = x.size(3), d = x.size(4);
   x = (x + positions(gt, gh, gw)).reshape({b, gt, gh * gw, d});
   for (const auto& block : *blocks_) x = block->as<DividedBlock>()->forward(x);

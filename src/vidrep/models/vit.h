@@ -1,7 +1,8 @@
 // vit: a spacetime-patch transformer with divided space-time attention (TimeSformer-style).
 //
-//   patch_embed  Conv3d 3 -> hidden, kernel = stride = (patch_t, patch_h, patch_w): the tubelet
-//                embedding. It is exactly a Linear on the spacetime patches of
+//   patch_embed  Conv3d 3 -> hidden (6 -> hidden with config.frame_diff: the frames and their
+//                differences, encoder.h), kernel = stride = (patch_t, patch_h, patch_w): the tubelet
+//                embedding. Without frame_diff it It is exactly a Linear on the spacetime patches of
 //                vidrep/tokens/patchify.h (tokens of clip [T,H,W,3], in (pt,ph,pw,c) order):
 //                Linear weight = conv weight.permute({0,2,3,4,1}).flatten(1), same bias, and the
 //                conv's output grid flattened t-major, then h, then w is patchify's token order.
@@ -60,7 +61,7 @@ class Vit : public VideoEncoder {
   at::Tensor positions(int64_t t, int64_t h, int64_t w) const;
 
   int64_t grid_t_, grid_h_, grid_w_;
-  bool stpp_;
+  bool stpp_, frame_diff_;
   torch::nn::Conv3d patch_embed_{nullptr};
   at::Tensor pos_t_, pos_h_, pos_w_, pos_;  // learned or sinusoidal (the other stays undefined)
   torch::nn::ModuleList blocks_{nullptr};
