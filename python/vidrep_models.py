@@ -134,16 +134,27 @@ class Frame2d(nn.Module):
 
 
 def with_frame_diff(video):
-    """[B,C,T,H,W] -> [B,2C,T,H,W]: the frames and their differences from the previous one (models/encoder.h)."""
+    """[B,C,T,H,W] -> [B,2C+2,T,H,W]: the frames, their differences from the previous one and the
+    normal-flow products -It * grad I summed over channels (models/encoder.h)."""
     diff = torch.cat([torch.zeros_like(video[:, :, :1]), video[:, :, 1:] - video[:, :, :-1]], 2)
-    return torch.cat([video, diff], 1)
+
+    def central(x, dim):
+        n = x.shape[dim]
+        g = torch.zeros_like(x)
+        if n > 2:
+            g.narrow(dim, 1, n - 2).copy_((x.narrow(dim, 2, n - 2) - x.narrow(dim, 0, n - 2)) * 0.5)
+        return g
+
+    flow_x = -(diff * central(video, 4)).sum(1, keepdim=True)
+    flow_y = -(diff * central(video, 3)).sum(1, keepdim=True)
+    return torch.cat([video, diff, flow_x, flow_y], 1)
 
 
 class CnnLstm(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.frame_diff = c.frame_diff
-        self.cnn = FrameCnn(c, 2 * c.in_channels if c.frame_diff else c.in_channels)
+        self.cnn = FrameCnn(c, 2 * c.in_channels + 2 if c.frame_diff else c.in_channels)
         self.rnn = make_rnn(c.rnn, c.hidden, c.hidden)
 
     def forward(self, video):
@@ -162,7 +173,7 @@ class C3d(nn.Module):
         super().__init__()
         ch, reduced = c.channels, max(1, c.channels // 2)
         self.frame_diff = c.frame_diff
-        self.stem = nn.Sequential(*conv3d_block(2 * c.in_channels if c.frame_diff else c.in_channels, ch, 3, (1, 2, 2)))
+        self.stem = nn.Sequential(*conv3d_block(2 * c.in_channels + 2 if c.frame_diff else c.in_channels, ch, 3, (1, 2, 2)))
         self.down1 = nn.Sequential(*conv3d_block(ch, 2 * ch, 3, 2))
         self.branch3 = nn.Sequential(*conv3d_block(2 * ch, ch, 3, 1))
         self.branch5 = nn.Sequential(*conv3d_block(2 * ch, reduced, 1, 1), *conv3d_block(reduced, ch, 5, 1))
@@ -217,7 +228,7 @@ class Vit(nn.Module):
         gt, gh, gw = self.grid
         patch = (c.patch_t, c.patch_h, c.patch_w)
         self.frame_diff = c.frame_diff
-        self.patch_embed = nn.Conv3d(2 * c.in_channels if c.frame_diff else c.in_channels, d, patch, stride=patch)
+        self.patch_embed = nn.Conv3d(2 * c.in_channels + 2 if c.frame_diff else c.in_channels, d, patch, stride=patch)
         self.learned = c.positions == "learned"
         if self.learned:
             self.pos_t = nn.Parameter(torch.randn(gt, d) * 0.02)

@@ -1,8 +1,8 @@
 // c3d: a small 3D CNN with a multi-scale block. C = config.channels; every conv is followed by
 // BatchNorm3d and ReLU; sizes for the default 16x32x32 clip in brackets.
 //
-//   stem      conv 3x3x3, stride (1,2,2), 3 -> C (6 -> C with config.frame_diff: the frames
-//             and their differences, encoder.h)                         [C,16,16,16]
+//   stem      conv 3x3x3, stride (1,2,2), 3 -> C (8 -> C with config.frame_diff: the frames,
+//             their differences and normal-flow products, encoder.h)                         [C,16,16,16]
 //   down1     conv 3x3x3, stride 2, C -> 2C                            [2C,8,8,8]
 //   multi     two parallel branches on down1, concatenated, plus down1 (residual):
 //               3x3x3 2C -> C

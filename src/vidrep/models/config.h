@@ -34,10 +34,11 @@ struct ModelConfig {
   // cells (not 1x1) before its Linear, so the frame vector still says WHERE things are; a global
   // pool would leave the RNN little to read motion from.
   int64_t frame_pool = 2;
-  // cnn_lstm, c3d, vit: the network also sees each frame's difference from the previous one (6
-  // input channels, TSN's "RGB difference", models/encoder.h), a motion cue free of the static
-  // background's appearance: on small sets with varied backgrounds c3d and vit do not learn motion
-  // without it. frame2d ignores it: it must stay blind to frame order.
+  // cnn_lstm, c3d, vit: the network also sees each frame's difference from the previous one and
+  // the normal-flow products -It * grad I (8 input channels for RGB, models/encoder.h), motion cues
+  // free of the static background's appearance and of the edges' contrast: on small sets with
+  // varied backgrounds c3d and vit did not learn motion without them (bench/learning/). frame2d
+  // ignores it: it must stay blind to frame order.
   bool frame_diff = true;
   int64_t hidden = 64;              // RNN hidden size, encoder output width, ViT width
   std::string rnn = "gru";          // gru | lstm (cnn_lstm and the audio encoder)

@@ -20,10 +20,13 @@ class VideoEncoder : public torch::nn::Module {
   virtual Encoded encode(const at::Tensor& video) = 0;
 };
 
-// [B,C,T,H,W] -> [B,2C,T,H,W]: each frame and its difference from the previous one (frame 0's is
-// zero), TSN's "RGB difference". The difference is zero wherever nothing moves, so a network sees
-// motion apart from the appearance of the (static) background. config.frame_diff turns it on for
-// cnn_lstm, c3d and vit (frame2d must stay blind to frame order).
+// [B,C,T,H,W] -> [B,2C+2,T,H,W]: each frame, its difference It from the previous one (frame 0's is
+// zero; TSN's "RGB difference") and the normal-flow products -It * dI/dx and -It * dI/dy (central
+// differences, summed over channels). The difference is zero wherever nothing moves, so a network
+// sees motion apart from the appearance of a static background; the products' signs say which way
+// an edge moved whatever its contrast (a bright square moving right and a dark one both give
+// positive x), which a small network does not learn from a few dozen clips by itself.
+// config.frame_diff turns it on for cnn_lstm, c3d and vit (frame2d must stay blind to frame order).
 at::Tensor with_frame_diff(const at::Tensor& video);
 
 }  // namespace vidrep::models

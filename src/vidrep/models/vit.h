@@ -1,8 +1,8 @@
 // vit: a spacetime-patch transformer with divided space-time attention (TimeSformer-style).
 //
-//   patch_embed  Conv3d 3 -> hidden (6 -> hidden with config.frame_diff: the frames and their
-//                differences, encoder.h), kernel = stride = (patch_t, patch_h, patch_w): the tubelet
-//                embedding. Without frame_diff it It is exactly a Linear on the spacetime patches of
+//   patch_embed  Conv3d 3 -> hidden (8 -> hidden with config.frame_diff: the frames, their
+//                differences and normal-flow products, encoder.h), kernel = stride = (patch_t,
+//                patch_h, patch_w): the tubelet embedding. Without frame_diff it is exactly a Linear on the spacetime patches of
 //                vidrep/tokens/patchify.h (tokens of clip [T,H,W,3], in (pt,ph,pw,c) order):
 //                Linear weight = conv weight.permute({0,2,3,4,1}).flatten(1), same bias, and the
 //                conv's output grid flattened t-major, then h, then w is patchify's token order.
