@@ -23,7 +23,7 @@ std::string shape_text(std::array<int64_t, 3> s) { return fmt::format("{}x{}x{}"
 
 void register_ae_train(CLI::App& ae) {
   struct Args {
-    std::string config_file, out, resume, preprocess, compress, size;
+    std::string config_file, out, resume, compress, size;
     bool json = false, print_config = false;
   };
   auto args = std::make_shared<Args>();
@@ -48,11 +48,7 @@ void register_ae_train(CLI::App& ae) {
   flags->add("--frames", a.frames, "/autoencoder/frames", "Frames per training clip (1 + k * T)");
   cmd->add_option("--size", args->size, fmt::format("Training frame size WxH (default {}x{})", a.width, a.height));
   add_optimization_flags(*flags);
-  flags->add("--patience", c.patience, "/patience", "Early stop after N epochs without a better val PSNR (0: off)");
-  flags->add("--transform", c.transform, "/transform", "Training augmentation, e.g. 'hflip'");
-  cmd->add_option("--preprocess", args->preprocess,
-                  fmt::format("Applied to every clip after --transform, in training and evaluation alike ('' for none; "
-                              "default '{}')", preprocess_of(c)));
+  add_clip_flags(*flags);
   cmd->add_flag("--json", args->json, "Print one JSON summary line at the end (epoch lines go to stderr)");
   cmd->add_flag("--print-config", args->print_config,
                 "Print the run's config.json (defaults, then --config, then the flags given) and exit without training");
@@ -73,7 +69,6 @@ void register_ae_train(CLI::App& ae) {
       flags->set("/autoencoder/compress_h", h);
       flags->set("/autoencoder/compress_w", w);
     }
-    if (cmd->count("--preprocess") > 0) flags->set("/preprocess", args->preprocess);
     if (!args->size.empty()) {
       const auto [width, height] = parse_size(args->size, "--size");
       flags->set("/autoencoder/width", width);

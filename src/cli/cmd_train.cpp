@@ -18,7 +18,7 @@ namespace vidrep::cli {
 
 void register_train(CLI::App& app) {
   struct Args {
-    std::string config_file, out, resume, preprocess, size, patch, buckets;
+    std::string config_file, out, resume, size, patch, buckets;
     bool json = false, print_config = false;
   };
   auto args = std::make_shared<Args>();
@@ -40,7 +40,6 @@ void register_train(CLI::App& app) {
   add_optimization_flags(*flags);
   flags->add("--dropout", c.model.dropout, "/model/dropout", "Dropout before the classifier");
   flags->add("--label-smoothing", c.label_smoothing, "/label_smoothing", "Cross-entropy label smoothing");
-  flags->add("--patience", c.patience, "/patience", "Early stop after N epochs without a better val metric (0: off)");
   flags->add("--clip-len", c.model.frames, "/model/frames",
              "Frames per clip (input latent: the longest up to it that the autoencoder takes)");
   flags->add("--frame-stride", c.frame_stride, "/frame_stride", "Frame step inside a clip");
@@ -48,10 +47,7 @@ void register_train(CLI::App& app) {
                   "Bucket table JSON: train at each video's native aspect ratio and duration, one shape per batch "
                   "(Sora style; the network is sized for the largest bucket in use)");
   cmd->add_option("--size", args->size, fmt::format("Frame size WxH (default {}x{})", c.model.width, c.model.height));
-  flags->add("--transform", c.transform, "/transform", "Training augmentation, e.g. 'random_resized_crop=32:0.6-1,color_jitter=0.2'");
-  cmd->add_option("--preprocess", args->preprocess,
-                  fmt::format("Applied to every clip after --transform, in training and evaluation alike ('' for none; "
-                              "default '{}')", preprocess_of(c)));
+  add_clip_flags(*flags);
   cmd->add_flag("--json", args->json, "Print one JSON summary line at the end (epoch lines go to stderr)");
   cmd->add_flag("--print-config", args->print_config,
                 "Print the run's config.json (defaults, then --config, then the flags given) and exit without training");
@@ -64,7 +60,6 @@ void register_train(CLI::App& app) {
       return;
     }
     if (args->out.empty() && !args->print_config) throw InvalidArgument("train: --out RUN is required (or --resume RUN)");
-    if (cmd->count("--preprocess") > 0) flags->set("/preprocess", args->preprocess);
     if (!args->size.empty()) {
       const auto [w, h] = parse_size(args->size, "--size");
       flags->set("/model/width", w);

@@ -86,12 +86,18 @@ nlohmann::json ConfigFlags::given() const {
     const nlohmann::json::json_pointer key(pointer);
     if (option->count() > 0) out[key] = all.at(key);
   }
+  for (const Text& t : texts_)
+    if (t.option->count() > 0) out[nlohmann::json::json_pointer(t.pointer)] = *t.value;
   return out;
 }
 
 void add_optimization_flags(ConfigFlags& f) {
   TrainConfig& c = f.config();
-  f.add("--epochs", c.epochs, "/epochs", "Epochs");
+  f.add("--epochs", c.epochs, "/epochs",
+        c.task == Task::Classify ? "Epochs (left out: more on a small dataset, for at least --min-steps optimizer steps)"
+                                 : "Epochs");
+  if (c.task == Task::Classify)
+    f.add("--min-steps", c.min_steps, "/min_steps", "Optimizer steps a run takes at least when --epochs is left out (0: off)");
   f.add("--batch", c.batch, "/batch", "Clips per batch");
   f.add("--lr", c.lr, "/lr", "Peak learning rate");
   f.add("--optimizer", c.optimizer, "/optimizer", "sgd | adam | adamw");
@@ -103,6 +109,21 @@ void add_optimization_flags(ConfigFlags& f) {
   f.add("--init", c.init, "/init", "Start from the best weights of run RUN (same network; fresh optimizer and schedule)");
   f.add("--threads", c.threads, "/threads", "LibTorch threads (0: one per core)")->check(CLI::NonNegativeNumber);
   f.add("--workers", c.workers, "/workers", "Loader threads")->check(CLI::NonNegativeNumber);
+}
+
+void add_clip_flags(ConfigFlags& f) {
+  TrainConfig& c = f.config();
+  const std::string augmentation = default_augmentation(c);
+  f.add_text("--transform", "/transform",
+             fmt::format("Training augmentation, a transform pipeline ('' for none; default {})",
+                         augmentation.empty() ? "none" : "'" + augmentation + "' at the model's size"));
+  f.add("--hflip", c.hflip, "/hflip",
+        "Also mirror training clips left-right at random (off by default: mirroring swaps left and right motion)");
+  f.add_text("--preprocess", "/preprocess",
+             fmt::format("Applied to every clip after --transform, in training and evaluation alike ('' for none; "
+                         "default '{}')", preprocess_of(c)));
+  f.add("--patience", c.patience, "/patience", "Early stop after N epochs without a better val metric (0: off)");
+  f.add("--min-epochs", c.min_epochs, "/min_epochs", "No early stop before this many epochs");
 }
 
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,

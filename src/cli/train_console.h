@@ -54,6 +54,13 @@ class ConfigFlags {
     bound_.emplace_back(option, pointer);
     return option;
   }
+  // A text key whose default depends on other keys (transform, preprocess): given, it is recorded
+  // as written ('' included); left out, the library's default applies.
+  CLI::Option* add_text(const std::string& name, const std::string& pointer, const std::string& help) {
+    texts_.push_back({nullptr, pointer, std::make_shared<std::string>()});
+    texts_.back().option = cmd_->add_option(name, *texts_.back().value, help);
+    return texts_.back().option;
+  }
   // {key: value} of the bound flags given on the command line, plus set(...) values.
   nlohmann::json given() const;
   // Records a value a command derived from a flag of its own syntax (--size WxH, --compress).
@@ -63,12 +70,21 @@ class ConfigFlags {
   CLI::App* cmd_;
   TrainConfig config_;
   std::vector<std::pair<CLI::Option*, std::string>> bound_;
+  struct Text {
+    CLI::Option* option;
+    std::string pointer;
+    std::shared_ptr<std::string> value;
+  };
+  std::vector<Text> texts_;
   nlohmann::json derived_ = nlohmann::json::object();
 };
 
 // The flags every training command shares: epochs, batch, optimizer and schedule, clipping, seed,
 // threads, workers, --config.
 void add_optimization_flags(ConfigFlags& flags);
+// What training clips go through: --transform, --hflip, --preprocess; early stopping: --patience,
+// --min-epochs.
+void add_clip_flags(ConfigFlags& flags);
 
 // "acc  93.4 %" / "psnr 31.20 dB"
 std::string format_score(const std::string& name, double value);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 
 #include "support/fixtures.h"
@@ -128,6 +129,58 @@ TEST(TrainConfigJson, PreprocessRecordsTheNormalisation) {
   c.preprocess = "";
   EXPECT_EQ(run_loader_options(c, true).transform, "hflip");
   EXPECT_EQ(run_loader_options(c, false).transform, "");
+}
+
+TEST(TrainConfigJson, DefaultAugmentationFollowsTheModelAndRecordsItsText) {
+  TrainConfig c = default_train_config(Task::Classify);
+  c.model.width = 48;
+  c.model.height = 40;
+  EXPECT_EQ(augmentation_of(c),
+            "random_resized_crop=48x40:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2");
+  EXPECT_EQ(nlohmann::json(c)["transform"], augmentation_of(c));
+  EXPECT_EQ(run_loader_options(c, true).transform, augmentation_of(c) + ",normalize=0.45:0.225");
+  EXPECT_EQ(run_loader_options(c, false).transform, "normalize=0.45:0.225");  // evaluation: no augmentation
+  // Mirroring is asked for, never a default: it swaps left and right motion.
+  c.hflip = true;
+  EXPECT_EQ(augmentation_of(c), default_augmentation(c) + ",hflip=0.5");
+  c.transform = "";
+  EXPECT_EQ(augmentation_of(c), "hflip=0.5");
+  c.hflip = false;
+  EXPECT_EQ(augmentation_of(c), "");  // '' turns augmentation off
+  // A config.json with the text keeps it; one without it means the default.
+  EXPECT_EQ(augmentation_of(nlohmann::json(c).get<TrainConfig>()), "");
+  EXPECT_EQ(augmentation_of(nlohmann::json({{"task", "classify"}}).get<TrainConfig>()),
+            default_augmentation(default_train_config(Task::Classify)));
+  // Nothing for the autoencoder or latent inputs; no crop to one size under a bucket table.
+  EXPECT_EQ(augmentation_of(default_train_config(Task::Autoencode)), "");
+  TrainConfig latent = default_train_config(Task::Classify);
+  latent.input = "latent";
+  EXPECT_EQ(augmentation_of(latent), "");
+  TrainConfig bucketed = default_train_config(Task::Classify);
+  bucketed.buckets = "{}";
+  EXPECT_EQ(augmentation_of(bucketed).find("crop"), std::string::npos);
+}
+
+TEST(TrainConfigJson, SmallDatasetsTrainForMinStepsUnlessEpochsAreGiven) {
+  // 20 training videos (18 after the 10 % val hold-out), batch 16: 2 steps an epoch.
+  const std::string dir = test::scratch_dir("train_config_min_steps");
+  for (const char* cls : {"a", "b"}) {
+    std::filesystem::create_directories(dir + "/train/" + cls);
+    for (int i = 0; i < 10; ++i) std::ofstream(dir + "/train/" + cls + "/" + std::to_string(i) + ".mp4") << "x";
+  }
+  const nlohmann::json data = {{"data", dir}};
+  const TrainConfig c = resolve_train_config(Task::Classify, "", data);
+  EXPECT_EQ(c.epochs, 200);      // ceil(400 / 2)
+  EXPECT_EQ(c.min_epochs, 100);  // half of them before any early stop
+  nlohmann::json given = data;
+  given["epochs"] = 30;
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", given).epochs, 30);
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", given).min_epochs, 15);
+  given = data;
+  given["min_steps"] = 0;
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", given).epochs, 30);
+  // A folder that is not a dataset leaves the default for train() to refuse.
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", {{"data", dir + "/none"}}).epochs, 30);
 }
 
 TEST(TrainConfigJson, FlagsGivenWinOverTheFileEvenAtTheirDefault) {

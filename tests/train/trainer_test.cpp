@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -98,6 +99,38 @@ TEST(Trainer, WritesARunFolderWithMetricsAndCheckpoints) {
   for (const auto& entry : fs::directory_iterator(run)) EXPECT_NE(entry.path().filename().string()[0], '.') << entry.path();
   // A second train into the same folder is refused.
   EXPECT_THROW(train(tiny_config(), run), ConfigError);
+}
+
+TEST(Trainer, EarlyStopWaitsForMinEpochsAndForTheLossToStopFalling) {
+  const std::string run = test::scratch_dir("train_early_stop") + "/run";
+  TrainConfig c = tiny_config();
+  c.epochs = 8;
+  c.patience = 1;
+  c.min_epochs = 4;
+  std::vector<std::string> messages;
+  const TrainResult r = train(c, run, {.on_message = [&](const std::string& m) { messages.push_back(m); }});
+  EXPECT_GE(r.epochs_done, 4);  // never before min_epochs, whatever the validation split says
+  const auto lines = read_jsonl(run + "/metrics.jsonl");
+  ASSERT_EQ(static_cast<int64_t>(lines.size()), r.epochs_done);
+  // An epoch that improved either the metric or the lowest validation loss resets the patience:
+  // the run stops only after `patience` epochs in which neither did.
+  double lowest = 1e300;
+  int64_t stale = 0, stopped_at = 0;
+  for (const auto& line : lines) {
+    const bool lower = line["val_loss"].get<double>() < lowest;
+    lowest = std::min(lowest, line["val_loss"].get<double>());
+    stale = line["best"].get<bool>() || lower ? 0 : stale + 1;
+    if (stale >= c.patience && line["epoch"].get<int64_t>() >= c.min_epochs) {
+      stopped_at = line["epoch"];
+      break;
+    }
+  }
+  EXPECT_EQ(r.early_stopped, stopped_at != 0);
+  if (r.early_stopped) EXPECT_EQ(r.epochs_done, stopped_at);
+  // 4 training videos per class: the run says the dataset is small, once.
+  EXPECT_EQ(std::count_if(messages.begin(), messages.end(),
+                          [](const std::string& m) { return m.find("is a small dataset for c3d") != std::string::npos; }),
+            1);
 }
 
 TEST(Trainer, ResumedRunEndsWhereAnUninterruptedOneDoes) {

@@ -33,6 +33,8 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, torch::
   archive.write("trainer.next_epoch", scalar(state.next_epoch));
   archive.write("trainer.step", scalar(state.step));
   archive.write("trainer.best_metric", scalar(state.best_metric));
+  archive.write("trainer.best_loss", scalar(state.best_loss));
+  archive.write("trainer.lowest_loss", scalar(state.lowest_loss));
   archive.write("trainer.best_epoch", scalar(state.best_epoch));
   archive.write("trainer.stale_epochs", scalar(state.stale_epochs));
   {
@@ -71,6 +73,10 @@ void load_checkpoint(const std::string& path, torch::nn::Module& module, torch::
       state->step = read("trainer.step").item<int64_t>();
       state->best_metric = read("trainer.best_metric").item<double>();
       state->best_epoch = read("trainer.best_epoch").item<int64_t>();
+      at::Tensor best_loss;  // absent from checkpoints written before the tie-break
+      state->best_loss = archive.try_read("trainer.best_loss", best_loss) ? best_loss.item<double>() : 1e300;
+      at::Tensor lowest_loss;
+      state->lowest_loss = archive.try_read("trainer.lowest_loss", lowest_loss) ? lowest_loss.item<double>() : 1e300;
       state->stale_epochs = read("trainer.stale_epochs").item<int64_t>();
       const at::Tensor t = read("trainer.rng");
       at::Generator generator = at::detail::getDefaultCPUGenerator();  // shares the global state

@@ -15,8 +15,10 @@ struct TrainState {
   int64_t next_epoch = 0;     // epochs finished
   int64_t step = 0;           // optimizer steps taken
   double best_metric = -1;    // best validation metric so far
+  double best_loss = 1e300;   // its validation loss (the tie-break between equal metrics)
   int64_t best_epoch = -1;
-  int64_t stale_epochs = 0;   // epochs since the best
+  double lowest_loss = 1e300;  // lowest validation loss so far, at any metric
+  int64_t stale_epochs = 0;   // epochs since the metric or the loss last improved
 };
 
 void save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Optimizer* optimizer,

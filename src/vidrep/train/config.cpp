@@ -1,6 +1,7 @@
 #include "vidrep/train/config.h"
 
 #include "vidrep/config_json.h"
+#include "vidrep/data/dataset.h"
 #include "vidrep/error.h"
 #include "vidrep/tokens/bucket_config.h"
 
@@ -57,6 +58,20 @@ std::string default_preprocess(Task task, const std::string& input) {
   return task == Task::Classify && input == "pixels" ? kPixelNormalization : "";
 }
 
+std::string default_augmentation(const TrainConfig& c) {
+  if (c.task != Task::Classify || c.input != "pixels" || c.model.modality == "audio") return "";
+  // Bucketed batches keep each clip's own shape: no crop to one size.
+  if (!c.buckets.empty()) return "color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2";
+  return fmt::format("random_resized_crop={}x{}:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2",
+                     c.model.width, c.model.height);
+}
+
+std::string augmentation_of(const TrainConfig& c) {
+  const std::string text = c.transform.value_or(default_augmentation(c));
+  if (!c.hflip) return text;
+  return text.empty() ? "hflip=0.5" : text + ",hflip=0.5";
+}
+
 std::string preprocess_of(const TrainConfig& c) { return c.preprocess.value_or(default_preprocess(c.task, c.input)); }
 
 TrainConfig default_train_config(Task task) {
@@ -75,6 +90,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
   j = nlohmann::json{{"task", task_name(c.task)},
                      {"data", c.data},
                      {"epochs", c.epochs},
+                     {"min_steps", c.min_steps},
                      {"batch", c.batch},
                      {"optimizer", c.optimizer},
                      {"lr", c.lr},
@@ -87,8 +103,10 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
                      {"grad_clip", c.grad_clip},
                      {"label_smoothing", c.label_smoothing},
                      {"patience", c.patience},
+                     {"min_epochs", c.min_epochs},
                      {"frame_stride", c.frame_stride},
-                     {"transform", c.transform},
+                     {"transform", c.transform.value_or(default_augmentation(c))},
+                     {"hflip", c.hflip},
                      {"preprocess", preprocess_of(c)},
                      {"audio_seconds", c.audio_seconds},
                      {"seed", c.seed},
@@ -108,8 +126,8 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
 void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (!j.is_object()) throw ConfigError("train config: expected a JSON object");
   static const std::set<std::string> keys = {
-      "data", "epochs", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
-      "gamma", "grad_clip", "label_smoothing", "patience", "frame_stride", "transform", "preprocess", "audio_seconds", "seed", "threads", "workers",
+      "data", "epochs", "min_steps", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
+      "gamma", "grad_clip", "label_smoothing", "patience", "min_epochs", "frame_stride", "transform", "hflip", "preprocess", "audio_seconds", "seed", "threads", "workers",
       "model", "task", "autoencoder", "input", "ae", "init", "buckets"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
@@ -121,6 +139,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "init", c.init);
   read(j, "data", c.data);
   read(j, "epochs", c.epochs);
+  read(j, "min_steps", c.min_steps);
   read(j, "batch", c.batch);
   read(j, "optimizer", c.optimizer);
   read(j, "lr", c.lr);
@@ -134,7 +153,15 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "label_smoothing", c.label_smoothing);
   read(j, "patience", c.patience);
   read(j, "frame_stride", c.frame_stride);
-  read(j, "transform", c.transform);
+  read(j, "min_epochs", c.min_epochs);
+  if (j.contains("transform")) {
+    std::string transform;
+    read(j, "transform", transform);
+    c.transform = transform;
+  } else {
+    c.transform.reset();
+  }
+  read(j, "hflip", c.hflip);
   if (j.contains("preprocess")) {
     std::string preprocess;
     read(j, "preprocess", preprocess);
@@ -160,6 +187,7 @@ void validate(const TrainConfig& c) {
   require(c.input == "pixels" || c.input == "latent", "input", fmt::format("'{}' is not pixels or latent", c.input));
   require(c.input == "pixels" || !c.ae.empty(), "ae", "input latent needs the autoencoder run (--ae RUN)");
   require(c.epochs >= 1, "epochs", "must be >= 1");
+  require(c.min_steps >= 0, "min_steps", "must be >= 0 (0: off)");
   require(c.batch >= 1, "batch", "must be >= 1");
   require(c.optimizer == "sgd" || c.optimizer == "adam" || c.optimizer == "adamw", "optimizer",
           fmt::format("'{}' is not sgd, adam or adamw", c.optimizer));
@@ -174,6 +202,7 @@ void validate(const TrainConfig& c) {
   require(c.grad_clip >= 0, "grad_clip", "must be >= 0 (0: off)");
   require(c.label_smoothing >= 0 && c.label_smoothing < 1, "label_smoothing", "must be in [0,1)");
   require(c.patience >= 0, "patience", "must be >= 0 (0: off)");
+  require(c.min_epochs >= 0, "min_epochs", "must be >= 0");
   require(c.frame_stride >= 1, "frame_stride", "must be >= 1");
   require(c.audio_seconds > 0, "audio_seconds", "must be > 0");
   require(c.threads >= 0, "threads", "must be >= 0 (0: one per core)");
@@ -236,6 +265,17 @@ TrainConfig resolve_train_config(Task task, const std::string& config_file, cons
   given.merge_patch(flags);
   c.task = task;
   if (!has_key(given, "/preprocess")) c.preprocess.reset();
+  if (!has_key(given, "/transform")) c.transform.reset();
+  if (task == Task::Classify && !has_key(given, "/epochs") && c.min_steps > 0 && c.batch > 0 && !c.data.empty()) {
+    try {
+      const auto videos = static_cast<int64_t>(load_dataset(c.data, "train").samples.size());
+      const int64_t per_epoch = std::max<int64_t>(1, (videos + c.batch - 1) / c.batch);
+      c.epochs = std::max(c.epochs, (c.min_steps + per_epoch - 1) / per_epoch);
+    } catch (const Error&) {
+      // An unreadable dataset is train()'s error to report, with its own message.
+    }
+  }
+  if (!has_key(given, "/min_epochs")) c.min_epochs = c.epochs / 2;
   if (task == Task::Classify && c.input == "latent") {
     if (!has_key(given, "/model/patch_t") && !has_key(given, "/model/patch_h") && !has_key(given, "/model/patch_w")) {
       c.model.patch_t = 1;

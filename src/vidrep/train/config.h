@@ -42,6 +42,10 @@ struct TrainConfig {
   std::string init;                  // empty: torch's default initialisation under `seed`
 
   int64_t epochs = 30;
+  // classify: when `epochs` is left at its default, a small dataset trains for more epochs, so that
+  // the run takes at least this many optimizer steps (resolve_train_config); 0: off. 27 videos per
+  // class at batch 16 are 7 steps an epoch: 30 epochs were too few steps to learn motion.
+  int64_t min_steps = 400;
   int64_t batch = 16;
   std::string optimizer = "adamw";   // sgd (momentum, nesterov off) | adam | adamw
   double lr = 2e-3;                  // peak learning rate
@@ -54,8 +58,18 @@ struct TrainConfig {
   double grad_clip = 1.0;            // max global gradient L2 norm; 0: off
   double label_smoothing = 0;        // cross-entropy only
   int64_t patience = 10;             // early stop after this many epochs without a better val metric; 0: off
+  // No early stop before this many epochs: a run on a small validation split (whose metric moves in
+  // large steps and may stall while the network is still learning) cannot end before it has learned,
+  // nor before its learning rate has come down. Left out, half of `epochs` (resolve_train_config).
+  int64_t min_epochs = 15;
   int64_t frame_stride = 1;
-  std::string transform;             // training augmentation (transform::Pipeline text); empty: none
+  // Training augmentation (a transform::Pipeline text), applied before `preprocess` in training
+  // only. Unset: default_augmentation() (random resized crop, colour jitter, temporal jitter for a
+  // classifier on pixels); "": none. config.json always records the text (augmentation_of()).
+  std::optional<std::string> transform;
+  // Also mirror clips left-right at random (hflip=0.5 after the augmentation). Off by default: a
+  // mirrored clip of something moving left moves right, so direction-sensitive labels would swap.
+  bool hflip = false;
   // A bucket table (tokens/bucket_config.h) as JSON text: classify trains on equal-shape batches
   // at each clip's native aspect ratio and duration (data/batch_sampler.h: BucketedBatches), and
   // model.frames / height / width become the largest bucket shape in use. config.json holds the
@@ -86,6 +100,15 @@ void validate(const TrainConfig& c);
 // The defaults of a task: the field values above for classify; autoencode trains longer at a lower
 // rate without weight decay or early stopping (epochs 60, lr 1e-3, weight_decay 0, patience 0).
 TrainConfig default_train_config(Task task);
+// What a run augments with when `transform` is unset: for a classifier on pixels
+// "random_resized_crop=WxH:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2" at the
+// model's size (a crop of 60-100 % of the frame's area resized back, so objects move and scale;
+// brightness, contrast, saturation and hue; a start moved by up to 2 frames), without the crop
+// under a bucket table (batches keep each clip's shape); "" otherwise (the autoencoder reconstructs
+// what it sees; a latent input is already encoded; audio alone).
+std::string default_augmentation(const TrainConfig& c);
+// c.transform or its default, with ",hflip=0.5" when c.hflip: the training clips' augmentation.
+std::string augmentation_of(const TrainConfig& c);
 // kPixelNormalization for a classifier on pixels, "" otherwise. Also what a config.json without
 // "preprocess" (written before the key existed) means.
 std::string default_preprocess(Task task, const std::string& input);
@@ -101,7 +124,10 @@ TrainConfig merge_config_file(const TrainConfig& base, const std::string& path);
 // The config of a new run: default_train_config(task), then the keys of `config_file` (if not
 // empty), then `flags`, which holds only the keys the user gave on the command line (a flag given
 // at its default value still wins over the file). ConfigError for a file of another task. Then the
-// defaults that depend on other keys, unless the file or the flags set them: a classifier reading an autoencoder's latents (input latent) takes 1x2x2
+// augmentation and preprocessing defaults (which follow the final model size and input), and the
+// defaults that depend on other keys, unless the file or the flags set them: a classifier trains for
+// max(epochs, ceil(min_steps / batches per epoch)) epochs on the train split of `data` (when it can
+// be read; train() reports it otherwise), and min_epochs is half of the epochs; a classifier reading an autoencoder's latents (input latent) takes 1x2x2
 // tubelets and the longest clip up to model.frames that the autoencoder takes (1 + k * compress_t).
 TrainConfig resolve_train_config(Task task, const std::string& config_file, const nlohmann::json& flags);
 

@@ -18,9 +18,10 @@ LoaderOptions run_loader_options(const TrainConfig& c, bool training, int worker
   o.shuffle = training;
   o.random_clip = training;
   const std::string preprocess = preprocess_of(c);
-  o.transform = !training || c.transform.empty() ? preprocess
-                : preprocess.empty()             ? c.transform
-                                                 : c.transform + "," + preprocess;
+  const std::string augmentation = training ? augmentation_of(c) : "";
+  o.transform = augmentation.empty() ? preprocess
+                : preprocess.empty() ? augmentation
+                                     : augmentation + "," + preprocess;
   o.frame_stride = c.frame_stride;
   if (c.task == Task::Autoencode) {
     o.clip_len = c.autoencoder.frames;

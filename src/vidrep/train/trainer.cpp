@@ -89,6 +89,9 @@ void append_line(const std::string& path, const std::string& line) {
   if (!ok) throw WriteError(fmt::format("{}: write failed (disk full?)", path));
 }
 
+// Fewer training videos per class than this draw a warning.
+constexpr double kSmallDatasetPerClass = 50;
+
 class Session {
  public:
   Session(RunInfo run, const TrainCallbacks& callbacks, bool resuming)
@@ -126,12 +129,13 @@ class Session {
     const auto start = Clock::now();
     TrainResult result;
     result.run_dir = run_.dir;
-    const bool finished_before = state_.next_epoch >= c_.epochs || (c_.patience > 0 && state_.stale_epochs >= c_.patience);
+    if (state_.next_epoch == 0) warn_if_small();
+    const bool finished_before = state_.next_epoch >= c_.epochs || early_stop_due();
     while (!finished_before && state_.next_epoch < c_.epochs) {
       const EpochRecord record = run_epoch();
       if (callbacks_.on_epoch) callbacks_.on_epoch(record);
       report_skipped();
-      if (c_.patience > 0 && state_.stale_epochs >= c_.patience) {
+      if (early_stop_due()) {
         result.early_stopped = true;
         message(fmt::format("early stop: no better validation metric for {} epochs (best: epoch {})", c_.patience,
                             state_.best_epoch));
@@ -151,6 +155,11 @@ class Session {
   }
 
  private:
+  // Patience ran out, and the run has had its minimum number of epochs.
+  bool early_stop_due() const {
+    return c_.patience > 0 && state_.stale_epochs >= c_.patience && state_.next_epoch >= c_.min_epochs;
+  }
+
   EpochRecord run_epoch() {
     const auto start = Clock::now();
     const int64_t epoch = state_.next_epoch;
@@ -195,22 +204,28 @@ class Session {
     record.clips_per_second = static_cast<double>(seen) / seconds_since(start);
 
     double metric = record.train_score;
-    if (!val_loader_->dataset().samples.empty()) {
+    const bool has_val = !val_loader_->dataset().samples.empty();
+    if (has_val) {
       const TaskValidation val = task_->validate(*val_loader_);
       record.val_loss = val.loss;
       record.val_values = val.values;
       metric = val.metric;
     }
     record.val_metric = metric;
-    record.best = metric > state_.best_metric;
+    // A small validation split's accuracy moves in steps and often ties (or stays at 1.0): then the
+    // lower validation loss is the better epoch, so later epochs still count and patience waits.
+    record.best = metric > state_.best_metric || (metric == state_.best_metric && record.val_loss < state_.best_loss);
     state_.next_epoch = epoch + 1;
+    // Patience counts epochs in which neither the metric nor the validation loss improved: a loss
+    // still falling means the network is still learning, whatever a small split's accuracy says.
+    const bool lower_loss = has_val && record.val_loss < state_.lowest_loss;
+    if (lower_loss) state_.lowest_loss = record.val_loss;
     if (record.best) {
       state_.best_metric = metric;
+      state_.best_loss = record.val_loss;
       state_.best_epoch = epoch + 1;
-      state_.stale_epochs = 0;
-    } else {
-      ++state_.stale_epochs;
     }
+    state_.stale_epochs = record.best || lower_loss ? 0 : state_.stale_epochs + 1;
     record.seconds = seconds_since(start);
     nlohmann::json line = {{"epoch", record.epoch},
                            {"lr", record.lr},
@@ -235,6 +250,19 @@ class Session {
           skipped_.push_back(s);
           message("skipped unreadable file " + s);
         }
+  }
+
+  // A classifier trained from scratch on a few dozen clips per class overfits easily (issue-13 sets:
+  // 27 training videos per class). Said once, at the start of a fresh run.
+  void warn_if_small() {
+    const Dataset& train = train_loader_->dataset();
+    if (c_.task != Task::Classify || train.classes.empty()) return;
+    const double per_class = static_cast<double>(train.samples.size()) / static_cast<double>(train.classes.size());
+    if (per_class >= kSmallDatasetPerClass) return;
+    message(fmt::format("warning: {} training videos for {} classes ({:.0f} per class) is a small dataset for {}: "
+                        "expect overfitting; keep the default augmentation{}",
+                        train.samples.size(), train.classes.size(), per_class, c_.model.arch,
+                        c_.init.empty() ? ", and start from a related run's weights with --init RUN if you have one" : ""));
   }
 
   void message(const std::string& text) {

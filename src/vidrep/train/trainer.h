@@ -10,9 +10,10 @@
 // (reconstruction loss; metric val PSNR). Per epoch: the train split in a seeded shuffled order
 // (one random clip per video), gradient clipping, one optimizer step per batch at the scheduled
 // rate; then the val split (centred clips), a line in metrics.jsonl, RUN/last.pt and, when the
-// validation metric improved, RUN/best.pt. Training stops early after `patience` epochs without
-// improvement. Everything
-// random comes from the seed, so a run resumed from any finished epoch ends exactly where an
+// validation metric improved (or tied at a lower validation loss), RUN/best.pt. Training stops
+// early after `patience` epochs in which neither the metric nor the validation loss improved, never
+// before `min_epochs`. Everything random
+// comes from the seed, so a run resumed from any finished epoch ends exactly where an
 // uninterrupted one with the same seed and thread count would.
 #pragma once
 
