@@ -12,14 +12,37 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 
 namespace vidrep::cli {
 
+namespace {
+
+// The range test's curve (every tenth rate), where it turned, and the suggestion.
+void print_lr_range(const LrRange& r, const TrainConfig& c, bool json) {
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"lrs", r.lrs}, {"losses", r.losses}, {"suggested_lr", r.suggested},
+                                      {"diverged", r.diverged}, {"model", c.model.arch}, {"data", c.data}}
+                           .dump());
+    return;
+  }
+  fmt::print("{:>10}  {:>8}\n", "lr", "loss");
+  const size_t every = std::max<size_t>(1, r.lrs.size() / 20);
+  for (size_t i = 0; i < r.lrs.size(); i += every) fmt::print("{:>10.2e}  {:>8.4f}\n", r.lrs[i], r.losses[i]);
+  fmt::print("{}; suggested --lr {:.2e} (a tenth of the rate at the lowest loss; the default is {})\n",
+             r.diverged ? fmt::format("the loss blew up at lr {:.2e}", r.lrs.back())
+                        : fmt::format("the loss never blew up up to lr {:.2e}", r.lrs.back()),
+             r.suggested, c.lr);
+}
+
+}  // namespace
+
 void register_train(CLI::App& app) {
   struct Args {
     std::string config_file, out, resume, size, patch, buckets;
-    bool json = false, print_config = false;
+    bool json = false, print_config = false, find_lr = false;
+    int64_t find_lr_steps = 100;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("train", "Train a video/audio classifier on a dataset folder; writes a run folder");
@@ -49,6 +72,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--size", args->size, fmt::format("Frame size WxH (default {}x{})", c.model.width, c.model.height));
   add_clip_flags(*flags);
   cmd->add_flag("--json", args->json, "Print one JSON summary line at the end (epoch lines go to stderr)");
+  cmd->add_flag("--find-lr", args->find_lr,
+                "Run the learning-rate range test (rates 1e-6 to 1, rising exponentially, one per batch) on the "
+                "training split, print the smoothed loss per rate and a suggested --lr, and exit (writes nothing)");
+  cmd->add_option("--find-lr-steps", args->find_lr_steps, "Batches the range test takes")->capture_default_str();
   cmd->add_flag("--print-config", args->print_config,
                 "Print the run's config.json (defaults, then --config, then the flags given) and exit without training");
   cmd->callback([cmd, args, flags] {
@@ -59,7 +86,7 @@ void register_train(CLI::App& app) {
       run_training(flags->config(), args->out, args->resume, args->json, "vidrep train");
       return;
     }
-    if (args->out.empty() && !args->print_config) throw InvalidArgument("train: --out RUN is required (or --resume RUN)");
+    if (args->out.empty() && !args->print_config && !args->find_lr) throw InvalidArgument("train: --out RUN is required (or --resume RUN)");
     if (!args->size.empty()) {
       const auto [w, h] = parse_size(args->size, "--size");
       flags->set("/model/width", w);
@@ -73,7 +100,12 @@ void register_train(CLI::App& app) {
       flags->set("/model/patch_w", p.w);
     }
     const TrainConfig config = resolve_train_config(Task::Classify, args->config_file, flags->given());
-    if (args->print_config) {      fmt::print("{}\n", nlohmann::json(config).dump(2));
+    if (args->print_config) {
+      fmt::print("{}\n", nlohmann::json(config).dump(2));
+      return;
+    }
+    if (args->find_lr) {
+      print_lr_range(find_lr(config, args->find_lr_steps), config, args->json);
       return;
     }
     run_training(config, args->out, "", args->json, "vidrep train");

@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -131,6 +132,53 @@ TEST(Trainer, EarlyStopWaitsForMinEpochsAndForTheLossToStopFalling) {
   EXPECT_EQ(std::count_if(messages.begin(), messages.end(),
                           [](const std::string& m) { return m.find("is a small dataset for c3d") != std::string::npos; }),
             1);
+}
+
+TEST(Trainer, SaysSoWhenTheLossDoesNotFall) {
+  TrainConfig c = tiny_config();
+  c.lr = 1e-12;        // nothing moves
+  c.transform = "";    // every clip the same each epoch (8-frame videos, 8-frame clips)
+  c.model.dropout = 0;
+  c.batch = 64;        // one batch: the same batch statistics each epoch
+  c.epochs = 3;
+  std::vector<std::string> messages;
+  train(c, test::scratch_dir("train_flat_loss") + "/run", {.on_message = [&](const std::string& m) { messages.push_back(m); }});
+  const auto flat = std::find_if(messages.begin(), messages.end(),
+                                 [](const std::string& m) { return m.find("has not fallen in 3 epochs") != std::string::npos; });
+  ASSERT_NE(flat, messages.end());
+  EXPECT_NE(flat->find("is chance for 8 classes"), std::string::npos) << *flat;
+  EXPECT_NE(flat->find("--find-lr"), std::string::npos) << *flat;
+  // A run that learns says nothing of the kind.
+  messages.clear();
+  TrainConfig learning = tiny_config();
+  learning.lr = 3e-3;
+  learning.epochs = 3;
+  train(learning, test::scratch_dir("train_falling_loss") + "/run",
+        {.on_message = [&](const std::string& m) { messages.push_back(m); }});
+  for (const auto& m : messages) EXPECT_EQ(m.find("has not fallen"), std::string::npos) << m;
+}
+
+TEST(Trainer, FindLrRaisesTheRateExponentiallyAndSuggestsOne) {
+  const LrRange r = find_lr(tiny_config(), 12, 1e-5, 10.0);
+  ASSERT_GE(r.lrs.size(), 2u);
+  ASSERT_EQ(r.lrs.size(), r.losses.size());
+  EXPECT_DOUBLE_EQ(r.lrs.front(), 1e-5);
+  for (size_t i = 1; i < r.lrs.size(); ++i) EXPECT_NEAR(r.lrs[i] / r.lrs[i - 1], std::pow(1e6, 1.0 / 11), 1e-9);
+  if (!r.diverged) EXPECT_EQ(r.lrs.size(), 12u);
+  const double lowest = *std::min_element(r.losses.begin(), r.losses.end());
+  const auto at = std::find(r.losses.begin(), r.losses.end(), lowest) - r.losses.begin();
+  EXPECT_DOUBLE_EQ(r.suggested, r.lrs[static_cast<size_t>(at)] / 10);
+  EXPECT_THROW(find_lr(tiny_config(), 1), InvalidArgument);
+  EXPECT_THROW(find_lr(tiny_config(), 10, 1.0, 0.5), InvalidArgument);
+  // From the command line: no run folder needed, nothing written.
+  const std::string dir = test::scratch_dir("train_find_lr_cli");
+  std::string out;
+  ASSERT_EQ(test::run("cd " + dir + " && " + test::cli() + " train --data " + tiny_motion() +
+                          " --clip-len 8 --find-lr --find-lr-steps 6 --threads 2 --json 2>/dev/null", &out), 0) << out;
+  const auto j = nlohmann::json::parse(out.substr(out.rfind('{')));
+  EXPECT_EQ(j["lrs"].size(), j["losses"].size());
+  EXPECT_GT(j["suggested_lr"].get<double>(), 0);
+  EXPECT_TRUE(fs::is_empty(dir));
 }
 
 TEST(Trainer, ResumedRunEndsWhereAnUninterruptedOneDoes) {

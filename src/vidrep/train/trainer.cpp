@@ -19,10 +19,13 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -91,13 +94,15 @@ void append_line(const std::string& path, const std::string& line) {
 
 // Fewer training videos per class than this draw a warning.
 constexpr double kSmallDatasetPerClass = 50;
+// The epoch after which a training loss not 3 % below the first epoch's draws a warning.
+constexpr int64_t kLossCheckEpochs = 3;
 
 class Session {
  public:
   Session(RunInfo run, const TrainCallbacks& callbacks, bool resuming)
       : run_(std::move(run)), c_(run_.config), callbacks_(callbacks) {
     // Both loaders share the files' frame indexes, kept in the run folder for later processes.
-    index_cache_->load(run_.index_cache_path());
+    if (!run_.dir.empty()) index_cache_->load(run_.index_cache_path());  // find_lr runs without a folder
     LoaderOptions train_options = run_loader_options(c_, true), val_options = run_loader_options(c_, false);
     train_options.index_cache = val_options.index_cache = index_cache_;
     Dataset train_split = load_dataset(c_.data, "train"), val_split = load_dataset(c_.data, "val");
@@ -134,6 +139,7 @@ class Session {
     while (!finished_before && state_.next_epoch < c_.epochs) {
       const EpochRecord record = run_epoch();
       if (callbacks_.on_epoch) callbacks_.on_epoch(record);
+      check_loss_falls(record);
       report_skipped();
       if (early_stop_due()) {
         result.early_stopped = true;
@@ -265,6 +271,65 @@ class Session {
                         c_.init.empty() ? ", and start from a related run's weights with --init RUN if you have one" : ""));
   }
 
+  // The range test (trainer.h): one step per batch, epochs repeated as needed.
+ public:
+  LrRange find_lr(int64_t steps, double lo, double hi) {
+    LrRange out;
+    torch::nn::Module& module = task_->module();
+    module.train();
+    double average = 0, lowest = std::numeric_limits<double>::infinity();
+    int64_t step = 0;
+    for (int64_t epoch = 0; step < steps; ++epoch) {
+      train_loader_->start_epoch(epoch);
+      bool any = false;
+      while (step < steps) {
+        const auto batch = train_loader_->next();
+        if (!batch) break;
+        any = true;
+        const double lr = lo * std::pow(hi / lo, static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, steps - 1)));
+        for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+        optimizer_->zero_grad();
+        const TaskStep result = task_->step(*batch);
+        result.loss.backward();
+        if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), c_.grad_clip);
+        optimizer_->step();
+        ++step;
+        // fast.ai's smoothing: an exponential average with its start-up bias removed.
+        average = 0.9 * average + 0.1 * result.loss.item<double>();
+        const double smoothed = average / (1 - std::pow(0.9, static_cast<double>(step)));
+        out.lrs.push_back(lr);
+        out.losses.push_back(smoothed);
+        if (callbacks_.on_batch)
+          callbacks_.on_batch({1, 1, step, steps, smoothed, 0, task_->score_name(), 0, 0, false});
+        if (!std::isfinite(smoothed) || smoothed > 4 * lowest) {
+          out.diverged = true;
+          step = steps;
+          break;
+        }
+        lowest = std::min(lowest, smoothed);
+      }
+      if (!any) throw ConfigError(fmt::format("{}: no training batches", c_.data));
+    }
+    const auto best = std::min_element(out.losses.begin(), out.losses.end());
+    out.suggested = out.lrs[static_cast<size_t>(best - out.losses.begin())] / 10;
+    return out;
+  }
+
+ private:
+  // A loss that has not fallen after the first epochs means the rate is far off (or the labels
+  // carry nothing the network can see): say so while the user can still stop the run.
+  void check_loss_falls(const EpochRecord& record) {
+    if (record.epoch == 1) first_loss_ = record.train_loss;
+    if (record.epoch != kLossCheckEpochs || first_loss_ <= 0 || record.train_loss < 0.97 * first_loss_) return;
+    std::string chance;
+    if (c_.task == Task::Classify && !c_.model.multi_label)
+      chance = fmt::format("; {:.3f} is chance for {} classes", std::log(static_cast<double>(c_.model.num_classes)),
+                           c_.model.num_classes);
+    message(fmt::format("warning: the training loss has not fallen in {} epochs ({:.3f} -> {:.3f}{}): the learning "
+                        "rate (--lr {}) may be far off; `vidrep train --find-lr` tries a range of rates",
+                        kLossCheckEpochs, first_loss_, record.train_loss, chance, c_.lr));
+  }
+
   void message(const std::string& text) {
     if (callbacks_.on_message) callbacks_.on_message(text);
   }
@@ -319,15 +384,17 @@ class Session {
   TrainState state_;
   std::set<std::string> reported_;
   std::vector<std::string> skipped_;
+  double first_loss_ = -1;  // epoch 1's training loss, when this session ran epoch 1
 };
 
 }  // namespace
 
-TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks) {
+namespace {
+
+// The run a config describes: for classify, the classes and the model's class count, label kind
+// and mel shape from the data. Sets the thread count.
+RunInfo prepare_run(TrainConfig config, const std::string& run_dir) {
   if (config.data.empty()) throw ConfigError("train: no dataset (--data DIR)");
-  if (fs::exists(fs::path(run_dir) / "config.json"))
-    throw ConfigError(fmt::format("{}: already holds a run (continue it with --resume {}, or pick another --out)",
-                                  run_dir, run_dir));
   const Dataset train_split = load_dataset(config.data, "train");
   const bool classify = config.task != Task::Autoencode;
   if (classify && !train_split.labelled)
@@ -340,10 +407,25 @@ TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCal
   }
   validate(config);
   set_num_threads(config.threads);
-  RunInfo run{run_dir, config, classify ? train_split.classes : std::vector<std::string>{}};
-  Session session(run, callbacks, false);
+  return {run_dir, config, classify ? train_split.classes : std::vector<std::string>{}};
+}
+
+}  // namespace
+
+TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks) {
+  if (fs::exists(fs::path(run_dir) / "config.json"))
+    throw ConfigError(fmt::format("{}: already holds a run (continue it with --resume {}, or pick another --out)",
+                                  run_dir, run_dir));
+  Session session(prepare_run(std::move(config), run_dir), callbacks, false);
   save_run_info(session.info());
   return session.run();
+}
+
+LrRange find_lr(TrainConfig config, int64_t steps, double lo, double hi, const TrainCallbacks& callbacks) {
+  if (steps < 2) throw InvalidArgument(fmt::format("find-lr: expected at least 2 steps, got {}", steps));
+  if (!(lo > 0 && hi > lo)) throw InvalidArgument(fmt::format("find-lr: expected 0 < lo < hi, got {} and {}", lo, hi));
+  Session session(prepare_run(std::move(config), ""), callbacks, false);
+  return session.find_lr(steps, lo, hi);
 }
 
 TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks, int threads) {

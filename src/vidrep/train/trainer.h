@@ -73,6 +73,19 @@ struct TrainResult {
 // the config's model.num_classes / multi_label / mel shape are filled in from the data.
 TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks = {});
 
+// The learning-rate range test (L. Smith, "Cyclical learning rates", 2017; fast.ai's lr_find): the
+// network of `config` (fresh, or --init's weights) trained for `steps` batches of the training
+// split at a rate rising exponentially from `lo` to `hi`, recording the training loss smoothed by
+// an exponential average; it stops early once that loss exceeds 4x its minimum (or is not finite).
+// Writes nothing. suggested: the rate at the smoothed loss's minimum, divided by 10.
+struct LrRange {
+  std::vector<double> lrs, losses;
+  double suggested = 0;
+  bool diverged = false;  // stopped before `steps` because the loss blew up
+};
+LrRange find_lr(TrainConfig config, int64_t steps = 100, double lo = 1e-6, double hi = 1.0,
+                const TrainCallbacks& callbacks = {});
+
 // Continues a run from RUN/last.pt (a finished run returns at once). `threads` > 0 overrides the
 // saved thread count (results then match a run with that count).
 TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks = {}, int threads = 0);
