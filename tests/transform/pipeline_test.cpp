@@ -121,7 +121,7 @@ TEST(TransformPipeline, ErrorsNameTheItemAsWritten) {
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip,blurr=2"); }),
             "transform item 2 'blurr=2': unknown transform 'blurr' (known: center_crop, color_jitter, equalize, "
             "gaussian_blur, gaussian_noise, hflip, normalize, random_crop, random_resized_crop, resize, "
-            "resize_short, temporal_stride, to_float, to_uint8)");
+            "resize_short, temporal_jitter, temporal_stride, to_float, to_uint8)");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip=abc"); }),
             "transform item 1 'hflip=abc': expected a probability P, got 'abc'");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("resize=0x10"); }),
