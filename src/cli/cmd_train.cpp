@@ -61,7 +61,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--patch", args->patch, "vit tubelet PTxPHxPW (default 4x4x4 on pixels, 1x2x2 on latents)");
   flags->add("--rnn", c.model.rnn, "/model/rnn", "gru | lstm (cnn_lstm and the audio encoder)");
   add_optimization_flags(*flags);
-  flags->add("--dropout", c.model.dropout, "/model/dropout", "Dropout before the classifier");
+  flags->add("--dropout", c.model.dropout, "/model/dropout", "Dropout before the classifier (cnn_lstm: 0.5)");
   flags->add("--label-smoothing", c.label_smoothing, "/label_smoothing", "Cross-entropy label smoothing");
   flags->add("--clip-len", c.model.frames, "/model/frames",
              "Frames per clip (input latent: the longest up to it that the autoencoder takes)");

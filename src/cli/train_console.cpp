@@ -99,7 +99,7 @@ void add_optimization_flags(ConfigFlags& f) {
   if (c.task == Task::Classify)
     f.add("--min-steps", c.min_steps, "/min_steps", "Optimizer steps a run takes at least when --epochs is left out (0: off)");
   f.add("--batch", c.batch, "/batch", "Clips per batch");
-  f.add("--lr", c.lr, "/lr", "Peak learning rate");
+  f.add("--lr", c.lr, "/lr", c.task == Task::Classify ? "Peak learning rate (cnn_lstm: 0.004)" : "Peak learning rate");
   f.add("--optimizer", c.optimizer, "/optimizer", "sgd | adam | adamw");
   f.add("--schedule", c.schedule, "/schedule", "cosine | step");
   f.add("--warmup", c.warmup, "/warmup", "Epochs of linear warmup");

@@ -179,6 +179,15 @@ TEST(TrainConfigJson, SmallDatasetsTrainForMinStepsUnlessEpochsAreGiven) {
   given = data;
   given["min_steps"] = 0;
   EXPECT_EQ(resolve_train_config(Task::Classify, "", given).epochs, 30);
+  // Per-family defaults: cnn_lstm trains at a higher rate with more dropout, unless told otherwise.
+  nlohmann::json cnn_lstm = {{"model", {{"arch", "cnn_lstm"}}}};
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", cnn_lstm).lr, 4e-3);
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", cnn_lstm).model.dropout, 0.5);
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", {{"model", {{"arch", "c3d"}}}}).lr, 2e-3);
+  cnn_lstm["lr"] = 1e-3;
+  cnn_lstm["model"]["dropout"] = 0.1;
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", cnn_lstm).lr, 1e-3);
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", cnn_lstm).model.dropout, 0.1);
   // A folder that is not a dataset leaves the default for train() to refuse.
   EXPECT_EQ(resolve_train_config(Task::Classify, "", {{"data", dir + "/none"}}).epochs, 30);
 }
