@@ -23,6 +23,15 @@ void read(const nlohmann::json& j, const char* key, T& field) {
   read_key(j, kWhat, key, field);
 }
 
+// A text key whose absence means "the default" (transform, preprocess): unset when missing.
+void read_text(const nlohmann::json& j, const char* key, std::optional<std::string>& field) {
+  field.reset();
+  if (!j.contains(key)) return;
+  std::string text;
+  read(j, key, text);
+  field = text;
+}
+
 void require(bool ok, const char* key, const std::string& why) { require_key(ok, kWhat, key, why); }
 
 nlohmann::json read_json_file(const std::string& path) {
@@ -154,21 +163,9 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "patience", c.patience);
   read(j, "frame_stride", c.frame_stride);
   read(j, "min_epochs", c.min_epochs);
-  if (j.contains("transform")) {
-    std::string transform;
-    read(j, "transform", transform);
-    c.transform = transform;
-  } else {
-    c.transform.reset();
-  }
+  read_text(j, "transform", c.transform);
   read(j, "hflip", c.hflip);
-  if (j.contains("preprocess")) {
-    std::string preprocess;
-    read(j, "preprocess", preprocess);
-    c.preprocess = preprocess;
-  } else {
-    c.preprocess.reset();
-  }
+  read_text(j, "preprocess", c.preprocess);
   read(j, "audio_seconds", c.audio_seconds);
   read(j, "seed", c.seed);
   read(j, "threads", c.threads);
