@@ -178,12 +178,7 @@ class Session {
     const std::string score_name = task_->score_name();
     while (auto batch = train_loader_->next()) {
       lr = scheduled_lr(c_, state_.step, batches);
-      for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-      optimizer_->zero_grad();
-      const TaskStep out = task_->step(*batch);
-      out.loss.backward();
-      if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), c_.grad_clip);
-      optimizer_->step();
+      const TaskStep out = optimizer_step(*batch, lr);
       ++state_.step;
       loss_sum += out.loss.item<double>() * static_cast<double>(out.count);
       score_sum += out.score;
@@ -275,8 +270,7 @@ class Session {
  public:
   LrRange find_lr(int64_t steps, double lo, double hi) {
     LrRange out;
-    torch::nn::Module& module = task_->module();
-    module.train();
+    task_->module().train();
     double average = 0, lowest = std::numeric_limits<double>::infinity();
     int64_t step = 0;
     for (int64_t epoch = 0; step < steps; ++epoch) {
@@ -287,12 +281,7 @@ class Session {
         if (!batch) break;
         any = true;
         const double lr = lo * std::pow(hi / lo, static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, steps - 1)));
-        for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-        optimizer_->zero_grad();
-        const TaskStep result = task_->step(*batch);
-        result.loss.backward();
-        if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), c_.grad_clip);
-        optimizer_->step();
+        const TaskStep result = optimizer_step(*batch, lr);
         ++step;
         // fast.ai's smoothing: an exponential average with its start-up bias removed.
         average = 0.9 * average + 0.1 * result.loss.item<double>();
@@ -316,6 +305,17 @@ class Session {
   }
 
  private:
+  // One step of training on a batch at rate `lr`: forward, backward, clipping, update.
+  TaskStep optimizer_step(const Batch& batch, double lr) {
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+    optimizer_->zero_grad();
+    TaskStep out = task_->step(batch);
+    out.loss.backward();
+    if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(task_->module().parameters(), c_.grad_clip);
+    optimizer_->step();
+    return out;
+  }
+
   // A loss that has not fallen after the first epochs means the rate is far off (or the labels
   // carry nothing the network can see): say so while the user can still stop the run.
   void check_loss_falls(const EpochRecord& record) {
