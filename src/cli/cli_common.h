@@ -73,6 +73,7 @@ void register_tokens(CLI::App& app, LatentEncoder encode_latent);  // tokens wit
 // The commands that compute with LibTorch (main_torch.cpp):
 void register_features(CLI::App& app);
 void register_train(CLI::App& app);
+void register_pretrain(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_predict(CLI::App& app);
 void register_export(CLI::App& app);

@@ -12,7 +12,7 @@ namespace {
 bool runs_networks(int argc, char** argv) {
   if (argc < 2) return false;
   const std::string command = argv[1];
-  return command == "train" || command == "eval" || command == "predict" || command == "demo" || command == "ae";
+  return command == "train" || command == "pretrain" || command == "eval" || command == "predict" || command == "demo" || command == "ae";
 }
 
 }  // namespace
@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_features(app);
   vidrep::cli::register_tokens(app, &vidrep::cli::encode_latent);
   vidrep::cli::register_train(app);
+  vidrep::cli::register_pretrain(app);
   vidrep::cli::register_eval(app);
   vidrep::cli::register_predict(app);
   vidrep::cli::register_export(app);

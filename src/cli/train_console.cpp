@@ -29,6 +29,7 @@ std::string epoch_line(const EpochRecord& r, int64_t epochs) {
   for (const auto& [key, value] : r.val_values) {
     if (key == "val_accuracy") line += "  " + format_score("accuracy", value);
     if (key == "val_psnr") line += "  " + format_score("psnr", value);
+    if (key == "val_snr") line += "  " + format_score("snr", value);
     if (key == "val_ssim") line += fmt::format("  ssim {:.4f}", value);
   }
   return line + fmt::format("  {:.0f} clips/s  {:.1f} s{}", r.clips_per_second, r.seconds, r.best ? "  best" : "");
@@ -38,6 +39,7 @@ std::string epoch_line(const EpochRecord& r, int64_t epochs) {
 
 std::string format_score(const std::string& name, double value) {
   if (name == "psnr") return fmt::format("psnr {:5.2f} dB", value);
+  if (name == "snr") return fmt::format("snr {:5.2f} dB", value);
   return fmt::format("acc {:5.1f} %", 100 * value);
 }
 
@@ -129,7 +131,8 @@ void add_clip_flags(ConfigFlags& f) {
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,
                   const std::string& command) {
   const TrainConfig c = resume_dir.empty() ? config : load_run_info(resume_dir).config;
-  const bool psnr = c.task == Task::Autoencode;
+  // What best.pt was picked by: val accuracy, PSNR (autoencode) or the masked patches' SNR (pretrain).
+  const std::string metric = c.task == Task::Autoencode ? "psnr" : c.task == Task::Pretrain ? "snr" : "accuracy";
   TrainConsole console(json ? stderr : stdout, c.epochs);
   const TrainResult r = resume_dir.empty() ? train(config, out, console.callbacks())
                                            : resume(resume_dir, console.callbacks(), config.threads);
@@ -138,7 +141,7 @@ void run_training(const TrainConfig& config, const std::string& out, const std::
     fmt::print("{}\n", nlohmann::json{{"run", r.run_dir},
                                       {"epochs_done", r.epochs_done},
                                       {"best_epoch", r.best_epoch},
-                                      {psnr ? "best_val_psnr" : "best_val_accuracy", r.best_val_metric},
+                                      {"best_val_" + metric, r.best_val_metric},
                                       {"early_stopped", r.early_stopped},
                                       {"interrupted", r.interrupted},
                                       {"seconds", r.seconds},
@@ -146,8 +149,8 @@ void run_training(const TrainConfig& config, const std::string& out, const std::
                            .dump());
     return;
   }
-  const std::string best = psnr ? fmt::format("PSNR {:.2f} dB", r.best_val_metric)
-                                : fmt::format("accuracy {:.1f} %", 100 * r.best_val_metric);
+  const std::string best = metric == "accuracy" ? fmt::format("accuracy {:.1f} %", 100 * r.best_val_metric)
+                                                : fmt::format("{} {:.2f} dB", metric == "psnr" ? "PSNR" : "SNR", r.best_val_metric);
   fmt::print("{}: best val {} at epoch {} ({} epochs, {:.1f} s){}\n", r.run_dir, best, r.best_epoch, r.epochs_done,
              r.seconds, r.interrupted ? fmt::format("; interrupted: {} --resume {}", command, r.run_dir) : "");
 }

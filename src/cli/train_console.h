@@ -35,8 +35,9 @@ class TrainConsole {
 };
 
 // Trains `config` into `out`, or continues the run `resume` when it is not empty, with a console
-// as above; then prints one JSON summary line (`json`: best_val_accuracy or best_val_psnr) or a
-// sentence naming `command` for resuming an interrupted run.
+// as above; then prints one JSON summary line (`json`) or a
+// sentence naming `command` for resuming an interrupted run (best_val_accuracy, best_val_psnr for
+// autoencode, best_val_snr for pretrain).
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume, bool json,
                   const std::string& command);
 

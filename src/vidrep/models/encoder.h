@@ -2,8 +2,12 @@
 // token sequence it was pooled from (cross-attention fusion attends over the tokens).
 #pragma once
 
+#include "vidrep/models/config.h"
+
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
+
+#include <memory>
 
 namespace vidrep::models {
 
@@ -19,6 +23,9 @@ class VideoEncoder : public torch::nn::Module {
   // float32 [B,3,T,H,W] -> Encoded
   virtual Encoded encode(const at::Tensor& video) = 0;
 };
+
+// The encoder config.arch names (network.cpp), built under the current torch seed.
+std::shared_ptr<VideoEncoder> make_video_encoder(const ModelConfig& config);
 
 // [B,C,T,H,W] -> [B,2C+2,T,H,W]: each frame, its difference It from the previous one (frame 0's is
 // zero; TSN's "RGB difference") and the normal-flow products -It * dI/dx and -It * dI/dy (central

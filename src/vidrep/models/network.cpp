@@ -17,14 +17,14 @@
 
 namespace vidrep {
 
-namespace {
-
-std::shared_ptr<models::VideoEncoder> make_video_encoder(const ModelConfig& c) {
+std::shared_ptr<models::VideoEncoder> models::make_video_encoder(const ModelConfig& c) {
   if (c.arch == "frame2d") return std::make_shared<models::Frame2d>(c);
   if (c.arch == "cnn_lstm") return std::make_shared<models::CnnLstm>(c);
   if (c.arch == "c3d") return std::make_shared<models::C3d>(c);
   return std::make_shared<models::Vit>(c);
 }
+
+namespace {
 
 // `x` must be float32 [B, dims...] with B >= 1; dimensions from `up_to` on may also be smaller
 // (1..dims[i]): clips smaller than the network was built for, e.g. bucketed batches.
@@ -47,7 +47,7 @@ void check_input(const at::Tensor& x, const char* name, const char* layout, cons
 VideoNetImpl::VideoNetImpl(const ModelConfig& config) : config_(config) {
   validate(config_);
   const ModelConfig& c = config_;
-  if (c.modality != "audio") video_ = register_module("video", make_video_encoder(c));
+  if (c.modality != "audio") video_ = register_module("video", models::make_video_encoder(c));
   if (c.modality != "video") audio_ = register_module("audio", std::make_shared<models::AudioEncoder>(c));
   if (c.modality == "av") fusion_ = register_module("fusion", std::make_shared<models::Fusion>(c));
   dropout_ = register_module("dropout", torch::nn::Dropout(c.dropout));

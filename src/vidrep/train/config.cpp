@@ -55,20 +55,33 @@ bool has_key(const nlohmann::json& j, const char* pointer) {
 
 }  // namespace
 
-const char* task_name(Task task) { return task == Task::Autoencode ? "autoencode" : "classify"; }
+const char* task_name(Task task) {
+  switch (task) {
+    case Task::Autoencode:
+      return "autoencode";
+    case Task::Pretrain:
+      return "pretrain";
+    case Task::Classify:
+      break;
+  }
+  return "classify";
+}
 
 Task parse_task(const std::string& name) {
   if (name == "classify") return Task::Classify;
   if (name == "autoencode") return Task::Autoencode;
-  throw ConfigError(fmt::format("{}: key 'task': '{}' is not classify or autoencode", kWhat, name));
+  if (name == "pretrain") return Task::Pretrain;
+  throw ConfigError(fmt::format("{}: key 'task': '{}' is not classify, autoencode or pretrain", kWhat, name));
 }
 
 std::string default_preprocess(Task task, const std::string& input) {
-  return task == Task::Classify && input == "pixels" ? kPixelNormalization : "";
+  return task != Task::Autoencode && input == "pixels" ? kPixelNormalization : "";
 }
 
+double mask_ratio_of(const TrainConfig& c) { return c.mask_ratio.value_or(c.model.arch == "vit" ? 0.9 : 0.75); }
+
 std::string default_augmentation(const TrainConfig& c) {
-  if (c.task != Task::Classify || c.input != "pixels" || c.model.modality == "audio") return "";
+  if (c.task == Task::Autoencode || c.input != "pixels" || c.model.modality == "audio") return "";
   // Bucketed batches keep each clip's own shape: no crop to one size.
   if (!c.buckets.empty()) return "color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2";
   return fmt::format("random_resized_crop={}x{}:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2",
@@ -90,6 +103,11 @@ TrainConfig default_train_config(Task task) {
     c.epochs = 60;
     c.lr = 1e-3;
     c.weight_decay = 0;
+    c.patience = 0;
+  }
+  if (task == Task::Pretrain) {
+    c.epochs = 100;
+    c.warmup = 5;
     c.patience = 0;
   }
   return c;
@@ -130,6 +148,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
     j["input"] = c.input;
     j["ae"] = c.ae;
   }
+  if (c.task == Task::Pretrain) j["mask_ratio"] = mask_ratio_of(c);
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -137,7 +156,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   static const std::set<std::string> keys = {
       "data", "epochs", "min_steps", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "min_epochs", "frame_stride", "transform", "hflip", "preprocess", "audio_seconds", "seed", "threads", "workers",
-      "model", "task", "autoencoder", "input", "ae", "init", "buckets"};
+      "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
   std::string task = task_name(c.task);
@@ -146,6 +165,11 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "input", c.input);
   read(j, "ae", c.ae);
   read(j, "init", c.init);
+  if (j.contains("mask_ratio")) {
+    double ratio = 0;
+    read(j, "mask_ratio", ratio);
+    c.mask_ratio = ratio;
+  }
   read(j, "data", c.data);
   read(j, "epochs", c.epochs);
   read(j, "min_steps", c.min_steps);
@@ -208,6 +232,16 @@ void validate(const TrainConfig& c) {
   require(c.buckets.empty() || c.input == "pixels", "buckets", "bucketed training reads pixels (input pixels)");
   if (c.task == Task::Autoencode) {
     validate(c.autoencoder);
+  } else if (c.task == Task::Pretrain) {
+    require(c.input == "pixels", "input", "pretraining reads pixels (input pixels)");
+    require(c.model.modality == "video", "model", "pretraining trains a video encoder (modality video)");
+    require(c.model.arch == "vit" || c.model.arch == "c3d", "model",
+            fmt::format("pretraining takes vit or c3d, got '{}'", c.model.arch));
+    const double ratio = mask_ratio_of(c);
+    require(ratio > 0 && ratio < 1, "mask_ratio", fmt::format("must be in (0,1), got {}", ratio));
+    ModelConfig m = c.model;
+    m.num_classes = 1;  // no classifier: any count passes
+    validate(m);
   } else if (c.input == "pixels") {
     validate(c.model);
   }
@@ -247,6 +281,29 @@ TrainConfig merge_config_file(const TrainConfig& base, const std::string& path) 
   return merge_config(base, read_json_file(path), path);
 }
 
+namespace {
+
+// A classify run started from a pretrain run takes the pretrained encoder's model keys (arch, clip
+// size, widths, patch, ...) that the user did not give, so `--init RUN` alone fine-tunes the same
+// network. The run's own config.json is read here (train/run.h reads the same file; this file
+// stays free of the network headers).
+void inherit_encoder(TrainConfig& c, const nlohmann::json& given) {
+  const std::string path = (std::filesystem::path(c.init) / "config.json").string();
+  if (!std::filesystem::exists(path)) return;  // train() reports a missing run with its own message
+  const TrainConfig from = merge_config_file(TrainConfig{}, path);
+  if (from.task != Task::Pretrain) return;
+  nlohmann::json model = c.model;
+  const nlohmann::json pretrained = from.model;
+  for (const auto& [key, value] : pretrained.items()) {
+    static const std::set<std::string> head = {"num_classes", "multi_label", "modality", "fusion", "dropout", "embed_dim",
+                                               "mel_frames", "mel_bins", "rnn"};
+    if (!head.count(key) && !has_key(given, ("/model/" + key).c_str())) model[key] = value;
+  }
+  c.model = model.get<ModelConfig>();
+}
+
+}  // namespace
+
 TrainConfig resolve_train_config(Task task, const std::string& config_file, const nlohmann::json& flags) {
   TrainConfig c = default_train_config(task);
   nlohmann::json given = nlohmann::json::object();
@@ -263,6 +320,8 @@ TrainConfig resolve_train_config(Task task, const std::string& config_file, cons
   c.task = task;
   if (!has_key(given, "/preprocess")) c.preprocess.reset();
   if (!has_key(given, "/transform")) c.transform.reset();
+  if (!has_key(given, "/mask_ratio")) c.mask_ratio.reset();
+  if (task == Task::Classify && !c.init.empty()) inherit_encoder(c, given);
   if (task == Task::Classify && !has_key(given, "/epochs") && c.min_steps > 0 && c.batch > 0 && !c.data.empty()) {
     try {
       const auto videos = static_cast<int64_t>(load_dataset(c.data, "train").samples.size());

@@ -19,8 +19,9 @@
 namespace vidrep {
 
 // What a run trains: classify (a VideoNet on labelled clips, `model`) | autoencode (a causal 3D
-// autoencoder on clips, `autoencoder`).
-enum class Task { Classify, Autoencode };
+// autoencoder on clips, `autoencoder`) | pretrain (the video encoder of `model` by masked tube
+// modelling on unlabelled clips, models/masked_video.h; a classify run starts from it with `init`).
+enum class Task { Classify, Autoencode, Pretrain };
 const char* task_name(Task task);
 // ConfigError "train config: key 'task': ..." for another name.
 Task parse_task(const std::string& name);
@@ -39,7 +40,12 @@ struct TrainConfig {
   std::string ae;                    // autoencoder run folder (input latent)
   // A finished or interrupted run of the same task and network whose best.pt weights the network
   // starts from (fine-tuning, or a second schedule); the optimizer and schedule start afresh.
+  // A pretrain run gives its encoder's weights to a classify run (the rest starts fresh); the
+  // classify run's model then defaults to the pretrained encoder's (resolve_train_config).
   std::string init;                  // empty: torch's default initialisation under `seed`
+  // pretrain: the fraction of each clip's patch cells hidden (as tubes through every frame).
+  // Left out: 0.9 for vit (VideoMAE's ratio), 0.75 for c3d, whose convolutions see less context.
+  std::optional<double> mask_ratio;
 
   int64_t epochs = 30;
   // classify: when `epochs` is left at its default, a small dataset trains for more epochs, so that
@@ -98,9 +104,11 @@ void from_json(const nlohmann::json& j, TrainConfig& c);
 void validate(const TrainConfig& c);
 
 // The defaults of a task: the field values above for classify; autoencode trains longer at a lower
-// rate without weight decay or early stopping (epochs 60, lr 1e-3, weight_decay 0, patience 0).
+// rate without weight decay or early stopping (epochs 60, lr 1e-3, weight_decay 0, patience 0);
+// pretrain runs a fixed schedule (epochs 100, warmup 5, patience 0): its loss keeps falling long
+// after a classifier's accuracy would have settled.
 TrainConfig default_train_config(Task task);
-// What a run augments with when `transform` is unset: for a classifier on pixels
+// What a run augments with when `transform` is unset: for a classifier or pretraining on pixels
 // "random_resized_crop=WxH:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2" at the
 // model's size (a crop of 60-100 % of the frame's area resized back, so objects move and scale;
 // brightness, contrast, saturation and hue; a start moved by up to 2 frames), without the crop
@@ -109,7 +117,9 @@ TrainConfig default_train_config(Task task);
 std::string default_augmentation(const TrainConfig& c);
 // c.transform or its default, with ",hflip=0.5" when c.hflip: the training clips' augmentation.
 std::string augmentation_of(const TrainConfig& c);
-// kPixelNormalization for a classifier on pixels, "" otherwise. Also what a config.json without
+// The mask ratio of a pretrain run: c.mask_ratio or its default for the arch.
+double mask_ratio_of(const TrainConfig& c);
+// kPixelNormalization for a classifier or pretraining on pixels, "" otherwise. Also what a config.json without
 // "preprocess" (written before the key existed) means.
 std::string default_preprocess(Task task, const std::string& input);
 // c.preprocess, or its default when unset.

@@ -2,11 +2,13 @@
 
 #include "vidrep/error.h"
 #include "vidrep/models/autoencoder.h"
+#include "vidrep/models/masked_video.h"
 #include "vidrep/train/inference.h"
 #include "vidrep/train/metrics.h"
 #include "vidrep/train/quality.h"
 #include "vidrep/train/run.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -86,12 +88,50 @@ class AutoencodeTask : public TrainTask {
   Autoencoder ae_;
 };
 
+// Masked tube modelling (models/masked_video.h). Training draws fresh masks from torch's generator;
+// validation uses the same masks every epoch (a generator seeded per batch), so its loss compares.
+class PretrainTask : public TrainTask {
+ public:
+  explicit PretrainTask(const RunInfo& run) : model_(run.config.model, mask_ratio_of(run.config)) {}
+
+  torch::nn::Module& module() override { return *model_; }
+  std::string score_name() const override { return "snr"; }
+
+  TaskStep step(const Batch& batch) override {
+    const at::Tensor errors = model_->clip_errors(batch.video, model_->random_mask(batch.video.size(0)));
+    return {errors.mean(), models::snr(errors.detach()).sum().item<double>(), batch.video.size(0)};
+  }
+
+  TaskValidation validate(DataLoader& loader) override {
+    const bool was_training = model_->is_training();
+    model_->eval();
+    torch::NoGradGuard no_grad;
+    double error_sum = 0;
+    int64_t count = 0;
+    loader.start_epoch(0);
+    for (uint64_t index = 0; auto batch = loader.next(); ++index) {
+      const at::Tensor mask = model_->random_mask(batch->video.size(0), at::make_generator<at::CPUGeneratorImpl>(index));
+      error_sum += model_->clip_errors(batch->video, mask).sum().item<double>();
+      count += batch->video.size(0);
+    }
+    model_->train(was_training);
+    const double error = error_sum / static_cast<double>(std::max<int64_t>(count, 1));
+    const double db = models::snr(at::scalar_tensor(error, at::kDouble)).item<double>();
+    return {error, db, {{"val_snr", db}}};
+  }
+
+ private:
+  models::MaskedVideo model_;
+};
+
 }  // namespace
 
 std::unique_ptr<TrainTask> make_task(const RunInfo& run) {
   switch (run.config.task) {
     case Task::Autoencode:
       return std::make_unique<AutoencodeTask>(run);
+    case Task::Pretrain:
+      return std::make_unique<PretrainTask>(run);
     case Task::Classify:
       break;
   }

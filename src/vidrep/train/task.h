@@ -5,6 +5,7 @@
 //   classify    VideoNet on labelled clips (pixels, or an autoencoder's latents); metric accuracy
 //               (micro F1 for multi-label)
 //   autoencode  Autoencoder on clips; metric PSNR (dB)
+//   pretrain    MaskedVideo on clips (labels ignored); metric the masked patches' SNR (dB)
 #pragma once
 
 #include "vidrep/data/loader.h"
@@ -37,7 +38,8 @@ class TrainTask {
  public:
   virtual ~TrainTask() = default;
   virtual torch::nn::Module& module() = 0;
-  // The per-clip training score's name in progress lines and metrics.jsonl ("accuracy" | "psnr").
+  // The per-clip training score's name in progress lines and metrics.jsonl ("accuracy" | "psnr" |
+  // "snr").
   virtual std::string score_name() const = 0;
   // Forward pass and loss on one batch, in training mode.
   virtual TaskStep step(const Batch& batch) = 0;

@@ -50,10 +50,40 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, to
                                                torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay));
 }
 
+// A classifier starting from a pretrain run: the pretrained encoder's parameters and buffers (the
+// "video." ones) replace the classifier's, which must have each of them with the same shape.
+void start_from_pretrained(const RunInfo& from, torch::nn::Module& module) {
+  const std::unique_ptr<TrainTask> pretrained = make_task(from);
+  load_checkpoint(from.checkpoint("best"), pretrained->module(), nullptr, nullptr);
+  auto params = module.named_parameters();
+  auto buffers = module.named_buffers();
+  torch::NoGradGuard no_grad;
+  int64_t copied = 0;
+  auto copy = [&](const std::string& name, const at::Tensor& value, torch::OrderedDict<std::string, at::Tensor>& into) {
+    if (name.rfind("video.", 0) != 0) return;
+    at::Tensor* target = into.find(name);
+    if (target == nullptr || target->sizes() != value.sizes())
+      throw ConfigError(fmt::format("--init {}: the pretrained encoder's {} [{}] is {} here; fine-tune the same encoder "
+                                    "(leave --model, --size, --clip-len, --patch and the widths at the pretrain run's)",
+                                    from.dir, name, fmt::join(value.sizes(), ","),
+                                    target == nullptr ? "missing" : fmt::format("[{}]", fmt::join(target->sizes(), ","))));
+    target->copy_(value);
+    ++copied;
+  };
+  for (const auto& p : pretrained->module().named_parameters()) copy(p.key(), p.value(), params);
+  for (const auto& b : pretrained->module().named_buffers()) copy(b.key(), b.value(), buffers);
+  if (copied == 0) throw ConfigError(fmt::format("--init {}: that run holds no video encoder", from.dir));
+}
+
 // Loads run `init`'s best.pt into a freshly built module: ConfigError unless that run has the same
-// task and every parameter the same name and shape (a checkpoint would otherwise replace shapes).
+// task and every parameter the same name and shape (a checkpoint would otherwise replace shapes),
+// or is a pretrain run giving a classifier its encoder.
 void start_from(const std::string& init, Task task, torch::nn::Module& module) {
   const RunInfo from = load_run_info(init);
+  if (from.config.task == Task::Pretrain && task == Task::Classify) {
+    start_from_pretrained(from, module);
+    return;
+  }
   if (from.config.task != task)
     throw ConfigError(fmt::format("--init {}: that run is task {}, this one {}", init, task_name(from.config.task), task_name(task)));
   std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
@@ -396,10 +426,10 @@ namespace {
 RunInfo prepare_run(TrainConfig config, const std::string& run_dir) {
   if (config.data.empty()) throw ConfigError("train: no dataset (--data DIR)");
   const Dataset train_split = load_dataset(config.data, "train");
-  const bool classify = config.task != Task::Autoencode;
+  const bool classify = config.task == Task::Classify;
   if (classify && !train_split.labelled)
     throw ConfigError(fmt::format("{}: video files without labels; a classifier needs train.txt, train/<class>/ or "
-                                  "train.csv (only vidrep ae train takes unlabelled videos)", config.data));
+                                  "train.csv (vidrep pretrain and vidrep ae train take unlabelled videos)", config.data));
   if (classify) {
     config.model.num_classes = static_cast<int64_t>(train_split.classes.size());
     config.model.multi_label = train_split.multi_label;
