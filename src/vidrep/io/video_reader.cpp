@@ -169,6 +169,17 @@ struct VideoReader::Impl {
     run_active = false;
     has_output = false;
     input_done = false;
+    // The run is key k's from here on: a decoder that rejects the key packet itself (a recovery
+    // point that is no I-frame, e.g. x264's intra refresh) fails inside the run's first GOP, which
+    // decode_sorted retries from the key frame before.
+    run_key = k;
+    next_pos = key.decode_pos + 1;
+    next_output = key.first_frame;
+    if (index.decode_order()) {
+      run_start = key.first_frame;
+    } else {
+      run_start = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
+    }
     // Demuxers that cannot seek back (Matroska without cues) read the file again from its start.
     if (!seek_to(key)) {
       demuxer.reopen();
@@ -178,16 +189,8 @@ struct VideoReader::Impl {
       }
     }
     decoder.set_skip_nonref(false);
-    run_key = k;
-    if (index.decode_order()) {
-      run_start = key.first_frame;
-    } else {
-      run_start = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
-    }
-    send(packet.get(), -1);
-    next_pos = key.decode_pos + 1;
-    next_output = key.first_frame;
     run_active = true;
+    send(packet.get(), key.first_frame);
   }
 
   void send(const AVPacket* pkt, int64_t near_frame) {
@@ -287,8 +290,8 @@ struct VideoReader::Impl {
     size_t j = 0;
     try {
       while (j < targets.size()) {
-        if (need_seek(targets[j])) start_run(start_key(targets[j]));
         try {
+          if (need_seek(targets[j])) start_run(start_key(targets[j]));
           j = decode_until(targets, j, out);
         } catch (const DecodeError&) {
           // A key frame that is not a clean start (an H.264 I-frame that is no IDR, as x264's
@@ -297,7 +300,7 @@ struct VideoReader::Impl {
           // beginning. A strict reader whose run fails before reaching the next key frame marks
           // its start unclean and starts from the key frame before, remembered for later
           // requests: each key frame is retried at most once, and a failure past the first GOP
-          // (real damage) is an error as before.
+          // (real damage) is an error as before. The key packet itself may be what fails.
           const bool retry = options.strict && run_key > 0 && in_first_gop() && unclean_keys.insert(run_key).second;
           if (!retry) throw;
           run_active = false;
