@@ -36,6 +36,8 @@ void register_pretrain(CLI::App& app) {
   flags->add("--model", c.model.arch, "/model/arch", "vit | c3d (the encoder to pretrain)");
   cmd->add_option("--mask-ratio", args->mask_ratio, "Fraction of patch cells hidden, as tubes through all frames "
                                                     "(default 0.9 for vit, 0.75 for c3d)");
+  flags->add("--target", c.pretrain_target, "/pretrain_target",
+             "What the hidden tubes are reconstructed as: motion (frame differences) | pixels (VideoMAE)");
   cmd->add_option("--patch", args->patch,
                   fmt::format("Patch PTxPHxPW: vit's tubelet, the mask cell and the target's normalisation unit "
                               "(default {}x{}x{})", c.model.patch_t, c.model.patch_h, c.model.patch_w));

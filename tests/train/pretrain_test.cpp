@@ -92,6 +92,7 @@ TEST(Pretrain, TrainsOnUnlabelledVideosAndRecordsTheMaskedSnr) {
   const RunInfo info = load_run_info(run);
   EXPECT_EQ(info.config.task, Task::Pretrain);
   EXPECT_DOUBLE_EQ(mask_ratio_of(info.config), 0.9);  // vit's default
+  EXPECT_EQ(info.config.pretrain_target, "motion");
   EXPECT_EQ(info.config.transform.value_or(""), default_augmentation(info.config));
   EXPECT_EQ(preprocess_of(info.config), kPixelNormalization);  // what the classifier will see
   const auto lines = read_jsonl(info.metrics_path());
@@ -119,7 +120,7 @@ TEST(Pretrain, FineTuningStartsFromThePretrainedEncoder) {
     const std::string run = test::scratch_dir("pretrain_init_" + arch) + "/run";
     train(c, run);
 
-    models::MaskedVideo source(pre.config.model, mask_ratio_of(pre.config));
+    models::MaskedVideo source(pre.config.model, mask_ratio_of(pre.config), pre.config.pretrain_target);
     load_checkpoint(pre.checkpoint("best"), *source, nullptr, nullptr);
     const RunInfo tuned = load_run_info(run);
     VideoNet net = make_network(tuned.config.model);
@@ -156,10 +157,11 @@ TEST(PretrainCli, PretrainThenFineTuneFromTheCommandLine) {
   for (const char* flag : {"--data", "--model", "--mask-ratio", "--out", "--resume", "--init"})
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
   ASSERT_EQ(test::run(test::cli() + " pretrain --data " + unlabelled() + " --model vit --clip-len 8 --hidden 16 "
-                      "--depth 1 --epochs 1 --mask-ratio 0.5 --threads 2 --out " + dir + "/pre --json", &out), 0) << out;
+                      "--depth 1 --epochs 1 --mask-ratio 0.5 --target pixels --threads 2 --out " + dir + "/pre --json", &out), 0) << out;
   const auto summary = nlohmann::json::parse(out.substr(out.rfind('{')));
   EXPECT_TRUE(summary.contains("best_val_snr")) << out;
   EXPECT_DOUBLE_EQ(mask_ratio_of(load_run_info(dir + "/pre").config), 0.5);
+  EXPECT_EQ(load_run_info(dir + "/pre").config.pretrain_target, "pixels");
   ASSERT_EQ(test::run(test::cli() + " train --data " + labelled() + " --init " + dir + "/pre --epochs 1 --threads 2 "
                       "--out " + dir + "/tuned --json", &out), 0) << out;
   EXPECT_EQ(load_run_info(dir + "/tuned").config.model.arch, "vit");

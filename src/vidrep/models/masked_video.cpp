@@ -36,9 +36,11 @@ std::array<int64_t, 3> token_grid(const ModelConfig& c) {
                                 c.arch));
 }
 
-MaskedVideoImpl::MaskedVideoImpl(const ModelConfig& config, double ratio)
-    : config_(config), ratio_(ratio), grid_(token_grid(config)) {
+MaskedVideoImpl::MaskedVideoImpl(const ModelConfig& config, double ratio, const std::string& target)
+    : config_(config), ratio_(ratio), motion_(target == "motion"), grid_(token_grid(config)) {
   if (!(ratio > 0 && ratio < 1)) throw ConfigError(fmt::format("pretrain: mask_ratio must be in (0,1), got {}", ratio));
+  if (target != "pixels" && target != "motion")
+    throw ConfigError(fmt::format("pretrain: target '{}' is not pixels or motion", target));
   const int64_t block = config.in_channels * (config.frames / grid_[0]) * (config.height / grid_[1]) *
                         (config.width / grid_[2]);
   video_ = register_module("video", make_video_encoder(config));
@@ -71,6 +73,12 @@ at::Tensor MaskedVideoImpl::forward(const at::Tensor& video, const at::Tensor& m
 
 at::Tensor MaskedVideoImpl::target(const at::Tensor& video) const {
   const int64_t b = video.size(0), c = video.size(1), t = video.size(2), h = video.size(3), w = video.size(4);
+  if (motion_) {
+    at::Tensor diff = at::zeros_like(video);
+    diff.slice(2, 1, t).copy_(video.slice(2, 1, t) - video.slice(2, 0, t - 1));
+    // The floor keeps a still clip's codec noise from being blown up to unit size.
+    return diff / (diff.pow(2).mean({1, 2, 3, 4}, true) + 1e-2).sqrt();
+  }
   const int64_t pt = config_.patch_t, ph = config_.patch_h, pw = config_.patch_w;
   const at::Tensor patches = video.reshape({b, c, t / pt, pt, h / ph, ph, w / pw, pw});
   const at::Tensor mean = patches.mean({1, 3, 5, 7}, true);

@@ -1,9 +1,9 @@
 // MaskedVideo: self-supervised pretraining of a video encoder by masked tube modelling (VideoMAE's
-// tube masking and targets, SimMIM's masked-input encoder), for `vidrep pretrain`.
+// tube masking, SimMIM's masked-input encoder, pixel or motion targets), for `vidrep pretrain`.
 //
-//   vidrep::models::MaskedVideo m(config, 0.9);
-//   at::Tensor mask = m->random_mask(batch);               // float [B,1,1,H,W], 1 = hidden
-//   at::Tensor loss = m->loss(video, mask);                 // video [B,C,T,H,W], normalised clips
+//   vidrep::models::MaskedVideo m(config, 0.9, "motion");
+//   at::Tensor mask = m->random_mask(batch);                 // float [B,1,1,H,W], 1 = hidden
+//   at::Tensor loss = m->clip_errors(video, mask).mean();    // video [B,C,T,H,W], normalised clips
 //
 // Masking: the frame is cut into patch_h x patch_w cells (the model's tubelet size) and `ratio` of
 // them, chosen at random per clip, are hidden in every frame: tubes through time, so a hidden cell
@@ -20,10 +20,15 @@
 // at ViT-B's 1568 tokens; at vidrep's clip sizes (256 tokens) the whole clip is cheap, and the same
 // code serves the CNNs, which cannot drop positions.
 //
-// Target and loss: each patch_t x patch_h x patch_w patch of the clip normalised to zero mean and
-// unit variance over its pixels (VideoMAE's "normalised pixels", which weight detail over flat
-// colour), and the mean squared error over the hidden tubes only. Predicting zeros scores 1, so
-// snr() = 10 log10(1 / mse) dB is how far the reconstruction is above that.
+// Targets, and the mean squared error over the hidden tubes only:
+//   pixels  each patch_t x patch_h x patch_w patch of the clip normalised to zero mean and unit
+//           variance over its pixels (VideoMAE's "normalised pixels", which weight detail over
+//           flat colour);
+//   motion  the clip's frame differences x[t] - x[t-1] (0 for frame 0), divided by their root mean
+//           square over the clip: what moved where, not what the background looks like (as MME,
+//           Sun et al. 2023, reconstructs motion rather than appearance for motion-sensitive tasks).
+// Either way predicting zeros scores about 1, so snr() = 10 log10(1 / mse) dB is how far the
+// reconstruction is above that.
 #pragma once
 
 #include "vidrep/models/config.h"
@@ -36,6 +41,7 @@
 
 #include <array>
 #include <memory>
+#include <string>
 
 namespace vidrep::models {
 
@@ -46,15 +52,15 @@ std::array<int64_t, 3> token_grid(const ModelConfig& config);
 
 class MaskedVideoImpl : public torch::nn::Module {
  public:
-  // ConfigError as token_grid(), or for a ratio outside (0, 1).
-  MaskedVideoImpl(const ModelConfig& config, double ratio);
+  // ConfigError as token_grid(), for a ratio outside (0, 1) or a target not pixels or motion.
+  MaskedVideoImpl(const ModelConfig& config, double ratio, const std::string& target);
 
   // float [B,1,1,H,W], round(ratio * cells) cells of each clip set to 1, drawn from `generator`
   // (torch's default when undefined).
   at::Tensor random_mask(int64_t batch, at::Generator generator = {}) const;
   // float [B,C,T,H,W]: the reconstruction of `video` with the mask's tubes hidden.
   at::Tensor forward(const at::Tensor& video, const at::Tensor& mask);
-  // The patch-normalised target of `video` (see above).
+  // The target of `video` (see above), float [B,C,T,H,W].
   at::Tensor target(const at::Tensor& video) const;
   // float [B]: each clip's mean squared error over its hidden tubes.
   at::Tensor clip_errors(const at::Tensor& video, const at::Tensor& mask);
@@ -64,6 +70,7 @@ class MaskedVideoImpl : public torch::nn::Module {
  private:
   ModelConfig config_;
   double ratio_;
+  bool motion_;
   std::array<int64_t, 3> grid_;
   std::shared_ptr<VideoEncoder> video_;
   torch::nn::Linear decoder_{nullptr};

@@ -148,7 +148,10 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
     j["input"] = c.input;
     j["ae"] = c.ae;
   }
-  if (c.task == Task::Pretrain) j["mask_ratio"] = mask_ratio_of(c);
+  if (c.task == Task::Pretrain) {
+    j["mask_ratio"] = mask_ratio_of(c);
+    j["pretrain_target"] = c.pretrain_target;
+  }
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -156,7 +159,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   static const std::set<std::string> keys = {
       "data", "epochs", "min_steps", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "min_epochs", "frame_stride", "transform", "hflip", "preprocess", "audio_seconds", "seed", "threads", "workers",
-      "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio"};
+      "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio", "pretrain_target"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
   std::string task = task_name(c.task);
@@ -165,6 +168,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "input", c.input);
   read(j, "ae", c.ae);
   read(j, "init", c.init);
+  read(j, "pretrain_target", c.pretrain_target);
   if (j.contains("mask_ratio")) {
     double ratio = 0;
     read(j, "mask_ratio", ratio);
@@ -239,6 +243,8 @@ void validate(const TrainConfig& c) {
             fmt::format("pretraining takes vit or c3d, got '{}'", c.model.arch));
     const double ratio = mask_ratio_of(c);
     require(ratio > 0 && ratio < 1, "mask_ratio", fmt::format("must be in (0,1), got {}", ratio));
+    require(c.pretrain_target == "pixels" || c.pretrain_target == "motion", "pretrain_target",
+            fmt::format("'{}' is not pixels or motion", c.pretrain_target));
     ModelConfig m = c.model;
     m.num_classes = 1;  // no classifier: any count passes
     validate(m);

@@ -46,6 +46,9 @@ struct TrainConfig {
   // pretrain: the fraction of each clip's patch cells hidden (as tubes through every frame).
   // Left out: 0.9 for vit (VideoMAE's ratio), 0.75 for c3d, whose convolutions see less context.
   std::optional<double> mask_ratio;
+  // pretrain: what the hidden tubes are reconstructed as: pixels (VideoMAE's patch-normalised
+  // pixels) | motion (the frame differences; models/masked_video.h).
+  std::string pretrain_target = "motion";
 
   int64_t epochs = 30;
   // classify: when `epochs` is left at its default, a small dataset trains for more epochs, so that

@@ -92,7 +92,7 @@ class AutoencodeTask : public TrainTask {
 // validation uses the same masks every epoch (a generator seeded per batch), so its loss compares.
 class PretrainTask : public TrainTask {
  public:
-  explicit PretrainTask(const RunInfo& run) : model_(run.config.model, mask_ratio_of(run.config)) {}
+  explicit PretrainTask(const RunInfo& run) : model_(run.config.model, mask_ratio_of(run.config), run.config.pretrain_target) {}
 
   torch::nn::Module& module() override { return *model_; }
   std::string score_name() const override { return "snr"; }
