@@ -70,8 +70,8 @@ void register_clips(CLI::App& app, ClipTransformParser parse_transform);
 void register_audio(CLI::App& app);
 void register_encode(CLI::App& app);
 void register_tokens(CLI::App& app, LatentEncoder encode_latent);  // tokens without --latent
-// The commands that compute with LibTorch (main_torch.cpp):
 void register_features(CLI::App& app);
+// The commands that compute with LibTorch (main_torch.cpp):
 void register_train(CLI::App& app);
 void register_pretrain(CLI::App& app);
 void register_eval(CLI::App& app);

@@ -1,15 +1,12 @@
 // vidrep features FILE --kinds color_hist,lbp,... [--stpp 1,2,4] --out F.npy: handcrafted clip
-// descriptors, float32 [clips, D], with --json naming the columns.
+// descriptors, float32 [clips, D], with --json naming the columns. On the I/O core alone.
 #include "cli_common.h"
 
 #include "vidrep/error.h"
 #include "vidrep/features/feature_extractor.h"
 #include "vidrep/features/video_features.h"
 #include "vidrep/io/npy.h"
-#include "vidrep/runtime.h"
-#include "vidrep/tensor.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -78,6 +75,7 @@ void register_features(CLI::App& app) {
     features::FeatureOptions options;
     options.kinds = features::parse_feature_kinds(args->kinds);
     options.hsv = parse_hsv_bins(args->hsv_bins);
+    options.threads = args->reader.threads;
     if (!args->stpp.empty()) {
       options.stpp.spatial = parse_levels(args->stpp, "--stpp");
       options.stpp.temporal = {1, 2};
@@ -86,7 +84,6 @@ void register_features(CLI::App& app) {
     const features::FeatureExtractor extractor(options);
 
     ReaderOptions read = reader_options(args->reader);
-    set_num_threads(args->reader.threads);
     if (read.width == 0 && read.height == 0) read.short_side = args->short_side;
     VideoReader reader(args->file, read);
     features::VideoFeatureOptions video_options;
@@ -101,7 +98,7 @@ void register_features(CLI::App& app) {
       };
     }
     const features::VideoFeatures result = features::extract_video_features(reader, extractor, video_options);
-    io::save_npy(args->out, to_array(result.features));
+    io::save_npy(args->out, result.features);
 
     if (args->json) {
       nlohmann::json clips = nlohmann::json::array();
@@ -111,7 +108,7 @@ void register_features(CLI::App& app) {
       const auto& stpp = extractor.options().stpp;
       fmt::print("{}\n", nlohmann::json{{"path", args->file},
                                         {"out", args->out},
-                                        {"shape", result.features.sizes().vec()},
+                                        {"shape", result.features.shape()},
                                         {"dim", extractor.dim()},
                                         {"width", reader.width()},
                                         {"height", reader.height()},

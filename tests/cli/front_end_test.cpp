@@ -29,7 +29,9 @@ TEST(FrontEnd, IoCommandsRunWithoutLibTorch) {
   for (const std::string& args : {"probe '" + video + "'", "frames '" + video + "' --indices 3,1 --out " + dir + "/f.npy",
                                   "clips '" + video + "' --clips 2 --length 4 --out " + dir + "/c.npy",
                                   "tokens '" + video + "' --patch 2x8x8 --frames 4 --out " + dir + "/t.npz",
-                                  std::string("--version")}) {
+                                  "features '" + video + "' --short-side 32 --stpp 1,2 --clip-len 4 --json --out " + dir +
+                                      "/features.npy",
+                                  std::string("features --help"), std::string("--version")}) {
     int status = -1;
     const std::string out = loaded_libraries(args, &status);
     EXPECT_EQ(status, 0) << args << "\n" << out.substr(0, 2000);
@@ -50,7 +52,7 @@ TEST(FrontEnd, HandsOverWithArgumentsAndExitStatus) {
   EXPECT_EQ(run(cli() + " --help", &out), 0);
   for (const char* command : {"probe", "clips", "features", "train", "ae"}) EXPECT_NE(out.find(command), std::string::npos);
   // A bad option of a handed-over command: vidrep-torch's parse error and status.
-  EXPECT_EQ(run(cli() + " features some.mp4 --out x.npy --no-such-flag", &out), 2);
+  EXPECT_EQ(run(cli() + " predict --run some_run some.mp4 --no-such-flag", &out), 2);
   EXPECT_NE(out.find("--no-such-flag"), std::string::npos) << out;
   EXPECT_EQ(run(cli() + " no-such-command", &out), 2);
 

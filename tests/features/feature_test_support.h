@@ -2,6 +2,7 @@
 #pragma once
 
 #include "vidrep/features/feature_extractor.h"
+#include "vidrep/tensor.h"
 
 #include <ATen/ATen.h>
 
@@ -37,6 +38,14 @@ inline at::Tensor textured_clip(int64_t frames, int64_t height, int64_t width, d
 inline at::Tensor solid_clip(int64_t frames, int64_t height, int64_t width, int r, int g, int b) {
   const at::Tensor colour = at::tensor({r, g, b}, at::kInt).to(at::kByte);
   return colour.view({1, 1, 1, 3}).expand({frames, height, width, 3}).contiguous();
+}
+
+// The extractor speaks Array; the tests build clips and check descriptors with ATen.
+inline at::Tensor extract(const features::FeatureExtractor& fx, const at::Tensor& clip) {
+  return to_tensor(fx.extract(to_array(clip)));
+}
+inline at::Tensor extract_batch(const features::FeatureExtractor& fx, const at::Tensor& clips) {
+  return to_tensor(fx.extract_batch(to_array(clips)));
 }
 
 // Columns of group `name` in descriptor `d` ([D]) as [cells, channels].

@@ -52,7 +52,7 @@ TEST(FeaturesCli, JsonDescribesTheOutput) {
   // Row 1 is the library's descriptor of frames [12, 20) at the reported size.
   VideoReader reader(path, {.width = j["width"].get<int>(), .height = j["height"].get<int>()});
   const features::FeatureExtractor fx({.stpp = {.spatial = {1, 2}, .temporal = {1, 2}}});
-  EXPECT_TRUE(at::allclose(f[1], fx.extract(to_tensor(reader.read_range(12, 20))), 1e-4, 1e-5));
+  EXPECT_TRUE(at::allclose(f[1], to_tensor(fx.extract(reader.read_range(12, 20))), 1e-4, 1e-5));
 }
 
 TEST(FeaturesCli, BadOptionsExitTwoWithoutOutput) {

@@ -32,7 +32,7 @@ TEST(FeaturesColor, SolidColourFillsExactlyOneHsvBin) {
   const FeatureExtractor fx({.kinds = {FeatureKind::ColorHist}, .stpp = {.spatial = {1, 2}, .temporal = {1, 2}}});
   for (const Case& c : cases) {
     SCOPED_TRACE(testing::Message() << "rgb " << c.r << "," << c.g << "," << c.b);
-    const at::Tensor hist = test::group_of(fx, fx.extract(test::solid_clip(4, 6, 8, c.r, c.g, c.b)), "color_hist");
+    const at::Tensor hist = test::group_of(fx, test::extract(fx, test::solid_clip(4, 6, 8, c.r, c.g, c.b)), "color_hist");
     const int64_t bin = (c.h * 4 + c.s) * 4 + c.v;
     EXPECT_EQ(fx.layout()[0].channels[bin], fmt::format("h{}s{}v{}", c.h, c.s, c.v));
     for (int64_t cell = 0; cell < hist.size(0); ++cell) {
@@ -56,7 +56,8 @@ TEST(FeaturesColor, HsvMatchesTheHexconeModel) {
     rgb[1][0][i] = pixels[i].g;
     rgb[2][0][i] = pixels[i].b;
   }
-  const at::Tensor hsv = features::rgb_to_hsv(rgb);
+  // rgb_to_hsv is channels last: [1,n,3] in, back to [3,1,n] to compare.
+  const at::Tensor hsv = to_tensor(features::rgb_to_hsv(to_array(rgb.permute({1, 2, 0})))).permute({2, 0, 1});
   ASSERT_EQ(hsv.sizes(), rgb.sizes());
   for (int64_t i = 0; i < n; ++i) {
     EXPECT_NEAR(hsv[0][0][i].item<float>(), pixels[i].h, 1e-3) << i;
@@ -71,8 +72,9 @@ TEST(FeaturesColor, HsvBinsAgreeWithTheHexconeModel) {
   at::manual_seed(4);
   const at::Tensor rgb = at::randint(0, 256, {3, 64, 64}, at::kByte);
   const features::HsvBins bins{8, 4, 4};
-  const at::Tensor index = features::hsv_bin_index(rgb, bins);
-  const at::Tensor hsv = features::rgb_to_hsv(rgb.to(at::kFloat) / 255);
+  const at::Tensor index = to_tensor(features::hsv_bin_index(to_array(rgb.permute({1, 2, 0})), bins));
+  const at::Tensor hsv =
+      to_tensor(features::rgb_to_hsv(to_array(rgb.permute({1, 2, 0}).to(at::kFloat) / 255))).permute({2, 0, 1});
   const at::Tensor h = hsv[0] / 45, s = hsv[1] * 4, v = hsv[2] * 4;
   const at::Tensor expected = (h.floor().clamp(0, 7) * 4 + s.floor().clamp(0, 3)) * 4 + v.floor().clamp(0, 3);
   auto near_edge = [](const at::Tensor& x) { return (x - x.round()).abs() < 1e-4; };
@@ -87,7 +89,7 @@ TEST(FeaturesColor, MomentsMatchDirectComputation) {
   at::manual_seed(5);
   const at::Tensor clip = at::randint(0, 256, {4, 9, 11, 3}, at::kByte);
   const FeatureExtractor fx({.kinds = {FeatureKind::ColorMoments}, .stpp = {.spatial = {1, 2}, .temporal = {1}}});
-  const at::Tensor moments = test::group_of(fx, fx.extract(clip), "color_moments");
+  const at::Tensor moments = test::group_of(fx, test::extract(fx, clip), "color_moments");
   const at::Tensor x = clip.to(at::kDouble) / 255;  // [T,H,W,3]
   // Cell 0: everything; cell 4: spatial level 2, row 1, col 1 = rows [4,9), cols [5,11).
   const std::pair<int64_t, at::Tensor> cells[] = {{0, x}, {4, x.slice(1, 4, 9).slice(2, 5, 11)}};
@@ -106,7 +108,7 @@ TEST(FeaturesColor, MomentsMatchDirectComputation) {
 
 TEST(FeaturesColor, FlatClipHasNoSpread) {
   const FeatureExtractor fx({.kinds = {FeatureKind::ColorMoments}, .stpp = {.spatial = {1, 4}, .temporal = {1, 2}}});
-  const at::Tensor moments = test::group_of(fx, fx.extract(test::solid_clip(6, 10, 14, 200, 37, 91)), "color_moments");
+  const at::Tensor moments = test::group_of(fx, test::extract(fx, test::solid_clip(6, 10, 14, 200, 37, 91)), "color_moments");
   for (int64_t cell = 0; cell < moments.size(0); ++cell) {
     EXPECT_NEAR(moments[cell][0].item<float>(), 200 / 255.0, 1e-6);
     EXPECT_NEAR(moments[cell][2].item<float>(), 91 / 255.0, 1e-6);

@@ -42,10 +42,23 @@ TEST(FeaturesExtractor, BatchEqualsSingleClips) {
   const FeatureExtractor fx({.stpp = {.spatial = {1, 2}, .temporal = {1, 2}}});
   const at::Tensor clips = at::stack({test::textured_clip(6, 24, 32, 1, 0), test::textured_clip(6, 24, 32, 0, -2),
                                       test::solid_clip(6, 24, 32, 10, 200, 30)});
-  const at::Tensor batch = fx.extract_batch(clips);
+  const at::Tensor batch = test::extract_batch(fx, clips);
   ASSERT_EQ(batch.sizes(), (at::IntArrayRef{3, fx.dim()}));
-  for (int64_t k = 0; k < 3; ++k) EXPECT_TRUE(at::allclose(batch[k], fx.extract(clips[k]), 1e-5, 1e-6)) << k;
+  for (int64_t k = 0; k < 3; ++k) EXPECT_TRUE(at::allclose(batch[k], test::extract(fx, clips[k]), 1e-5, 1e-6)) << k;
   EXPECT_FALSE(at::allclose(batch[0], batch[1]));
+}
+
+TEST(FeaturesExtractor, ThreadsGiveTheSameBytesAsOne) {
+  // Clips of a batch are described on several threads: each row must not depend on how many.
+  const at::Tensor clips = at::stack({test::textured_clip(5, 20, 28, 1, 0), test::textured_clip(5, 20, 28, -1, 2),
+                                      test::solid_clip(5, 20, 28, 200, 30, 90), test::textured_clip(5, 20, 28, 0.5, 0),
+                                      test::textured_clip(5, 20, 28, 0, 0)});
+  const features::StppLevels stpp{.spatial = {1, 2}, .temporal = {1, 2}};
+  const at::Tensor one = test::extract_batch(FeatureExtractor({.stpp = stpp, .threads = 1}), clips);
+  for (int threads : {2, 3, 8}) {
+    EXPECT_TRUE(at::equal(one, test::extract_batch(FeatureExtractor({.stpp = stpp, .threads = threads}), clips)))
+        << threads << " threads";
+  }
 }
 
 TEST(FeaturesExtractor, RejectsBadOptionsAndInput) {
@@ -55,17 +68,18 @@ TEST(FeaturesExtractor, RejectsBadOptionsAndInput) {
   EXPECT_THROW(FeatureExtractor({.hsv = {.hue = 0}}), InvalidArgument);
   EXPECT_THROW(FeatureExtractor({.edge_bins = 0}), InvalidArgument);
   EXPECT_THROW(FeatureExtractor({.flow = {.iterations = 0}}), InvalidArgument);
+  EXPECT_THROW(FeatureExtractor({.threads = -1}), InvalidArgument);
   EXPECT_THROW(features::parse_feature_kinds("color_hist,colour"), InvalidArgument);
   EXPECT_EQ(features::parse_feature_kinds("lbp,edges").size(), 2u);
   EXPECT_EQ(features::parse_feature_kinds("all").size(), 5u);
 
   const FeatureExtractor fx(FeatureOptions{});
-  EXPECT_THROW(fx.extract(at::zeros({4, 8, 8, 3}, at::kFloat)), InvalidArgument);  // not uint8
-  EXPECT_THROW(fx.extract(at::zeros({4, 8, 8, 4}, at::kByte)), InvalidArgument);   // not RGB
-  EXPECT_THROW(fx.extract(at::zeros({8, 8, 3}, at::kByte)), InvalidArgument);      // no time axis
-  EXPECT_THROW(fx.extract(at::zeros({1, 8, 8, 3}, at::kByte)), InvalidArgument);   // motion needs 2 frames
+  EXPECT_THROW(test::extract(fx, at::zeros({4, 8, 8, 3}, at::kFloat)), InvalidArgument);  // not uint8
+  EXPECT_THROW(test::extract(fx, at::zeros({4, 8, 8, 4}, at::kByte)), InvalidArgument);   // not RGB
+  EXPECT_THROW(test::extract(fx, at::zeros({8, 8, 3}, at::kByte)), InvalidArgument);      // no time axis
+  EXPECT_THROW(test::extract(fx, at::zeros({1, 8, 8, 3}, at::kByte)), InvalidArgument);   // motion needs 2 frames
   try {
-    fx.extract(at::zeros({4, 8, 8, 4}, at::kByte));
+    test::extract(fx, at::zeros({4, 8, 8, 4}, at::kByte));
     ADD_FAILURE() << "no exception";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("expected uint8 [T,H,W,3]"), std::string::npos) << e.what();
@@ -86,12 +100,13 @@ TEST(FeaturesVideo, BatchesDecodeEachFrameOnceAndMatchTheExtractor) {
         EXPECT_EQ(total, 10);
         progress.push_back(done);
       }});
-  ASSERT_EQ(f.features.sizes(), (at::IntArrayRef{10, fx.dim()}));
+  const at::Tensor rows = to_tensor(f.features);
+  ASSERT_EQ(rows.sizes(), (at::IntArrayRef{10, fx.dim()}));
   EXPECT_EQ(progress, (std::vector<int64_t>{3, 6, 9, 10}));
   // Consecutive batches continue the decode: every frame once, no seek back.
   EXPECT_LE(reader.counters().frames_decoded, 100);
   EXPECT_LE(reader.counters().seeks, 1);
-  EXPECT_TRUE(at::allclose(f.features[7], fx.extract(to_tensor(reader.read_range(70, 80))), 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(rows[7], to_tensor(fx.extract(reader.read_range(70, 80))), 1e-5, 1e-6));
 }
 
 }  // namespace

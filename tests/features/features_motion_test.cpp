@@ -19,7 +19,7 @@ FeatureExtractor motion_only(features::StppLevels stpp = {}) {
 
 TEST(FeaturesMotion, StaticVideoHasNoMotion) {
   const FeatureExtractor fx = motion_only({.spatial = {1, 2}, .temporal = {1, 2}});
-  const at::Tensor d = fx.extract(test::textured_clip(8, 64, 80, 0, 0));
+  const at::Tensor d = test::extract(fx, test::textured_clip(8, 64, 80, 0, 0));
   EXPECT_EQ(test::group_of(fx, d, "motion.frame_diff").abs().max().item<float>(), 0.0f);
   EXPECT_LT(test::group_of(fx, d, "motion.flow").abs().max().item<float>(), 1e-4);
   EXPECT_LT(test::group_of(fx, d, "motion.flow_direction").abs().max().item<float>(), 1e-4);
@@ -38,7 +38,7 @@ TEST(FeaturesMotion, FlowFollowsAKnownTranslation) {
   for (const Translation& m : {Translation{2, 0, 0}, Translation{0, 2, 2}, Translation{-1.5, 0, 4},
                                Translation{0, -1, 6}, Translation{0.5, 0, 0}}) {
     SCOPED_TRACE(testing::Message() << "shift (" << m.dx << ", " << m.dy << ") px per frame");
-    const at::Tensor d = fx.extract(test::textured_clip(16, 112, 112, m.dx, m.dy));
+    const at::Tensor d = test::extract(fx, test::textured_clip(16, 112, 112, m.dx, m.dy));
     const at::Tensor flow = test::group_of(fx, d, "motion.flow")[0];  // mean, std magnitude, mean dx, dy
     EXPECT_NEAR(flow[2].item<float>(), m.dx, 0.05);
     EXPECT_NEAR(flow[3].item<float>(), m.dy, 0.05);
@@ -56,7 +56,7 @@ TEST(FeaturesMotion, FlowFollowsAKnownTranslation) {
 TEST(FeaturesMotion, DenseFlowIsPerPixel) {
   const at::Tensor clip = test::textured_clip(3, 48, 64, 1, -1);
   const at::Tensor luma = clip.select(-1, 0).to(at::kFloat) / 255;
-  const at::Tensor flow = features::dense_flow(luma);
+  const at::Tensor flow = to_tensor(features::dense_flow(to_array(luma)));
   ASSERT_EQ(flow.sizes(), (at::IntArrayRef{2, 2, 48, 64}));
   // Away from the borders every pixel moves by (1, -1): per pixel the error is larger than for the
   // mean (a window sees only a few periods of the pattern), but a wrong pixel is off by ~1 px.
@@ -70,7 +70,7 @@ TEST(FeaturesMotion, FrameDifferenceMatchesDirectComputation) {
   at::manual_seed(3);
   const at::Tensor clip = at::randint(0, 256, {5, 9, 13, 3}, at::kByte);
   const FeatureExtractor fx = motion_only({.spatial = {1, 3}, .temporal = {1, 2}});
-  const at::Tensor diffs = test::group_of(fx, fx.extract(clip), "motion.frame_diff");
+  const at::Tensor diffs = test::group_of(fx, test::extract(fx, clip), "motion.frame_diff");
   const at::Tensor rgb = clip.to(at::kDouble) / 255;
   const at::Tensor y = rgb.select(-1, 0) * 0.299 + rgb.select(-1, 1) * 0.587 + rgb.select(-1, 2) * 0.114;
   const at::Tensor dy = y.narrow(0, 1, 4) - y.narrow(0, 0, 4);
@@ -82,8 +82,8 @@ TEST(FeaturesMotion, FrameDifferenceMatchesDirectComputation) {
 }
 
 TEST(FeaturesMotion, NeedsTwoFrames) {
-  EXPECT_THROW(motion_only().extract(test::textured_clip(1, 16, 16, 0, 0)), InvalidArgument);
-  EXPECT_NO_THROW(motion_only().extract(test::textured_clip(2, 16, 16, 1, 0)));
+  EXPECT_THROW(test::extract(motion_only(), test::textured_clip(1, 16, 16, 0, 0)), InvalidArgument);
+  EXPECT_NO_THROW(test::extract(motion_only(), test::textured_clip(2, 16, 16, 1, 0)));
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ TEST(FeaturesStpp, MeanMatchesEachCellsPixels) {
   for (const auto& [t, h, w] : {std::tuple{5, 7, 9}, std::tuple{2, 3, 11}, std::tuple{6, 8, 8}}) {
     SCOPED_TRACE(testing::Message() << t << " frames of " << w << "x" << h);
     const at::Tensor maps = at::rand({2, t, 3, h, w}, at::kDouble);
-    const at::Tensor pooled = StppPooler(t, h, w, levels).mean(maps);
+    const at::Tensor pooled = to_tensor(StppPooler(t, h, w, levels).mean(to_array(maps)));
     ASSERT_EQ(pooled.sizes(), (at::IntArrayRef{2, features::stpp_num_cells(levels), 3}));
     int64_t c = 0;
     for (const StppCell& cell : features::stpp_cells(levels)) {
@@ -76,7 +76,8 @@ TEST(FeaturesStpp, HistogramMatchesEachCellsPixels) {
   const at::Tensor index = at::randint(0, bins, {2, t, h, w}, at::kLong);
   const at::Tensor weight = at::rand({2, t, h, w}, at::kDouble);
   const StppPooler pool(t, h, w, levels);
-  const at::Tensor counts = pool.histogram(index, bins), weighted = pool.histogram(index, bins, weight);
+  const at::Tensor counts = to_tensor(pool.histogram(to_array(index), bins));
+  const at::Tensor weighted = to_tensor(pool.histogram(to_array(index), bins, to_array(weight)));
   int64_t c = 0;
   for (const StppCell& cell : features::stpp_cells(levels)) {
     const Range rt = bounds(t, cell.temporal_level, cell.segment), ry = bounds(h, cell.spatial_level, cell.row),
@@ -94,7 +95,7 @@ TEST(FeaturesStpp, HistogramMatchesEachCellsPixels) {
     }
     ++c;
   }
-  EXPECT_THROW(pool.histogram(index + 1, bins), InvalidArgument);  // a bin index == num_bins
+  EXPECT_THROW(pool.histogram(to_array(index + 1), bins), InvalidArgument);  // a bin index == num_bins
 }
 
 TEST(FeaturesStpp, DescriptorLengthIsTheSameForAnySizeAndLength) {
@@ -106,7 +107,7 @@ TEST(FeaturesStpp, DescriptorLengthIsTheSameForAnySizeAndLength) {
   for (const auto& [t, h, w] :
        {std::tuple{16, 112, 112}, std::tuple{5, 37, 53}, std::tuple{2, 3, 2}, std::tuple{9, 1, 20}}) {
     SCOPED_TRACE(testing::Message() << t << " frames of " << w << "x" << h);
-    const at::Tensor d = fx.extract(test::textured_clip(t, h, w, 1, 0));
+    const at::Tensor d = test::extract(fx, test::textured_clip(t, h, w, 1, 0));
     EXPECT_EQ(d.sizes(), (at::IntArrayRef{fx.dim()}));
     EXPECT_TRUE(at::isfinite(d).all().item<bool>());
   }
@@ -121,7 +122,7 @@ TEST(FeaturesStpp, RejectsBadLevels) {
     EXPECT_THROW(StppPooler(4, 4, 4, bad), InvalidArgument);
   }
   EXPECT_THROW(StppPooler(0, 4, 4, {}), InvalidArgument);
-  EXPECT_THROW(StppPooler(4, 4, 4, {}).mean(at::zeros({1, 4, 1, 4, 5})), InvalidArgument);  // wrong width
+  EXPECT_THROW(StppPooler(4, 4, 4, {}).mean(to_array(at::zeros({1, 4, 1, 4, 5}))), InvalidArgument);  // wrong width
 }
 
 }  // namespace

@@ -1,23 +1,13 @@
 #include "vidrep/features/color.h"
 
 #include "vidrep/error.h"
-#include "vidrep/describe.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace vidrep::features {
-
-namespace {
-
-void check_rgb(const at::Tensor& rgb, const char* what) {
-  if (!rgb.defined() || rgb.dim() < 3 || rgb.size(-3) != 3 || !rgb.is_floating_point()) {
-    throw InvalidArgument(fmt::format("{}: expected float RGB [...,3,H,W], got {}", what,
-                                      vidrep::describe(rgb)));
-  }
-}
-
-}  // namespace
 
 const std::vector<std::string>& color_moment_names() {
   static const std::vector<std::string> names = {"mean_r", "mean_g", "mean_b",  "std_r",  "std_g",
@@ -31,58 +21,59 @@ void validate_hsv_bins(const HsvBins& bins) {
   }
 }
 
-namespace {
-
-struct Hsv {
-  at::Tensor h, s, v;  // degrees in [0,360); [0,1]; [0,1]
-};
-
-Hsv hsv_of(const at::Tensor& rgb) {
-  const at::Tensor r = rgb.select(-3, 0), g = rgb.select(-3, 1), b = rgb.select(-3, 2);
-  const at::Tensor v = at::maximum(at::maximum(r, g), b);
-  const at::Tensor chroma = v - at::minimum(at::minimum(r, g), b);
-  const at::Tensor grey = chroma.eq(0);
-  // Zero where undefined (black: saturation; grey: hue), as the hexcone model sets them.
-  const at::Tensor s = (chroma / v).masked_fill_(v.eq(0), 0);
-  const at::Tensor safe = chroma.masked_fill(grey, 1);
-  // Hue sector by which channel is the maximum (red first on ties).
-  at::Tensor h = at::where(v == r, at::remainder((g - b).div_(safe), 6.0),
-                           at::where(v == g, (b - r).div_(safe).add_(2.0), (r - g).div_(safe).add_(4.0)));
-  h.mul_(60.0).masked_fill_(grey, 0);
-  return {h, s, v};
+Array rgb_to_hsv(const Array& rgb) {
+  if (!rgb.defined() || rgb.dim() < 1 || rgb.size(-1) != 3 || rgb.dtype() != DType::Float32) {
+    throw InvalidArgument(fmt::format("rgb_to_hsv: expected float32 RGB [...,3], got {}", describe(rgb)));
+  }
+  Array hsv(DType::Float32, rgb.shape());
+  for (int64_t i = 0; i < rgb.numel() / 3; ++i) {
+    const float* p = rgb.data<float>() + 3 * i;
+    const float r = p[0], g = p[1], b = p[2];
+    const float v = std::max(std::max(r, g), b);
+    const float chroma = v - std::min(std::min(r, g), b);
+    // Zero where undefined (black: saturation; grey: hue), as the hexcone model sets them.
+    const float s = v == 0 ? 0.0f : chroma / v;
+    float h = 0;
+    if (chroma != 0) {  // hue sector by which channel is the maximum (red first on ties)
+      if (v == r) {
+        const float q = (g - b) / chroma;
+        h = q - 6 * std::floor(q / 6);
+      } else {
+        h = v == g ? (b - r) / chroma + 2 : (r - g) / chroma + 4;
+      }
+      h *= 60;
+    }
+    float* out = hsv.data<float>() + 3 * i;
+    out[0] = h;
+    out[1] = s;
+    out[2] = v;
+  }
+  return hsv;
 }
 
-}  // namespace
-
-at::Tensor rgb_to_hsv(const at::Tensor& rgb) {
-  check_rgb(rgb, "rgb_to_hsv");
-  const Hsv hsv = hsv_of(rgb);
-  return at::stack({hsv.h, hsv.s, hsv.v}, -3);
+int32_t hsv_bin(uint8_t r8, uint8_t g8, uint8_t b8, const HsvBins& bins) {
+  const int32_t r = r8, g = g8, b = b8;
+  const int32_t v = std::max(std::max(r, g), b);
+  const int32_t chroma = v - std::min(std::min(r, g), b);
+  // Every ratio is floor(num / den) of non-negative integers (den 0 only where num is 0).
+  auto floor_ratio = [](int32_t num, int32_t den, int32_t n) { return std::min(num / std::max(den, 1), n - 1); };
+  // Hue in sixths of the circle, times chroma: the hexcone sector by which channel is the maximum.
+  const int32_t sector = v == r ? g - b + (g < b ? 6 * chroma : 0) : v == g ? b - r + 2 * chroma : r - g + 4 * chroma;
+  int32_t index = floor_ratio(sector * bins.hue, chroma * 6, bins.hue) * bins.saturation;
+  index = (index + floor_ratio(chroma * bins.saturation, v, bins.saturation)) * bins.value;
+  return index + floor_ratio(v * bins.value, 255, bins.value);
 }
 
-at::Tensor hsv_bin_index(const at::Tensor& rgb255, const HsvBins& bins) {
-  if (!rgb255.defined() || rgb255.dim() < 3 || rgb255.size(-3) != 3 ||
-      !(rgb255.is_floating_point() || rgb255.scalar_type() == at::kByte)) {
-    throw InvalidArgument(fmt::format("hsv_bin_index: expected RGB [...,3,H,W] of values 0..255, got {}",
-                                      vidrep::describe(rgb255)));
+Array hsv_bin_index(const Array& rgb, const HsvBins& bins) {
+  if (!rgb.defined() || rgb.dim() < 1 || rgb.size(-1) != 3 || rgb.dtype() != DType::UInt8) {
+    throw InvalidArgument(fmt::format("hsv_bin_index: expected uint8 RGB [...,3], got {}", describe(rgb)));
   }
   validate_hsv_bins(bins);
-  const at::Tensor rgb = rgb255.to(at::kFloat);
-  const at::Tensor r = rgb.select(-3, 0), g = rgb.select(-3, 1), b = rgb.select(-3, 2);
-  const at::Tensor v = at::maximum(at::maximum(r, g), b);
-  const at::Tensor chroma = v - at::minimum(at::minimum(r, g), b);
-  // Every quotient below is floor(a / b) of integers a, b <= 6 * 255 * 64 held exactly in float;
-  // a true quotient below an integer n is at most n - 1/b, far more than float's rounding error.
-  auto floor_ratio = [](const at::Tensor& num, const at::Tensor& den, int n) {
-    return num.div(den.clamp_min(1)).floor_().clamp_(0, n - 1);  // den == 0 only where num == 0
-  };
-  // Hue in sixths of the circle, times chroma: the hexcone sector by which channel is the maximum.
-  const at::Tensor sector = at::where(v == r, (g - b).add_(chroma * 6 * (g < b)),
-                                      at::where(v == g, (b - r).add_(chroma * 2), (r - g).add_(chroma * 4)));
-  at::Tensor index = floor_ratio(sector * bins.hue, chroma * 6, bins.hue).mul_(bins.saturation);
-  index.add_(floor_ratio(chroma * bins.saturation, v, bins.saturation)).mul_(bins.value);
-  index.add_(floor_ratio(v * bins.value, at::full_like(v, 255), bins.value));
-  return index.to(at::kLong);
+  std::vector<int64_t> shape(rgb.shape().begin(), rgb.shape().end() - 1);
+  Array index(DType::Int64, shape);
+  const uint8_t* p = rgb.data<uint8_t>();
+  for (int64_t i = 0; i < index.numel(); ++i) index.data<int64_t>()[i] = hsv_bin(p[3 * i], p[3 * i + 1], p[3 * i + 2], bins);
+  return index;
 }
 
 std::vector<std::string> hsv_bin_names(const HsvBins& bins) {
@@ -95,20 +86,33 @@ std::vector<std::string> hsv_bin_names(const HsvBins& bins) {
   return names;
 }
 
-at::Tensor color_moments_from_histograms(const at::Tensor& byte_histograms) {
-  const at::Tensor& h = byte_histograms;
-  if (!h.defined() || h.dim() < 2 || h.size(-1) != 256 || h.size(-2) != 3 || !h.is_floating_point()) {
-    throw InvalidArgument(fmt::format("color_moments_from_histograms: expected float [...,3,256], got {}",
-                                      vidrep::describe(h)));
+Array color_moments_from_histograms(const Array& byte_histograms) {
+  const Array& h = byte_histograms;
+  if (!h.defined() || h.dim() < 2 || h.size(-1) != 256 || h.size(-2) != 3 || h.dtype() != DType::Float64) {
+    throw InvalidArgument(fmt::format("color_moments_from_histograms: expected float64 [...,3,256], got {}",
+                                      describe(h)));
   }
-  const at::Tensor x = at::arange(256, at::kDouble).div_(255);
-  const at::Tensor powers = at::stack({x, x * x, x * x * x}, 1);                // [256,3]
-  const at::Tensor raw = (h.to(at::kDouble).unsqueeze(-1) * powers).sum(-2);  // [...,3 channels,3 powers]
-  const at::Tensor m1 = raw.select(-1, 0), m2 = raw.select(-1, 1), m3 = raw.select(-1, 2);
-  const at::Tensor std = (m2 - m1 * m1).clamp_min(0).sqrt();
-  const at::Tensor central3 = m3 - 3 * m1 * m2 + 2 * m1 * m1 * m1;
-  const at::Tensor third = central3.sign() * central3.abs().pow(1.0 / 3.0);
-  return at::cat({m1, std, third}, -1);
+  std::vector<int64_t> shape(h.shape().begin(), h.shape().end() - 2);
+  shape.push_back(9);
+  Array out(DType::Float64, shape);
+  for (int64_t i = 0; i < h.numel() / (3 * 256); ++i) {
+    double* o = out.data<double>() + 9 * i;
+    for (int c = 0; c < 3; ++c) {
+      const double* counts = h.data<double>() + (3 * i + c) * 256;
+      double m1 = 0, m2 = 0, m3 = 0;  // raw moments E[x], E[x^2], E[x^3]
+      for (int byte = 0; byte < 256; ++byte) {
+        const double x = byte / 255.0;
+        m1 += counts[byte] * x;
+        m2 += counts[byte] * (x * x);
+        m3 += counts[byte] * (x * x * x);
+      }
+      const double central3 = (m3 - 3 * m1 * m2) + 2 * m1 * m1 * m1;
+      o[c] = m1;
+      o[3 + c] = std::sqrt(std::max(m2 - m1 * m1, 0.0));
+      o[6 + c] = (central3 > 0 ? 1.0 : central3 < 0 ? -1.0 : 0.0) * std::pow(std::abs(central3), 1.0 / 3.0);
+    }
+  }
+  return out;
 }
 
 }  // namespace vidrep::features

@@ -1,10 +1,10 @@
 // Colour features of RGB frames: the HSV conversion and joint HSV histogram bins, and the colour
 // moments (mean, standard deviation, third moment per RGB channel).
 //
-// Frames here are channels first, [...,3,H,W], as the extractor holds them.
+// Pixels here are channels last, [...,3], as frames are decoded.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <cstdint>
 #include <string>
@@ -26,16 +26,17 @@ struct HsvBins {
 // Throws InvalidArgument unless each count is within 1..64.
 void validate_hsv_bins(const HsvBins& bins);
 
-// float [...,3,H,W] RGB in [0,1] -> float [...,3,H,W] HSV: hue in [0,360) degrees (0 for greys),
+// float32 [...,3] RGB in [0,1] -> float32 [...,3] HSV: hue in [0,360) degrees (0 for greys),
 // saturation (max-min)/max (0 for black) and value max, both in [0,1]. The usual hexcone model,
 // as OpenCV's COLOR_RGB2HSV_FULL before its rescaling to bytes.
-at::Tensor rgb_to_hsv(const at::Tensor& rgb);
+Array rgb_to_hsv(const Array& rgb);
 
-// RGB [...,3,H,W] with values 0..255 (uint8, or float holding those integers) -> int64 [...,H,W]:
-// the joint bin (h * saturation + s) * value + v. Computed from the bytes as ratios of integers
-// (e.g. value bin floor(max * bins / 255)), which float division floors exactly, so a colour on
-// a bin boundary always lands in the same bin.
-at::Tensor hsv_bin_index(const at::Tensor& rgb255, const HsvBins& bins);
+// The joint bin (h * saturation + s) * value + v of one RGB byte triple. Computed from the bytes
+// as ratios of integers (e.g. value bin floor(max * bins / 255)), so a colour on a bin boundary
+// always lands in the same bin. `bins` must be valid (validate_hsv_bins).
+int32_t hsv_bin(uint8_t r, uint8_t g, uint8_t b, const HsvBins& bins);
+// uint8 RGB [...,3] -> int64 [...]: hsv_bin() of every pixel.
+Array hsv_bin_index(const Array& rgb, const HsvBins& bins);
 
 // "h0s0v0", "h0s0v1", ... in bin order.
 std::vector<std::string> hsv_bin_names(const HsvBins& bins);
@@ -48,7 +49,7 @@ std::vector<std::string> hsv_bin_names(const HsvBins& bins);
 // units of the mean and stays finite on flat cells, where standardized skewness divides 0 by 0.
 // (Standardized skewness is third^3 / std^3.) Working from exact counts in float64 keeps
 // E[x^2] - E[x]^2 free of the cancellation that float32 sums of x^2 suffer on flat cells.
-at::Tensor color_moments_from_histograms(const at::Tensor& byte_histograms);
+Array color_moments_from_histograms(const Array& byte_histograms);
 const std::vector<std::string>& color_moment_names();  // the 9 names above, in order
 
 }  // namespace vidrep::features

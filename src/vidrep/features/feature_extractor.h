@@ -2,8 +2,8 @@
 // by spatio-temporal pyramid pooling into one fixed-length float32 vector per clip.
 //
 //   vidrep::features::FeatureExtractor fx({.stpp = {.spatial = {1, 2, 4}, .temporal = {1, 2}}});
-//   at::Tensor d = fx.extract(clip);            // uint8 [T,H,W,3] RGB -> float32 [fx.dim()]
-//   at::Tensor m = fx.extract_batch(clips);     // uint8 [K,T,H,W,3]   -> float32 [K, fx.dim()]
+//   vidrep::Array d = fx.extract(clip);         // uint8 [T,H,W,3] RGB -> float32 [fx.dim()]
+//   vidrep::Array m = fx.extract_batch(clips);  // uint8 [K,T,H,W,3]   -> float32 [K, fx.dim()]
 //   for (const auto& g : fx.layout()) ...       // which columns hold what
 //
 // Kinds and the groups of columns they produce (per STPP cell; names as in layout()):
@@ -30,6 +30,7 @@
 //
 // e.g. all kinds with defaults: 220 channels; D = 220 global, 220 * 63 = 13860 with spatial
 // {1,2,4} x temporal {1,2}. D depends only on the options, never on the clip's size or length.
+// Part of the I/O core (no LibTorch), so `vidrep features` starts without loading it.
 // Immutable after construction: extract() may be called from several threads.
 #pragma once
 
@@ -37,7 +38,7 @@
 #include "vidrep/features/optical_flow.h"
 #include "vidrep/features/stpp.h"
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <cstdint>
 #include <string>
@@ -61,6 +62,7 @@ struct FeatureOptions {
   int edge_bins = 8;       // edges.orientation bins over 180 degrees
   int flow_bins = 8;       // motion.flow_direction bins over 360 degrees
   FlowOptions flow{};
+  int threads = 0;         // extract_batch() describes this many clips at once; 0: one per core
 };
 
 struct FeatureGroup {
@@ -84,15 +86,17 @@ class FeatureExtractor {
   bool needs_motion() const;  // clips must then have at least 2 frames
 
   // uint8 [T,H,W,3] RGB -> float32 [dim()]. Throws InvalidArgument for another shape or dtype.
-  at::Tensor extract(const at::Tensor& clip) const;
-  // uint8 [K,T,H,W,3] -> float32 [K, dim()]: the same rows as extract() on each clip, the clips
-  // spread over LibTorch's threads where vidrep is built with OpenMP (feature_extractor.cpp).
-  at::Tensor extract_batch(const at::Tensor& clips) const;
+  Array extract(const Array& clip) const;
+  // uint8 [K,T,H,W,3] -> float32 [K, dim()]: the same rows as extract() on each clip, bit for bit,
+  // the clips spread over options().threads threads (thread_pool.h's parallel_for).
+  Array extract_batch(const Array& clips) const;
 
  private:
-  void check_clips(const at::Tensor& clips, bool batch) const;
-  // [K,T,H,W,3] -> [K,dim()] on the calling thread; pairs is null without motion.
-  at::Tensor describe(const at::Tensor& clips, const StppPooler& frames, const StppPooler* pairs) const;
+  void check_clips(const Array& clips, bool batch) const;
+  // One clip, uint8 [T,H,W,3], -> its dim() values in `row`, on the calling thread; pairs is
+  // null without motion.
+  void describe_clip(const uint8_t* clip, int64_t t, int64_t h, int64_t w, const StppPooler& frames,
+                     const StppPooler* pairs, float* row) const;
 
   FeatureOptions options_;
   std::vector<StppCell> cells_;

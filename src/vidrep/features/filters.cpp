@@ -1,64 +1,40 @@
 #include "vidrep/features/filters.h"
 
 #include "vidrep/error.h"
-#include "vidrep/describe.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace vidrep::features {
 
 namespace {
 
-void check_image(const at::Tensor& image, const char* what) {
-  if (!image.defined() || image.dim() < 2 || !image.is_floating_point() || image.size(-1) < 1 || image.size(-2) < 1) {
-    throw InvalidArgument(fmt::format("{}: expected a float image [...,H,W], got {}", what,
-                                      vidrep::describe(image)));
-  }
-}
+// The kernel's taps in float, and per position along an axis of n samples the factor that
+// renormalizes the taps that fell inside (1 where none fell outside).
+struct Taps {
+  std::vector<float> k;
+  int64_t r;
+  std::vector<float> renormalize;
+};
 
-// Correlation along `dim` with zero samples outside, divided by the kernel mass that fell inside.
-at::Tensor filter_axis(const at::Tensor& x, const std::vector<double>& k, int64_t dim) {
-  const int64_t n = x.size(dim);
-  const int64_t r = static_cast<int64_t>(k.size() / 2);
-  at::Tensor out = x * k[r];
-  std::vector<double> mass(n, k[r]);
-  for (int64_t j = 0; j < static_cast<int64_t>(k.size()); ++j) {
-    const int64_t s = j - r;  // out[i] += k[j] * x[i + s]
-    if (s == 0 || std::abs(s) >= n) continue;
-    const int64_t len = n - std::abs(s);
-    out.narrow(dim, std::max<int64_t>(0, -s), len).add_(x.narrow(dim, std::max<int64_t>(0, s), len), k[j]);
-    for (int64_t i = std::max<int64_t>(0, -s); i < std::max<int64_t>(0, -s) + len; ++i) mass[i] += k[j];
+Taps taps_for(const std::vector<double>& kernel, int64_t n) {
+  const int64_t r = static_cast<int64_t>(kernel.size() / 2);
+  Taps t{std::vector<float>(kernel.begin(), kernel.end()), r, std::vector<float>(n, 1.0f)};
+  for (int64_t i = 0; i < n; ++i) {
+    if (i >= r && i < n - r) continue;  // every tap inside
+    double mass = kernel[r];
+    for (int64_t j = 0; j < static_cast<int64_t>(kernel.size()); ++j) {
+      const int64_t s = j - r;
+      if (s != 0 && i + s >= 0 && i + s < n) mass += kernel[j];
+    }
+    t.renormalize[i] = static_cast<float>(1.0 / mass);
   }
-  // Only the samples within r of an end lost kernel mass: renormalize those two slabs (or the whole
-  // axis when they meet), not every sample.
-  auto renormalize = [&](int64_t first, int64_t count) {
-    std::vector<double> inv(count);
-    for (int64_t i = 0; i < count; ++i) inv[i] = 1.0 / mass[first + i];
-    std::vector<int64_t> shape(x.dim(), 1);
-    shape[dim] = count;
-    out.narrow(dim, first, count).mul_(at::tensor(inv, at::kDouble).to(x.scalar_type()).view(shape));
-  };
-  if (n <= 2 * r) {
-    renormalize(0, n);
-  } else {
-    renormalize(0, r);
-    renormalize(n - r, r);
-  }
-  return out;
+  return t;
 }
 
 }  // namespace
-
-at::Tensor pad_replicate(const at::Tensor& image, int64_t r) {
-  check_image(image, "pad_replicate");
-  const int64_t h = image.size(-2), w = image.size(-1);
-  const at::Tensor iy = at::arange(-r, h + r, at::kLong).clamp_(0, h - 1);
-  const at::Tensor ix = at::arange(-r, w + r, at::kLong).clamp_(0, w - 1);
-  return image.index_select(-1, ix).index_select(-2, iy);
-}
 
 std::vector<double> gaussian_kernel(double sigma) {
   if (!(sigma > 0)) throw InvalidArgument(fmt::format("Gaussian window: expected sigma > 0, got {}", sigma));
@@ -70,32 +46,67 @@ std::vector<double> gaussian_kernel(double sigma) {
   return k;
 }
 
-at::Tensor filter_separable(const at::Tensor& image, const std::vector<double>& kernel) {
-  check_image(image, "filter_separable");
+void filter_separable(const float* in, float* out, int64_t h, int64_t w, const std::vector<double>& kernel) {
   if (kernel.size() % 2 == 0) {
     throw InvalidArgument(fmt::format("filter_separable: expected an odd kernel, got {} taps", kernel.size()));
   }
-  return filter_axis(filter_axis(image, kernel, image.dim() - 1), kernel, image.dim() - 2);
+  const Taps tx = taps_for(kernel, w), ty = taps_for(kernel, h);
+  const int64_t taps = static_cast<int64_t>(kernel.size());
+  // Along rows into `rows`; taps in kernel order, the centre first, as every pixel sums them.
+  std::vector<float> rows(static_cast<size_t>(h * w));
+  for (int64_t y = 0; y < h; ++y) {
+    const float* src = in + y * w;
+    float* dst = rows.data() + y * w;
+    for (int64_t x = 0; x < w; ++x) dst[x] = src[x] * tx.k[tx.r];
+    for (int64_t j = 0; j < taps; ++j) {
+      const int64_t s = j - tx.r;
+      if (s == 0 || std::abs(s) >= w) continue;
+      const float kj = tx.k[j];
+      const int64_t lo = std::max<int64_t>(0, -s), hi = std::min(w, w - s);
+      for (int64_t x = lo; x < hi; ++x) dst[x] += src[x + s] * kj;
+    }
+    for (int64_t x = 0; x < std::min(w, tx.r); ++x) dst[x] *= tx.renormalize[x];
+    for (int64_t x = std::max(tx.r, w - tx.r); x < w; ++x) dst[x] *= tx.renormalize[x];
+  }
+  // Along columns, a row of output at a time.
+  for (int64_t y = 0; y < h; ++y) {
+    float* dst = out + y * w;
+    const float* centre = rows.data() + y * w;
+    for (int64_t x = 0; x < w; ++x) dst[x] = centre[x] * ty.k[ty.r];
+    for (int64_t j = 0; j < taps; ++j) {
+      const int64_t s = j - ty.r;
+      if (s == 0 || y + s < 0 || y + s >= h) continue;
+      const float kj = ty.k[j];
+      const float* src = rows.data() + (y + s) * w;
+      for (int64_t x = 0; x < w; ++x) dst[x] += src[x] * kj;
+    }
+    if (y < ty.r || y >= h - ty.r) {
+      const float f = ty.renormalize[y];
+      for (int64_t x = 0; x < w; ++x) dst[x] *= f;
+    }
+  }
 }
 
-at::Tensor downsample2(const at::Tensor& image) {
-  check_image(image, "downsample2");
-  const int64_t h = image.size(-2), w = image.size(-1);
+void downsample2(const float* in, int64_t h, int64_t w, float* out) {
   const int64_t ho = (h + 1) / 2, wo = (w + 1) / 2;
-  // Taps at 2i-1 .. 2i+2, so one sample of replicated border on the left and up to two on the right.
-  const at::Tensor p = pad_replicate(image, 2).narrow(-1, 1, w + 3).narrow(-2, 1, h + 3);
-  static constexpr double c[4] = {1.0 / 8, 3.0 / 8, 3.0 / 8, 1.0 / 8};
-  at::Tensor rows;
-  for (int j = 0; j < 4; ++j) {
-    const at::Tensor tap = p.narrow(-1, j, 2 * wo - 1).slice(-1, 0, 2 * wo - 1, 2);
-    rows = j == 0 ? tap * c[j] : rows.add_(tap, c[j]);
+  static constexpr float c[4] = {1.0f / 8, 3.0f / 8, 3.0f / 8, 1.0f / 8};
+  // Taps at 2i-1 .. 2i+2, clamped into the image (the replicated border).
+  auto clamp = [](int64_t i, int64_t n) { return std::clamp<int64_t>(i, 0, n - 1); };
+  std::vector<float> rows(static_cast<size_t>(h * wo));
+  for (int64_t y = 0; y < h; ++y) {
+    const float* src = in + y * w;
+    for (int64_t i = 0; i < wo; ++i) {
+      float v = src[clamp(2 * i - 1, w)] * c[0];
+      for (int j = 1; j < 4; ++j) v += src[clamp(2 * i - 1 + j, w)] * c[j];
+      rows[y * wo + i] = v;
+    }
   }
-  at::Tensor out;
-  for (int j = 0; j < 4; ++j) {
-    const at::Tensor tap = rows.narrow(-2, j, 2 * ho - 1).slice(-2, 0, 2 * ho - 1, 2);
-    out = j == 0 ? tap * c[j] : out.add_(tap, c[j]);
+  for (int64_t o = 0; o < ho; ++o) {
+    const float* r[4];
+    for (int j = 0; j < 4; ++j) r[j] = rows.data() + clamp(2 * o - 1 + j, h) * wo;
+    float* dst = out + o * wo;
+    for (int64_t i = 0; i < wo; ++i) dst[i] = r[0][i] * c[0] + r[1][i] * c[1] + r[2][i] * c[2] + r[3][i] * c[3];
   }
-  return out;
 }
 
 }  // namespace vidrep::features

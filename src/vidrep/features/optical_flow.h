@@ -1,6 +1,6 @@
-// Dense optical flow by pyramidal Lucas-Kanade with iterative warping, in ATen ops.
+// Dense optical flow by pyramidal Lucas-Kanade with iterative warping.
 //
-//   at::Tensor flow = dense_flow(luma_clip);   // float [T,H,W] in [0,1] -> [T-1,2,H,W] (dx, dy)
+//   vidrep::Array flow = dense_flow(luma_clip);   // float32 [T,H,W] in [0,1] -> [T-1,2,H,W] (dx, dy)
 //
 // Method: the Lucas-Kanade local model (Lucas & Kanade 1981) evaluated at every pixel, coarse to
 // fine as in Bouguet's pyramidal implementation (the one behind OpenCV's calcOpticalFlowPyrLK):
@@ -10,14 +10,17 @@
 //      structure tensor G = w * [Ix^2 IxIy; IxIy Iy^2] of the first frame is computed once (Sobel
 //      gradients, Gaussian window w of `window_sigma` pixels), then `iterations` times the second
 //      frame is warped by the current flow (bilinear), b = w * [Ix It; Iy It] is formed from the
-//      residual It and the update solves (G + lambda I) d = -b in closed form per pixel.
+//      residual It and the update solves (G + lambda I) d = -b in closed form per pixel. The warp
+//      and the upsampling keep the conventions of ATen's grid_sample (bilinear, border padding,
+//      align_corners) and upsample_bilinear2d (half-pixel centres), which an earlier version of
+//      this file called.
 //   3. Pixels whose warped position falls outside the second frame (content that left the view)
 //      contribute no residual, so they do not drag their neighbours' windows.
-// Why this method: every step is an elementwise op, a separable filter or one grid_sample over
-// all frame pairs of a clip at once, with a fixed, small number of passes (levels x iterations),
-// so it vectorizes well in ATen on CPU and needs no hand-written kernel. Horn-Schunck needs many
-// (often hundreds of) global smoothing iterations to converge; Farneback's polynomial expansion
-// fits a quadratic per pixel, more work per pass for similar accuracy on small motions.
+// Why this method: every step is a per-pixel computation, a separable filter or one bilinear warp,
+// with a fixed, small number of passes (levels x iterations), each a loop over rows that the
+// compiler vectorizes. Horn-Schunck needs many (often hundreds of) global smoothing iterations to
+// converge; Farneback's polynomial expansion fits a quadratic per pixel, more work per pass for
+// similar accuracy on small motions.
 // Its limitation is the aperture problem: where the window holds no texture, lambda pulls the
 // flow to zero instead of filling it in from the surroundings, so flow statistics describe the
 // textured, visibly moving parts of a frame. On a smooth textured image translated by whole or
@@ -28,7 +31,7 @@
 // Pure function of its inputs; thread-safe.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 namespace vidrep::features {
 
@@ -43,8 +46,9 @@ struct FlowOptions {
 // Throws InvalidArgument for options out of range.
 void validate_flow_options(const FlowOptions& options);
 
-// float frames [...,T,H,W] in [0,1], T >= 2 -> float [...,T-1,2,H,W]: the flow from each frame to
-// the next. Every frame's pyramid is built once, though it serves two pairs.
-at::Tensor dense_flow(const at::Tensor& frames, const FlowOptions& options = {});
+// float32 frames [...,T,H,W] in [0,1], T >= 2 -> float32 [...,T-1,2,H,W]: the flow from each
+// frame to the next. Every frame's pyramid is built once, though it serves two pairs. Runs on the
+// calling thread. Throws InvalidArgument for another shape or dtype, or bad options.
+Array dense_flow(const Array& frames, const FlowOptions& options = {});
 
 }  // namespace vidrep::features

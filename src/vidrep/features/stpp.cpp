@@ -1,9 +1,7 @@
 #include "vidrep/features/stpp.h"
 
 #include "vidrep/error.h"
-#include "vidrep/describe.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -46,24 +44,13 @@ Axis make_axis(int64_t n, const std::vector<int>& levels) {
   return {std::vector<int64_t>(edges.begin(), edges.end())};
 }
 
-// The atom of every sample, as int64 [n].
-at::Tensor atom_of(const Axis& axis, int64_t n) {
-  at::Tensor v = at::empty({n}, at::kLong);
-  auto a = v.accessor<int64_t, 1>();
+// The atom of every sample of an axis of n samples.
+std::vector<int32_t> atom_of(const Axis& axis, int64_t n) {
+  std::vector<int32_t> v(static_cast<size_t>(n));
   for (int64_t j = 0; j < axis.atoms(); ++j) {
-    for (int64_t i = axis.edges[j]; i < axis.edges[j + 1]; ++i) a[i] = j;
+    for (int64_t i = axis.edges[j]; i < axis.edges[j + 1]; ++i) v[i] = static_cast<int32_t>(j);
   }
   return v;
-}
-
-// Sums of `x` along `dim` over each atom [edges[j], edges[j+1]): the atoms become that dimension.
-at::Tensor sum_atoms(const at::Tensor& x, int64_t dim, const std::vector<int64_t>& edges) {
-  if (edges.size() == 2) return x.sum(dim, /*keepdim=*/true);
-  std::vector<at::Tensor> parts;
-  for (size_t j = 0; j + 1 < edges.size(); ++j) {
-    parts.push_back(x.narrow(dim, edges[j], edges[j + 1] - edges[j]).sum(dim));
-  }
-  return at::stack(parts, dim);
 }
 
 void check_list(const std::vector<int>& levels, const char* which) {
@@ -122,15 +109,16 @@ StppPooler::StppPooler(int64_t frames, int64_t height, int64_t width, const Stpp
   y_edges_ = y.edges;
   x_edges_ = x.edges;
   num_atoms_ = t.atoms() * y.atoms() * x.atoms();
-  atom_index_ = (atom_of(t, frames).view({-1, 1, 1}) * y.atoms() + atom_of(y, height).view({1, -1, 1})) * x.atoms() +
-                atom_of(x, width).view({1, 1, -1});
+  atom_t_ = atom_of(t, frames);
+  atom_y_ = atom_of(y, height);
+  atom_x_ = atom_of(x, width);
 
   // Summed-area table S over atoms, padded with a zero plane in front of each axis: the sum over
   // atoms [t0,t1) x [y0,y1) x [x0,x1) is sum over corners (a,b,c) in {t0,t1}x{y0,y1}x{x0,x1} of
   // S[a,b,c] with sign - for each lower bound.
   const int64_t sy = x.atoms() + 1, st = (y.atoms() + 1) * sy;
-  std::vector<int64_t> corners(8 * num_cells_);
-  std::vector<double> inv(num_cells_);
+  corner_index_.resize(8 * num_cells_);
+  inv_count_.resize(num_cells_);
   int64_t c = 0;
   for (const StppCell& cell : stpp_cells(levels)) {
     const Bounds bt = segment_bounds(frames, cell.temporal_level, cell.segment);
@@ -140,92 +128,185 @@ StppPooler::StppPooler(int64_t frames, int64_t height, int64_t width, const Stpp
     const int64_t ys[2] = {y.atom_at(by.lo), y.atom_at(by.hi)};
     const int64_t xs[2] = {x.atom_at(bx.lo), x.atom_at(bx.hi)};
     for (int corner = 0; corner < 8; ++corner) {
-      corners[corner * num_cells_ + c] = ts[(corner >> 2) & 1] * st + ys[(corner >> 1) & 1] * sy + xs[corner & 1];
+      corner_index_[corner * num_cells_ + c] = ts[(corner >> 2) & 1] * st + ys[(corner >> 1) & 1] * sy + xs[corner & 1];
     }
-    inv[c] = 1.0 / static_cast<double>((bt.hi - bt.lo) * (by.hi - by.lo) * (bx.hi - bx.lo));
+    inv_count_[c] = 1.0 / static_cast<double>((bt.hi - bt.lo) * (by.hi - by.lo) * (bx.hi - bx.lo));
     ++c;
   }
-  corner_index_ = at::tensor(corners, at::kLong);
-  std::vector<double> signs(8);
-  for (int corner = 0; corner < 8; ++corner) {
-    signs[corner] = std::popcount(static_cast<unsigned>(corner)) % 2 == 1 ? 1.0 : -1.0;  // odd count of upper bounds
+}
+
+Array StppPooler::cells_from_atoms(std::vector<double>& atoms, int64_t k, int64_t values) const {
+  const int64_t at = atoms_t(), ay = atoms_y(), ax = atoms_x();
+  // Running sums along t, then y, then x, in place: atoms becomes the table without its zero planes.
+  auto at_ = [&](int64_t i, int64_t ti, int64_t yi, int64_t xi) { return (((i * at + ti) * ay + yi) * ax + xi) * values; };
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t ti = 1; ti < at; ++ti) {
+      for (int64_t j = 0; j < ay * ax * values; ++j) atoms[at_(i, ti, 0, 0) + j] += atoms[at_(i, ti - 1, 0, 0) + j];
+    }
+    for (int64_t ti = 0; ti < at; ++ti) {
+      for (int64_t yi = 1; yi < ay; ++yi) {
+        for (int64_t j = 0; j < ax * values; ++j) atoms[at_(i, ti, yi, 0) + j] += atoms[at_(i, ti, yi - 1, 0) + j];
+      }
+      for (int64_t yi = 0; yi < ay; ++yi) {
+        for (int64_t xi = 1; xi < ax; ++xi) {
+          for (int64_t j = 0; j < values; ++j) atoms[at_(i, ti, yi, xi) + j] += atoms[at_(i, ti, yi, xi - 1) + j];
+        }
+      }
+    }
   }
-  corner_sign_ = at::tensor(signs, at::kDouble).view({8, 1, 1});
-  inv_count_ = at::tensor(inv, at::kDouble).view({-1, 1});
+  Array out(DType::Float64, {k, num_cells_, values});
+  const int64_t sy = ax + 1, st = (ay + 1) * sy;
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t c = 0; c < num_cells_; ++c) {
+      double* o = out.data<double>() + (i * num_cells_ + c) * values;
+      std::fill(o, o + values, 0.0);
+      for (int corner = 0; corner < 8; ++corner) {
+        // Table index (a,b,c) with a zero plane in front: atom (a-1,b-1,c-1), zero on any 0.
+        const int64_t index = corner_index_[corner * num_cells_ + c];
+        const int64_t ti = index / st, yi = index % st / sy, xi = index % sy;
+        if (ti == 0 || yi == 0 || xi == 0) continue;
+        const double* s = atoms.data() + at_(i, ti - 1, yi - 1, xi - 1);
+        const bool plus = std::popcount(static_cast<unsigned>(corner)) % 2 == 1;  // odd count of upper bounds
+        for (int64_t j = 0; j < values; ++j) o[j] += plus ? s[j] : -s[j];
+      }
+      for (int64_t j = 0; j < values; ++j) o[j] *= inv_count_[c];
+    }
+  }
+  return out;
 }
 
-at::Tensor StppPooler::cells_from_atoms(const at::Tensor& atoms) const {
-  const int64_t k = atoms.size(0), values = atoms.size(4);
-  at::Tensor table = at::zeros({k, atoms.size(1) + 1, atoms.size(2) + 1, atoms.size(3) + 1, values}, at::kDouble);
-  table.narrow(1, 1, atoms.size(1)).narrow(2, 1, atoms.size(2)).narrow(3, 1, atoms.size(3)).copy_(
-      atoms.cumsum(1).cumsum(2).cumsum(3));
-  const at::Tensor corners = table.view({k, -1, values}).index_select(1, corner_index_).view({k, 8, num_cells_, values});
-  return (corners * corner_sign_).sum(1).mul_(inv_count_);
-}
-
-void StppPooler::check_geometry(const at::Tensor& t, bool channels_first, const char* what) const {
+void StppPooler::check_geometry(const Array& a, bool channels_first, const char* what) const {
   // [K,T,C,H,W] (maps) or [K,T,H,W] / [K,T,H,W,G] (bins)
   const int64_t y = channels_first ? 3 : 2;
-  const bool ok = t.defined() && (channels_first ? t.dim() == 5 : t.dim() == 4 || t.dim() == 5) &&
-                  t.size(1) == frames_ && t.size(y) == height_ && t.size(y + 1) == width_;
+  const bool ok = a.defined() && (channels_first ? a.dim() == 5 : a.dim() == 4 || a.dim() == 5) &&
+                  a.size(1) == frames_ && a.size(y) == height_ && a.size(y + 1) == width_;
   if (!ok) {
     throw InvalidArgument(fmt::format("STPP {}: expected {}, got {}", what,
                                       channels_first ? fmt::format("[K,{},C,{},{}]", frames_, height_, width_)
                                                      : fmt::format("[K,{},{},{}] or [K,{},{},{},G]", frames_, height_,
                                                                    width_, frames_, height_, width_),
-                                      vidrep::describe(t)));
+                                      describe(a)));
   }
 }
 
-at::Tensor StppPooler::mean(const at::Tensor& maps) const {
+namespace {
+
+// Sums of maps [K,T,C,H,W] into atoms [K,At,Ay,Ax,C].
+template <class T>
+void sum_maps(const T* maps, int64_t k, int64_t frames, int64_t channels, int64_t h, int64_t w,
+              const std::vector<int32_t>& atom_t, const std::vector<int32_t>& atom_y, const std::vector<int64_t>& x_edges,
+              int64_t ay, double* atoms) {
+  const int64_t ax = static_cast<int64_t>(x_edges.size()) - 1;
+  const int64_t at = atom_t.back() + 1;
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t t = 0; t < frames; ++t) {
+      for (int64_t c = 0; c < channels; ++c) {
+        for (int64_t y = 0; y < h; ++y) {
+          const T* row = maps + (((i * frames + t) * channels + c) * h + y) * w;
+          double* dst = atoms + ((i * at + atom_t[t]) * ay + atom_y[y]) * ax * channels + c;
+          for (int64_t j = 0; j < ax; ++j) {
+            double sum = 0;
+            for (int64_t x = x_edges[j]; x < x_edges[j + 1]; ++x) sum += row[x];
+            dst[j * channels] += sum;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Adds each value's weight into its flat bin ((clip * atoms + atom) * groups + group) * num_bins + bin.
+template <class B, class W>
+void count_bins(const B* bins, const W* weights, int64_t k, int64_t frames, int64_t h, int64_t w, int64_t groups,
+                int64_t num_bins, const std::vector<int32_t>& atom_t, const std::vector<int32_t>& atom_y,
+                const std::vector<int32_t>& atom_x, int64_t ay, int64_t ax, int64_t atoms, double* counts) {
+  int64_t p = 0;  // flat index of the value in bins / weights
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t t = 0; t < frames; ++t) {
+      for (int64_t y = 0; y < h; ++y) {
+        double* row = counts + (i * atoms + (atom_t[t] * ay + atom_y[y]) * ax) * groups * num_bins;
+        for (int64_t x = 0; x < w; ++x) {
+          double* cell = row + atom_x[x] * groups * num_bins;
+          for (int64_t g = 0; g < groups; ++g, ++p) {
+            cell[g * num_bins + static_cast<int64_t>(bins[p])] += weights ? static_cast<double>(weights[p]) : 1.0;
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class B>
+std::pair<int64_t, int64_t> min_max(const B* bins, int64_t n) {
+  const auto [lo, hi] = std::minmax_element(bins, bins + n);
+  return {static_cast<int64_t>(*lo), static_cast<int64_t>(*hi)};
+}
+
+}  // namespace
+
+Array StppPooler::mean(const Array& maps) const {
   check_geometry(maps, true, "maps");
-  if (!maps.is_floating_point()) {
-    throw InvalidArgument(fmt::format("STPP maps: expected a float tensor, got {}", vidrep::describe(maps)));
+  if (maps.dtype() != DType::Float32 && maps.dtype() != DType::Float64) {
+    throw InvalidArgument(fmt::format("STPP maps: expected float32 or float64, got {}", describe(maps)));
   }
-  // Separable sums into atoms: over x, then y, then t; the first touches every pixel once and runs
-  // in the maps' dtype (rows of at most W values), the rest in float64.
-  at::Tensor sums = sum_atoms(maps, 4, x_edges_).to(at::kDouble);  // [K,T,C,H,Ax]
-  sums = sum_atoms(sums, 3, y_edges_);                            // [K,T,C,Ay,Ax]
-  sums = sum_atoms(sums, 1, t_edges_);                            // [K,At,C,Ay,Ax]
-  return cells_from_atoms(sums.permute({0, 1, 3, 4, 2}));
+  const int64_t k = maps.size(0), channels = maps.size(2);
+  std::vector<double> atoms(static_cast<size_t>(k * num_atoms_ * channels), 0.0);
+  if (maps.dtype() == DType::Float32) {
+    sum_maps(maps.data<float>(), k, frames_, channels, height_, width_, atom_t_, atom_y_, x_edges_, atoms_y(), atoms.data());
+  } else {
+    sum_maps(maps.data<double>(), k, frames_, channels, height_, width_, atom_t_, atom_y_, x_edges_, atoms_y(), atoms.data());
+  }
+  return cells_from_atoms(atoms, k, channels);
 }
 
-at::Tensor StppPooler::histogram(const at::Tensor& bins, int64_t num_bins, const at::Tensor& weights) const {
+Array StppPooler::histogram(const Array& bins, int64_t num_bins, const Array& weights) const {
   check_geometry(bins, false, "bins");
-  if (!at::isIntegralType(bins.scalar_type(), /*includeBool=*/false)) {
-    throw InvalidArgument(fmt::format("STPP bins: expected integer bin indices, got {}", vidrep::describe(bins)));
+  const DType type = bins.dtype();
+  if (type != DType::UInt8 && type != DType::Int32 && type != DType::Int64) {
+    throw InvalidArgument(fmt::format("STPP bins: expected uint8, int32 or int64 bin indices, got {}", describe(bins)));
   }
   if (num_bins < 1) throw InvalidArgument(fmt::format("STPP bins: expected at least 1 bin, got {}", num_bins));
-  if (weights.defined() && weights.sizes() != bins.sizes()) {
-    throw InvalidArgument(fmt::format("STPP weights: expected the shape of the bins {}, got {}", vidrep::describe(bins),
-                                      vidrep::describe(weights)));
+  if (weights.defined() && (weights.shape() != bins.shape() ||
+                            (weights.dtype() != DType::Float32 && weights.dtype() != DType::Float64))) {
+    throw InvalidArgument(fmt::format("STPP weights: expected float32 or float64 of the shape of the bins {}, got {}",
+                                      describe(bins), describe(weights)));
   }
   const int64_t k = bins.size(0);
   const int64_t groups = bins.dim() == 5 ? bins.size(4) : 1;
-  const int64_t total = k * num_atoms_ * groups * num_bins;
-  // Bytes cannot leave [0, 256); other bins are checked, since a stray index would silently land
-  // in a neighbouring cell's histogram.
-  if (bins.numel() > 0 && !(bins.scalar_type() == at::kByte && num_bins >= 256)) {
-    const auto [lo, hi] = at::aminmax(bins);
-    if (lo.item<int64_t>() < 0 || hi.item<int64_t>() >= num_bins) {
-      throw InvalidArgument(fmt::format("STPP bins: expected bin indices in [0, {}), got [{}, {}]", num_bins,
-                                        lo.item<int64_t>(), hi.item<int64_t>()));
+  // Bytes cannot leave [0, 256); other bins are checked, since a stray index would write outside
+  // the counts or silently land in a neighbouring cell's histogram.
+  if (bins.numel() > 0 && !(type == DType::UInt8 && num_bins >= 256)) {
+    const auto [lo, hi] = type == DType::UInt8   ? min_max(bins.data<uint8_t>(), bins.numel())
+                          : type == DType::Int32 ? min_max(bins.data<int32_t>(), bins.numel())
+                                                 : min_max(bins.data<int64_t>(), bins.numel());
+    if (lo < 0 || hi >= num_bins) {
+      throw InvalidArgument(
+          fmt::format("STPP bins: expected bin indices in [0, {}), got [{}, {}]", num_bins, lo, hi));
     }
   }
-  // Flat bin ((clip * atoms + atom) * groups + group) * num_bins + bin of every value, in int32
-  // when it fits: the index is the largest temporary here, and bincount takes any integer type.
-  const auto type = total < std::numeric_limits<int32_t>::max() ? at::kInt : at::kLong;
-  at::Tensor index = at::arange(k, type).mul_(num_atoms_ * groups * num_bins).view({-1, 1, 1, 1}) +
-                     atom_index_.to(type) * (groups * num_bins);
-  if (bins.dim() == 5) index = index.unsqueeze(-1) + at::arange(groups, type).mul_(num_bins);
-  index.add_(at::promoteTypes(type, bins.scalar_type()) == type ? bins : bins.to(type));
-  const c10::optional<at::Tensor> w =
-      weights.defined() ? c10::optional<at::Tensor>(weights.to(at::kDouble).reshape({-1})) : c10::nullopt;
-  const at::Tensor counts = at::bincount(index.reshape({-1}), w, total).to(at::kDouble);
-  const int64_t at_ = static_cast<int64_t>(t_edges_.size()) - 1, ay = static_cast<int64_t>(y_edges_.size()) - 1,
-                ax = static_cast<int64_t>(x_edges_.size()) - 1;
-  const at::Tensor pooled = cells_from_atoms(counts.view({k, at_, ay, ax, groups * num_bins}));
-  return bins.dim() == 5 ? pooled.view({k, num_cells_, groups, num_bins}) : pooled;
+  std::vector<double> counts(static_cast<size_t>(k * num_atoms_ * groups * num_bins), 0.0);
+  auto count = [&](auto* b) {
+    auto run = [&](auto* w) {
+      count_bins(b, w, k, frames_, height_, width_, groups, num_bins, atom_t_, atom_y_, atom_x_, atoms_y(), atoms_x(),
+                 num_atoms_, counts.data());
+    };
+    if (!weights.defined()) {
+      run(static_cast<const float*>(nullptr));
+    } else if (weights.dtype() == DType::Float32) {
+      run(weights.data<const float>());
+    } else {
+      run(weights.data<const double>());
+    }
+  };
+  if (type == DType::UInt8) {
+    count(bins.data<const uint8_t>());
+  } else if (type == DType::Int32) {
+    count(bins.data<const int32_t>());
+  } else {
+    count(bins.data<const int64_t>());
+  }
+  const Array pooled = cells_from_atoms(counts, k, groups * num_bins);
+  return bins.dim() == 5 ? pooled.reshaped({k, num_cells_, groups, num_bins}) : pooled;
 }
 
 }  // namespace vidrep::features

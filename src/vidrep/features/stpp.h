@@ -3,8 +3,8 @@
 //
 //   StppLevels levels{.spatial = {1, 2, 4}, .temporal = {1, 2}};
 //   StppPooler pool(frames, height, width, levels);
-//   at::Tensor means = pool.mean(maps);                // [K,T,C,H,W] -> [K,cells,C] float64
-//   at::Tensor hist = pool.histogram(bins, 59);         // [K,T,H,W] int64 -> [K,cells,59] float64
+//   vidrep::Array means = pool.mean(maps);             // [K,T,C,H,W] -> [K,cells,C] float64
+//   vidrep::Array hist = pool.histogram(bins, 59);      // [K,T,H,W] integer -> [K,cells,59] float64
 //
 // Cells are the product of a temporal and a spatial pyramid (as in Laptev et al., CVPR 2008): for
 // each temporal level t and each spatial level s, the clip is cut into t segments along time and an
@@ -20,7 +20,7 @@
 // share one sample, and no cell is ever empty, so clips smaller than the grid still pool.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <cstdint>
 #include <vector>
@@ -58,34 +58,35 @@ class StppPooler {
 
   int64_t num_cells() const { return num_cells_; }
 
-  // float or double [K,T,C,H,W] -> float64 [K,cells,C]: each channel's mean over each cell. The
-  // first sums (along rows, at most W values) are taken in the maps' dtype, the rest in float64.
-  at::Tensor mean(const at::Tensor& maps) const;
+  // float32 or float64 [K,T,C,H,W] -> float64 [K,cells,C]: each channel's mean over each cell,
+  // summed in float64.
+  Array mean(const Array& maps) const;
 
-  // integer [K,T,H,W] bin indices in [0, num_bins), optional weights of the same shape ->
-  // float64 [K,cells,num_bins]: the weight (1 without weights) each bin collects in a cell,
-  // divided by the cell's pixel count. Unweighted rows sum to 1; weighted rows sum to the mean
-  // weight, so a flat cell pools to zeros instead of an unstable 0/0.
+  // uint8, int32 or int64 [K,T,H,W] bin indices in [0, num_bins), optional float32 or float64
+  // weights of the same shape -> float64 [K,cells,num_bins]: the weight (1 without weights) each
+  // bin collects in a cell, divided by the cell's pixel count. Unweighted rows sum to 1; weighted
+  // rows sum to the mean weight, so a flat cell pools to zeros instead of an unstable 0/0.
   // Bins [K,T,H,W,G] (G values per pixel, e.g. the R, G, B bytes of a frame) give one histogram
   // per value: float64 [K,cells,G,num_bins]. Counts are exact, so histograms are exact too.
-  at::Tensor histogram(const at::Tensor& bins, int64_t num_bins, const at::Tensor& weights = {}) const;
+  // Throws InvalidArgument for another shape or dtype, or a bin index out of range.
+  Array histogram(const Array& bins, int64_t num_bins, const Array& weights = {}) const;
 
  private:
-  void check_geometry(const at::Tensor& t, bool channels_first, const char* what) const;
-  // float64 [K, At, Ay, Ax, X] sums per atom -> [K, cells, X] means per cell.
-  at::Tensor cells_from_atoms(const at::Tensor& atoms) const;
+  void check_geometry(const Array& a, bool channels_first, const char* what) const;
+  // float64 [K, At, Ay, Ax, X] sums per atom, in place -> [K, cells, X] means per cell.
+  Array cells_from_atoms(std::vector<double>& atoms, int64_t k, int64_t values) const;
+  int64_t atoms_t() const { return static_cast<int64_t>(t_edges_.size()) - 1; }
+  int64_t atoms_y() const { return static_cast<int64_t>(y_edges_.size()) - 1; }
+  int64_t atoms_x() const { return static_cast<int64_t>(x_edges_.size()) - 1; }
 
   int64_t frames_, height_, width_, num_cells_;
   // Atoms: the finest partition of each axis that all cell bounds fall on (their edges, from 0 to
   // n). Pixels are summed into atoms first (one pass over the data), then atoms into cells by
-  // inclusion-exclusion on a summed-area table of the atoms. Neither step calls BLAS, whose own
-  // thread pool fights LibTorch's OpenMP threads (measured 1.5x slower, and far worse on a busy
-  // machine).
+  // inclusion-exclusion on a summed-area table of the atoms.
   std::vector<int64_t> t_edges_, y_edges_, x_edges_;
-  at::Tensor atom_index_;    // int64 [T,H,W]: flat atom (at * Ay + ay) * Ax + ax of each pixel
-  at::Tensor corner_index_;  // int64 [8 * cells]: the 8 corners of each cell in the summed-area table
-  at::Tensor corner_sign_;   // float64 [8, 1, 1]: +1 / -1 per corner
-  at::Tensor inv_count_;     // float64 [cells, 1]: 1 / pixels in the cell
+  std::vector<int32_t> atom_t_, atom_y_, atom_x_;  // the atom of each frame, row, column
+  std::vector<int64_t> corner_index_;  // [8 * cells]: the 8 corners of each cell in the summed-area table
+  std::vector<double> inv_count_;      // [cells]: 1 / pixels in the cell
   int64_t num_atoms_ = 0;
 };
 

@@ -1,13 +1,10 @@
 #include "vidrep/features/texture.h"
 
 #include "vidrep/error.h"
-#include "vidrep/describe.h"
-#include "vidrep/features/filters.h"
 
 #include <fmt/format.h>
 
-#include <ATen/ATen.h>
-
+#include <algorithm>
 #include <bit>
 
 namespace vidrep::features {
@@ -25,38 +22,51 @@ const std::array<int64_t, 256>& uniform_lbp_labels() {
   return table;
 }
 
-at::Tensor lbp_codes(const at::Tensor& luma) {
-  const at::Tensor p = pad_replicate(luma, 1);
-  const int64_t h = luma.size(-2), w = luma.size(-1);
+void lbp_codes(const float* luma, int64_t h, int64_t w, uint8_t* codes) {
   // (dy, dx) of neighbours E, SE, S, SW, W, NW, N, NE: circular order, as uniformity needs.
   static constexpr int offsets[8][2] = {{0, 1}, {1, 1}, {1, 0}, {1, -1}, {0, -1}, {-1, -1}, {-1, 0}, {-1, 1}};
-  at::Tensor code = at::zeros(luma.sizes(), luma.options().dtype(at::kByte));
-  for (int k = 0; k < 8; ++k) {
-    const at::Tensor neighbour = p.narrow(-2, 1 + offsets[k][0], h).narrow(-1, 1 + offsets[k][1], w);
-    code.add_(neighbour.ge(luma), 1 << k);
+  for (int64_t y = 0; y < h; ++y) {
+    const float* rows[3] = {luma + std::max<int64_t>(y - 1, 0) * w, luma + y * w, luma + std::min(y + 1, h - 1) * w};
+    for (int64_t x = 0; x < w; ++x) {
+      const float centre = rows[1][x];
+      unsigned code = 0;
+      for (int k = 0; k < 8; ++k) {
+        const int64_t nx = std::clamp<int64_t>(x + offsets[k][1], 0, w - 1);
+        code |= static_cast<unsigned>(rows[1 + offsets[k][0]][nx] >= centre) << k;
+      }
+      codes[y * w + x] = static_cast<uint8_t>(code);
+    }
   }
-  return code;
 }
 
-at::Tensor lbp_uniform(const at::Tensor& luma) {
-  const auto& table = uniform_lbp_labels();
-  const at::Tensor lut = at::tensor(at::ArrayRef<int64_t>(table.data(), table.size()), at::kLong);
-  const at::Tensor code = lbp_codes(luma);
-  return lut.index_select(0, code.reshape({-1}).to(at::kLong)).view(code.sizes());
+Array lbp_codes(const Array& luma) {
+  if (!luma.defined() || luma.dim() < 2 || luma.dtype() != DType::Float32 || luma.size(-1) < 1 || luma.size(-2) < 1) {
+    throw InvalidArgument(fmt::format("lbp_codes: expected float32 luma [...,H,W], got {}", describe(luma)));
+  }
+  const int64_t h = luma.size(-2), w = luma.size(-1), planes = luma.numel() / (h * w);
+  Array codes(DType::UInt8, luma.shape());
+  for (int64_t i = 0; i < planes; ++i) lbp_codes(luma.data<float>() + i * h * w, h, w, codes.data<uint8_t>() + i * h * w);
+  return codes;
 }
 
-at::Tensor fold_uniform_lbp(const at::Tensor& code_histogram) {
-  if (!code_histogram.defined() || code_histogram.dim() < 1 || code_histogram.size(-1) != 256 ||
-      !code_histogram.is_floating_point()) {
-    throw InvalidArgument(fmt::format("fold_uniform_lbp: expected a float histogram [...,256], got {}",
-                                      vidrep::describe(code_histogram)));
+Array fold_uniform_lbp(const Array& code_histogram) {
+  const Array& hist = code_histogram;
+  if (!hist.defined() || hist.dim() < 1 || hist.size(-1) != 256 || hist.dtype() != DType::Float64) {
+    throw InvalidArgument(fmt::format("fold_uniform_lbp: expected a float64 histogram [...,256], got {}",
+                                      describe(hist)));
   }
-  // index_add rather than a product with a 0/1 matrix: no BLAS call (see stpp.h).
   const auto& labels = uniform_lbp_labels();
-  const at::Tensor index = at::tensor(at::ArrayRef<int64_t>(labels.data(), labels.size()), at::kLong);
-  std::vector<int64_t> shape = code_histogram.sizes().vec();
+  std::vector<int64_t> shape = hist.shape();
   shape.back() = kUniformLbpBins;
-  return at::zeros(shape, code_histogram.options()).index_add_(-1, index, code_histogram);
+  Array out(DType::Float64, shape);
+  const int64_t rows = hist.numel() / 256;
+  for (int64_t i = 0; i < rows; ++i) {
+    const double* src = hist.data<double>() + i * 256;
+    double* dst = out.data<double>() + i * kUniformLbpBins;
+    std::fill(dst, dst + kUniformLbpBins, 0.0);
+    for (int code = 0; code < 256; ++code) dst[labels[code]] += src[code];
+  }
+  return out;
 }
 
 }  // namespace vidrep::features

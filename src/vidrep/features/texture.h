@@ -12,7 +12,7 @@
 // "basic" LBP used by most video work; rotation invariance is not claimed). Borders replicate.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "vidrep/array.h"
 
 #include <array>
 #include <cstdint>
@@ -24,15 +24,15 @@ constexpr int64_t kUniformLbpBins = 59;
 // Code (0..255) -> uniform label (0..58).
 const std::array<int64_t, 256>& uniform_lbp_labels();
 
-// float luma [...,H,W] -> uint8 [...,H,W] raw codes 0..255.
-at::Tensor lbp_codes(const at::Tensor& luma);
+// One h x w float luma image -> its h x w raw codes 0..255.
+void lbp_codes(const float* luma, int64_t h, int64_t w, uint8_t* codes);
+// float32 luma [...,H,W] -> uint8 [...,H,W] raw codes 0..255. Throws InvalidArgument for another
+// shape or dtype.
+Array lbp_codes(const Array& luma);
 
-// float luma [...,H,W] -> int64 [...,H,W] uniform labels 0..58.
-at::Tensor lbp_uniform(const at::Tensor& luma);
-
-// Histograms over raw codes [...,256] -> over uniform labels [...,59] (same dtype, float). The
-// extractor pools 256-bin code histograms and folds them afterwards: one small matrix product per
-// cell instead of a table lookup per pixel.
-at::Tensor fold_uniform_lbp(const at::Tensor& code_histogram);
+// Histograms over raw codes, float64 [...,256] -> over uniform labels, float64 [...,59]. The
+// extractor pools 256-bin code histograms and folds them afterwards: one pass over the bins of
+// each cell instead of a table lookup per pixel.
+Array fold_uniform_lbp(const Array& code_histogram);
 
 }  // namespace vidrep::features

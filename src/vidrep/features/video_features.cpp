@@ -2,12 +2,11 @@
 
 #include "vidrep/error.h"
 #include "vidrep/sample/clip_sampler.h"
-#include "vidrep/tensor.h"
 
-#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace vidrep::features {
@@ -28,15 +27,15 @@ VideoFeatures extract_video_features(VideoReader& reader, const FeatureExtractor
                                       out.clips.front().end - out.clips.front().begin));
   }
   const int64_t total = static_cast<int64_t>(out.clips.size());
-  std::vector<at::Tensor> rows;
+  out.features = Array(DType::Float32, {total, extractor.dim()});
   for (int64_t first = 0; first < total; first += options.batch_clips) {
     const int64_t last = std::min(total, first + options.batch_clips);
     const std::vector<std::vector<int64_t>> batch(windows.begin() + first, windows.begin() + last);
     // One sorted request per batch: overlapping windows decode their shared frames once.
-    rows.push_back(extractor.extract_batch(to_tensor(read_clips(reader, batch))));
+    const Array rows = extractor.extract_batch(read_clips(reader, batch));
+    std::memcpy(out.features.data<float>() + first * extractor.dim(), rows.data<float>(), rows.nbytes());
     if (options.progress) options.progress(last, total);
   }
-  out.features = at::cat(rows, 0);
   return out;
 }
 

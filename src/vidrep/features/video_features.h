@@ -9,8 +9,6 @@
 #include "vidrep/features/feature_extractor.h"
 #include "vidrep/io/video_reader.h"
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -37,13 +35,12 @@ struct VideoFeatureOptions {
 };
 
 struct VideoFeatures {
-  at::Tensor features;            // float32 [clips.size(), extractor.dim()]
+  Array features;                 // float32 [clips.size(), extractor.dim()]
   std::vector<ClipWindow> clips;
 };
 
 // Throws InvalidArgument for bad options, DecodeError from the reader.
 VideoFeatures extract_video_features(VideoReader& reader, const FeatureExtractor& extractor,
                                      const VideoFeatureOptions& options = {});
-
 
 }  // namespace vidrep::features
