@@ -100,6 +100,9 @@ std::vector<std::string> evaluate_dataset(Autoencoder& ae, const RunInfo& run, c
 
 EvalResult evaluate_run(const std::string& run_dir, const EvalOptions& options) {
   const RunInfo run = load_run_info(run_dir);
+  if (run.config.task == Task::Pretrain)
+    throw ConfigError(fmt::format("{}: a pretrain run has no classifier to evaluate; fine-tune it with vidrep train "
+                                  "--init {} (its val_snr is in metrics.jsonl)", run_dir, run_dir));
   set_num_threads(options.threads);
   const std::string data = options.data.empty() ? run.config.data : options.data;
   Dataset dataset = load_dataset(data, options.split);
