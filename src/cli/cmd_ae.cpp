@@ -54,11 +54,8 @@ void register_ae_train(CLI::App& ae) {
                 "Print the run's config.json (defaults, then --config, then the flags given) and exit without training");
   cmd->callback([cmd, args, flags] {
     if (!args->resume.empty()) {
-      for (const char* name :
-           {"--data", "--out", "--config", "--compress", "--latent-channels", "--epochs", "--size", "--seed", "--init"})
-        if (cmd->count(name) > 0)
-          throw InvalidArgument(
-              fmt::format("{}: --resume continues a run with its saved config; leave {} out", args->resume, name));
+      refuse_with_resume(*cmd, args->resume,
+                         {"--data", "--out", "--config", "--compress", "--latent-channels", "--epochs", "--size", "--seed", "--init"});
       run_training(flags->config(), args->out, args->resume, args->json, "vidrep ae train");
       return;
     }

@@ -54,9 +54,7 @@ void register_pretrain(CLI::App& app) {
                 "Print the run's config.json (defaults, then --config, then the flags given) and exit without training");
   cmd->callback([cmd, args, flags] {
     if (!args->resume.empty()) {
-      for (const char* name : {"--data", "--out", "--config", "--model", "--epochs", "--size", "--seed", "--init"})
-        if (cmd->count(name) > 0)
-          throw InvalidArgument(fmt::format("{}: --resume continues a run with its saved config; leave {} out", args->resume, name));
+      refuse_with_resume(*cmd, args->resume, {"--data", "--out", "--config", "--model", "--epochs", "--size", "--seed", "--init"});
       run_training(flags->config(), args->out, args->resume, args->json, "vidrep pretrain");
       return;
     }

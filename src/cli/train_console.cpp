@@ -2,6 +2,7 @@
 
 #include "progress.h"
 
+#include "vidrep/error.h"
 #include "vidrep/train/run.h"
 
 #include <fmt/format.h>
@@ -126,6 +127,12 @@ void add_clip_flags(ConfigFlags& f) {
                          "default '{}')", preprocess_of(c)));
   f.add("--patience", c.patience, "/patience", "Early stop after N epochs without a better val metric (0: off)");
   f.add("--min-epochs", c.min_epochs, "/min_epochs", "No early stop before this many epochs");
+}
+
+void refuse_with_resume(const CLI::App& cmd, const std::string& resume, std::initializer_list<const char*> options) {
+  for (const char* name : options)
+    if (cmd.count(name) > 0)
+      throw InvalidArgument(fmt::format("{}: --resume continues a run with its saved config; leave {} out", resume, name));
 }
 
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,

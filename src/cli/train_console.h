@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -40,6 +41,10 @@ class TrainConsole {
 // autoencode, best_val_snr for pretrain).
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume, bool json,
                   const std::string& command);
+
+// InvalidArgument when any of `options` was given with --resume RUN (a resumed run keeps its
+// saved config).
+void refuse_with_resume(const CLI::App& cmd, const std::string& resume, std::initializer_list<const char*> options);
 
 // Flags bound to TrainConfig fields, each remembered with the config.json key it sets, so that
 // the flags a user gave (and only those) override a --config file: given() is the JSON object

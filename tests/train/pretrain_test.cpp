@@ -165,6 +165,8 @@ TEST(PretrainCli, PretrainThenFineTuneFromTheCommandLine) {
   ASSERT_EQ(test::run(test::cli() + " train --data " + labelled() + " --init " + dir + "/pre --epochs 1 --threads 2 "
                       "--out " + dir + "/tuned --json", &out), 0) << out;
   EXPECT_EQ(load_run_info(dir + "/tuned").config.model.arch, "vit");
+  EXPECT_EQ(test::run(test::cli() + " pretrain --resume " + dir + "/pre --model c3d", &out), 2);
+  EXPECT_NE(out.find("--resume continues a run with its saved config; leave --model out"), std::string::npos) << out;
   EXPECT_EQ(test::run(test::cli() + " eval --run " + dir + "/pre", &out), 2);
   EXPECT_NE(out.find("a pretrain run has no classifier to evaluate"), std::string::npos) << out;
   EXPECT_EQ(test::run(test::cli() + " pretrain --data " + unlabelled() + " --model frame2d --out " + dir + "/bad", &out), 2);
