@@ -1,5 +1,7 @@
 #include "vidrep/io/frame_converter.h"
 
+#include "vidrep/io/area_reduce.h"
+
 #include "vidrep/error.h"
 
 #include <fmt/format.h>
@@ -66,12 +68,19 @@ RgbRows FrameConverter::convert(const AVFrame* frame, int out_w, int out_h) {
     throw DecodeError(fmt::format("cannot convert {}x{} to {}x{} rgb24: empty image", frame->width,
                                   frame->height, out_w, out_h));
   }
-  SwsContext* ctx = context_for(frame, out_w, out_h);
+  // Large reductions of planar YUV: averaged here first, then swscale only converts the small
+  // result (io/area_reduce.h).
+  const AVFrame* src = frame;
+  if (area_reducible(frame, out_w, out_h)) {
+    if (!reduced_) reduced_ = make_frame();
+    area_reduce(frame, out_w, out_h, reduced_.get());
+    src = reduced_.get();
+  }
+  SwsContext* ctx = context_for(src, out_w, out_h);
   image_.reserve(int64_t{out_w} * 3, out_h);
   uint8_t* dst_planes[4] = {image_.data.get(), nullptr, nullptr, nullptr};
   int dst_strides[4] = {static_cast<int>(image_.stride), 0, 0, 0};
-  const int rows =
-      sws_scale(ctx, frame->data, frame->linesize, 0, frame->height, dst_planes, dst_strides);
+  const int rows = sws_scale(ctx, src->data, src->linesize, 0, src->height, dst_planes, dst_strides);
   if (rows != out_h) {
     throw DecodeError(fmt::format("colour conversion produced {} of {} rows", rows, out_h));
   }

@@ -25,7 +25,7 @@ struct RgbRows {
 class FrameConverter {
  public:
   // Converts `frame` to out_w x out_h RGB24 in the converter's own buffer. Shrinking averages
-  // areas, enlarging is bilinear; same-size conversion uses the ffmpeg CLI's default (bicubic) so
+  // areas (by 2x or more from planar 8-bit YUV: io/area_reduce.h, then swscale converts), enlarging is bilinear; same-size conversion uses the ffmpeg CLI's default (bicubic) so
   // pixels match it. Throws DecodeError for a conversion swscale cannot do.
   RgbRows convert(const AVFrame* frame, int out_w, int out_h);
   // The same, written as exactly out_h * out_w * 3 packed bytes at `dst` and nothing beyond.
@@ -45,6 +45,7 @@ class FrameConverter {
   UniqueSwsContext sws_;
   Key key_{};
   SwsImage image_;  // swscale's destination
+  UniqueAVFrame reduced_;  // area_reduce's output, when a large reduction goes through it
   int64_t frames_converted_ = 0;
 };
 
