@@ -3,6 +3,7 @@
 #include "vidrep/error.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <new>
 #include <vector>
@@ -44,12 +45,31 @@ void accumulate_row(uint32_t* acc, const uint8_t* row, uint32_t w, int n) {
   for (int x = 0; x < n; ++x) acc[x] += w * row[x];
 }
 
+// sum of w[k] * acc[k], k < n: the horizontal pass, over one output's contiguous source columns.
+template <typename Sum>
+Sum dot(const uint32_t* w, const uint32_t* acc, int n) {
+  Sum sum = 0;
+  for (int k = 0; k < n; ++k) sum += Sum{w[k]} * acc[k];
+  return sum;
+}
+
 void reduce_plane(const uint8_t* src, int stride, int in_w, int in_h, int out_w, int out_h,
                   uint16_t* dst, int dst_stride) {
   const Taps ty = taps_for(in_h, out_h);
   const Taps tx = taps_for(in_w, out_w);
-  // Sums reach in_w * in_h * 255 (times 257 below): 64 bits for any frame FFmpeg decodes.
+  // An output's weighted sum reaches in_w * in_h * 255: 32 bits up to 16.8 million pixels a
+  // plane, 64 beyond (and for the final * 256).
   const uint64_t total = uint64_t(in_w) * uint64_t(in_h);
+  const bool narrow = total * 255 <= UINT32_MAX;
+  // Dividing by `total` through its reciprocal, corrected to the exact quotient: a 64-bit
+  // division per sample cost more than the rest of the reduction.
+  const double inverse = 1.0 / static_cast<double>(total);
+  const auto divide = [&](uint64_t x) {
+    auto q = static_cast<uint64_t>(static_cast<double>(x) * inverse);
+    while (q * total > x) --q;
+    while ((q + 1) * total <= x) ++q;
+    return q;
+  };
   std::vector<uint32_t> acc(static_cast<size_t>(in_w));
   for (int oy = 0; oy < out_h; ++oy) {
     std::fill(acc.begin(), acc.end(), 0u);
@@ -59,11 +79,11 @@ void reduce_plane(const uint8_t* src, int stride, int in_w, int in_h, int out_w,
     }
     uint16_t* out = dst + static_cast<ptrdiff_t>(oy) * (dst_stride / 2);
     for (int ox = 0; ox < out_w; ++ox) {
-      uint64_t sum = 0;
-      for (int k = tx.offset[ox]; k < tx.offset[ox + 1]; ++k) {
-        sum += uint64_t(tx.weight[k]) * acc[tx.first[ox] + (k - tx.offset[ox])];
-      }
-      out[ox] = static_cast<uint16_t>((sum * 256 + total / 2) / total);
+      const uint32_t* w = tx.weight.data() + tx.offset[ox];
+      const uint32_t* a = acc.data() + tx.first[ox];
+      const int n = tx.offset[ox + 1] - tx.offset[ox];
+      const uint64_t sum = narrow ? dot<uint32_t>(w, a, n) : dot<uint64_t>(w, a, n);
+      out[ox] = static_cast<uint16_t>(divide(sum * 256 + total / 2));
     }
   }
 }
