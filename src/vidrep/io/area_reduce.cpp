@@ -3,7 +3,6 @@
 #include "vidrep/error.h"
 
 #include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <new>
 #include <vector>

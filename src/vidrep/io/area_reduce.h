@@ -15,10 +15,11 @@ namespace vidrep::io {
 // least 1 and at most half the frame's width and height (4:2:2 not at exactly half the height).
 bool area_reducible(const AVFrame* frame, int out_w, int out_h);
 
-// Reduces each of the frame's Y, U and V planes to out_w x out_h into `out`, (re)allocated as a
-// yuv444p16 frame of that size: 257 x the exact 8-bit mean, rounded, so no precision is lost to
-// an 8-bit intermediate. Copies the colour tags (a yuvj source's range becomes explicit).
-// Requires area_reducible(frame, out_w, out_h).
+// Reduces each of the frame's Y, U and V planes into `out`, (re)allocated as a 16-bit frame of
+// out_w x out_h: yuv422p16, or yuv444p16 when swscale would interpolate chroma for every pixel
+// (a 4:4:4 source, an odd out_w). Values are 256 x the exact 8-bit mean, rounded (swscale's
+// 16-bit scale), so no precision is lost to an 8-bit intermediate. Copies the colour tags (a
+// yuvj source's range becomes explicit). Requires area_reducible(frame, out_w, out_h).
 void area_reduce(const AVFrame* frame, int out_w, int out_h, AVFrame* out);
 
 }  // namespace vidrep::io
