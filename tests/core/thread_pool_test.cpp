@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -52,14 +53,23 @@ TEST(ThreadPool, ParallelForCoversTheRangeAndReportsProgress) {
 }
 
 TEST(ThreadPool, ParallelForRethrowsTheFirstErrorAndStops) {
+  // Jobs after 3 wait until job 3 has thrown (then a little longer, for the pool to record the
+  // error), so a loaded machine cannot run all 10000 before the failure is seen.
   std::atomic<int> started{0};
+  std::atomic<bool> thrown{false};
   EXPECT_THROW(parallel_for(10000, 2,
                             [&](int64_t i) {
                               ++started;
-                              if (i == 3) throw std::runtime_error("job 3");
+                              if (i == 3) {
+                                thrown = true;
+                                throw std::runtime_error("job 3");
+                              }
+                              if (i < 3) return;
+                              while (!thrown.load()) std::this_thread::yield();
+                              std::this_thread::sleep_for(std::chrono::milliseconds(20));
                             }),
                std::runtime_error);
-  EXPECT_LT(started.load(), 10000);
+  EXPECT_LT(started.load(), 100);
 }
 
 }  // namespace
