@@ -56,7 +56,13 @@ TEST(AreaReduce, EverySampleIsTheExactMeanOfItsArea) {
                         {AV_PIX_FMT_YUV420P, 50, 30, 7, 15, AV_PIX_FMT_YUV444P16},  // odd width
                         {AV_PIX_FMT_YUV422P, 64, 18, 32, 8, AV_PIX_FMT_YUV422P16},
                         {AV_PIX_FMT_YUV444P, 33, 21, 5, 3, AV_PIX_FMT_YUV444P16},
-                        {AV_PIX_FMT_YUVJ420P, 1282, 6, 1, 1, AV_PIX_FMT_YUV444P16}};
+                        {AV_PIX_FMT_YUVJ420P, 1282, 6, 1, 1, AV_PIX_FMT_YUV444P16},
+                        // rows in blocks of 8 with a short last one; up to 7 source rows an output
+                        {AV_PIX_FMT_YUV420P, 200, 90, 24, 17, AV_PIX_FMT_YUV422P16},
+                        // exactly 2 source columns and 3 source rows an output
+                        {AV_PIX_FMT_YUV422P, 64, 27, 32, 9, AV_PIX_FMT_YUV422P16},
+                        // 300 source rows an output: more inner rows than 16-bit sums hold
+                        {AV_PIX_FMT_YUV444P, 40, 600, 6, 2, AV_PIX_FMT_YUV444P16}};
   for (const Case& c : cases) {
     const io::UniqueAVFrame frame = random_frame(c.format, c.w, c.h, static_cast<uint32_t>(c.w * 31 + c.out_w));
     ASSERT_TRUE(io::area_reducible(frame.get(), c.out_w, c.out_h));
