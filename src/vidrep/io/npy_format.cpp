@@ -194,12 +194,16 @@ NpyHeader parse_npy_header(std::string_view header, const std::string& where) {
 }
 
 std::string npy_header_bytes(DType dtype, const std::vector<int64_t>& shape) {
+  return npy_header_bytes(std::string_view(entry(dtype).descr), shape);
+}
+
+std::string npy_header_bytes(std::string_view descr, const std::vector<int64_t>& shape) {
   std::string dims;
   for (int64_t d : shape) dims += fmt::format("{}, ", d);
   if (shape.size() > 1) dims.resize(dims.size() - 2);  // "(3, 4)" but "(3,)" and "()"
   if (shape.size() == 1) dims.resize(dims.size() - 1);
   std::string dict =
-      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", entry(dtype).descr, dims);
+      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", descr, dims);
   // Magic (6) + version (2) + length (2) + dict + '\n' is padded to a multiple of 64.
   dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
   dict.push_back('\n');

@@ -35,6 +35,8 @@ uint64_t npy_header_size(std::string_view first_bytes, const std::string& where)
 NpyHeader parse_npy_header(std::string_view header, const std::string& where);
 // The format 1.0 header for an array (dict padded so the data starts 64-byte aligned).
 std::string npy_header_bytes(DType dtype, const std::vector<int64_t>& shape);
+// The same for any NumPy dtype string, e.g. "<U12" (fixed-width unicode).
+std::string npy_header_bytes(std::string_view descr, const std::vector<int64_t>& shape);
 
 // --- zip (.npz) ---
 

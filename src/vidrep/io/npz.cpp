@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -48,18 +49,73 @@ void check_name(const std::string& name, std::set<std::string>& seen) {
   if (!seen.insert(name).second) throw InvalidArgument(fmt::format("npz member name '{}' is given twice", name));
 }
 
+// UTF-8 to code points; a byte that does not start a valid sequence becomes U+DC80 + byte (as
+// Python's surrogateescape), so any file name survives.
+std::u32string utf32(const std::string& text) {
+  std::u32string out;
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    const int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    char32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
+    bool valid = extra >= 0;
+    for (int k = 1; valid && k <= extra; ++k) {
+      if (i + k >= n || (s[i + k] & 0xC0) != 0x80) {
+        valid = false;
+      } else {
+        cp = (cp << 6) | (s[i + k] & 0x3F);
+      }
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8 either.
+    constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (valid && (cp < kMin[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)) valid = false;
+    if (!valid) {
+      out.push_back(0xDC00 + c);
+      ++i;
+      continue;
+    }
+    out.push_back(cp);
+    i += static_cast<size_t>(extra) + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 void save_npz(const std::string& path, const NpzArrays& arrays, NpzOptions options) {
+  save_npz(path, arrays, {}, options);
+}
+
+void save_npz(const std::string& path, const NpzArrays& arrays, const NpzStrings& strings, NpzOptions options) {
   std::vector<Member> members;
   std::set<std::string> seen;
-  for (const auto& [name, array] : arrays) {
-    check_name(name, seen);
-    if (!array.defined()) throw InvalidArgument(fmt::format("npz member '{}': no array", name));
-    Member m{name + ".npy", npy_header_bytes(array.dtype(), array.shape()), array};
+  const auto add = [&](const std::string& name, std::string header, Array data) {
+    Member m{name + ".npy", std::move(header), std::move(data)};
     m.size = m.header.size() + m.data.nbytes();
     m.crc = crc32_update(crc32_update(0, m.header.data(), m.header.size()), m.data.bytes(), m.data.nbytes());
     members.push_back(std::move(m));
+  };
+  for (const auto& [name, array] : arrays) {
+    check_name(name, seen);
+    if (!array.defined()) throw InvalidArgument(fmt::format("npz member '{}': no array", name));
+    add(name, npy_header_bytes(array.dtype(), array.shape()), array);
+  }
+  for (const auto& [name, values] : strings) {
+    check_name(name, seen);
+    std::vector<std::u32string> text;
+    size_t width = 1;  // numpy's narrowest unicode dtype is <U1
+    for (const std::string& v : values) width = std::max(width, text.emplace_back(utf32(v)).size());
+    Array data(DType::UInt8, {static_cast<int64_t>(values.size() * width * 4)});
+    std::memset(data.bytes(), 0, data.nbytes());
+    for (size_t i = 0; i < text.size(); ++i) {
+      for (size_t j = 0; j < text[i].size(); ++j) {
+        const char32_t c = text[i][j];
+        auto* out = data.data<uint8_t>() + (i * width + j) * 4;
+        for (int b = 0; b < 4; ++b) out[b] = static_cast<uint8_t>((c >> (8 * b)) & 0xFF);
+      }
+    }
+    add(name, npy_header_bytes(fmt::format("<U{}", width), {static_cast<int64_t>(values.size())}), data);
   }
 
   OutputFile out(path);

@@ -20,6 +20,10 @@
 namespace vidrep::io {
 
 using NpzArrays = std::vector<std::pair<std::string, Array>>;
+// Named string columns (e.g. VSC22's video_ids), stored as NumPy's fixed-width unicode dtype
+// ('<U' + the longest length, UTF-32): what np.array(["a.mp4", "b.mp4"]) holds. Bytes that are
+// not UTF-8 become U+DC80 + byte, as Python decodes such a file name (surrogateescape).
+using NpzStrings = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
 struct NpzOptions {
   bool zip64 = false;  // write ZIP64 records even when not needed (they are automatic past 4 GiB)
@@ -28,6 +32,8 @@ struct NpzOptions {
 // Names must be non-empty, unique and free of '/' and '\\'; ".npy" is appended. Throws
 // InvalidArgument for a bad name or dtype, WriteError when the file cannot be written.
 void save_npz(const std::string& path, const NpzArrays& arrays, NpzOptions options = {});
+// The arrays, then the string columns.
+void save_npz(const std::string& path, const NpzArrays& arrays, const NpzStrings& strings, NpzOptions options = {});
 
 // Reads an archive of stored members (save_npz's and numpy.savez's, not savez_compressed's),
 // checking every CRC. Throws OpenError for a missing file, InvalidArgument for a malformed one.
