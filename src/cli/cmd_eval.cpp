@@ -1,6 +1,10 @@
 // vidrep eval --run RUN [--data DIR] [--split test] [--checkpoint best|last] [--json]
+// vidrep eval retrieval --index IDX --truth T.tsv [--k K] [--json]
 #include "cli_common.h"
+#include "retrieval_cli.h"
 
+#include "vidrep/error.h"
+#include "vidrep/retrieval/evaluate.h"
 #include "vidrep/train/evaluate.h"
 
 #include <fmt/format.h>
@@ -10,19 +14,85 @@
 
 namespace vidrep::cli {
 
+namespace {
+
+struct RetrievalArgs {
+  std::string index;
+  std::string truth;
+  int64_t k = 10;
+  bool json = false;
+};
+
+// Every query of the truth searched in the index, scored against it.
+CLI::App* register_eval_retrieval(CLI::App* eval) {
+  auto args = std::make_shared<RetrievalArgs>();
+  CLI::App* cmd = eval->add_subcommand(
+      "retrieval", "Copy detection and retrieval metrics of an index on a ground truth: recall@1/5/10, mAP, "
+                   "VSC22 micro-AP, segment AP");
+  cmd->add_option("--index", args->index, "Index folder (vidrep index build)")->required();
+  cmd->add_option("--truth", args->truth,
+                  "Ground truth: lines 'query ref [q_start q_end r_start r_end]', paths relative to the file, "
+                  "'-' as ref for a query that copies nothing")
+      ->required();
+  cmd->add_option("--k", args->k, "Hits kept per query")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", args->json, "One JSON object with the metrics");
+  cmd->callback([args] {
+    const retrieval::VideoIndex index = retrieval::VideoIndex::open(args->index);
+    const std::vector<retrieval::TruthCopy> truth = retrieval::load_truth(args->truth);
+    std::vector<std::string> queries;
+    for (const auto& t : truth) {
+      if (std::find(queries.begin(), queries.end(), t.query) == queries.end()) queries.push_back(t.query);
+    }
+    std::vector<retrieval::QueryResults> results;
+    ProgressBar bar;
+    for (size_t i = 0; i < queries.size(); ++i) {
+      bar.update(static_cast<double>(i) / static_cast<double>(queries.size()),
+                 fmt::format("searching {}/{}  {}", i + 1, queries.size(), queries[i]));
+      retrieval::QueryResults r{queries[i], {}};
+      for (const auto& h : index.search(index.embed(queries[i]), {.k = args->k})) {
+        r.refs.push_back({index.videos()[h.video].canonical, h.score, h.query_start, h.query_end, h.ref_start,
+                          h.ref_end});
+      }
+      results.push_back(std::move(r));
+    }
+    bar.clear();
+    const retrieval::RetrievalMetrics m = retrieval::evaluate_retrieval(results, truth);
+    const nlohmann::json j = {{"index", args->index},         {"truth", args->truth},
+                              {"queries", m.queries},         {"positive_queries", m.positive_queries},
+                              {"true_pairs", m.true_pairs},   {"recall_at_1", m.recall_at_1},
+                              {"recall_at_5", m.recall_at_5}, {"recall_at_10", m.recall_at_10},
+                              {"map", m.map},                 {"micro_ap", m.micro_ap},
+                              {"segment_ap", m.segment_ap}};
+    if (args->json) {
+      fmt::print("{}\n", j.dump());
+    } else {
+      fmt::print("{} queries ({} with a copy in the index): recall@1 {:.3f}  recall@5 {:.3f}  recall@10 {:.3f}  "
+                 "mAP {:.3f}  micro-AP {:.3f}  segment AP {:.3f}\n",
+                 m.queries, m.positive_queries, m.recall_at_1, m.recall_at_5, m.recall_at_10, m.map, m.micro_ap,
+                 m.segment_ap);
+    }
+  });
+  return cmd;
+}
+
+}  // namespace
+
 void register_eval(CLI::App& app) {
   auto args = std::make_shared<std::pair<std::string, EvalOptions>>();
   auto json = std::make_shared<bool>(false);
   EvalOptions& o = args->second;
   CLI::App* cmd = app.add_subcommand("eval", "Metrics of a trained run on a dataset split: top-1/top-5, per-class P/R/F1, confusion");
-  cmd->add_option("--run", args->first, "Run folder written by vidrep train")->required();
+  cmd->add_option("--run", args->first, "Run folder written by vidrep train (required but for `eval retrieval`)");
   cmd->add_option("--data", o.data, "Dataset folder (default: the run's)");
   cmd->add_option("--split", o.split, "train | val | test")->capture_default_str();
   cmd->add_option("--checkpoint", o.checkpoint, "best | last")->capture_default_str();
   cmd->add_option("--threads", o.threads, "LibTorch threads (default: one per core)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--workers", o.workers, "Loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", *json, "One JSON object: accuracy, top5, macro_f1, micro_f1, per_class, confusion");
-  cmd->callback([args, json] {
+  CLI::App* retrieval = register_eval_retrieval(cmd);
+  cmd->callback([args, json, retrieval] {
+    if (retrieval->parsed()) return;
+    if (args->first.empty()) throw InvalidArgument("eval: --run is required");
     const EvalResult r = evaluate_run(args->first, args->second);
     for (const auto& s : r.skipped) fmt::print(stderr, "vidrep: skipped unreadable file {}\n", s);
     if (*json) {

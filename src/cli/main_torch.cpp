@@ -34,6 +34,11 @@ int main(int argc, char** argv) {
   vidrep::cli::register_pretrain(app);
   vidrep::cli::register_eval(app);
   vidrep::cli::register_predict(app);
+  vidrep::cli::register_embed(app);
+  vidrep::cli::register_index(app);
+  vidrep::cli::register_search(app);
+  vidrep::cli::register_dedup(app);
+  vidrep::cli::register_recommend(app);
   vidrep::cli::register_export(app);
   vidrep::cli::register_synth(app);
   vidrep::cli::register_demo(app);

@@ -1,0 +1,113 @@
+// vidrep index build PATH... --out IDX [--method M] [--per-second R] [--type flat|hnsw|ivfpq]
+// vidrep index add IDX PATH...
+// vidrep index info IDX [--json]
+#include "cli_common.h"
+#include "retrieval_cli.h"
+
+#include "vidrep/data/dataset.h"
+#include "vidrep/retrieval/video_index.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace vidrep::cli {
+namespace {
+
+struct IndexArgs {
+  std::vector<std::string> inputs;
+  std::string dir;
+  EmbedFlags embed;
+  std::string type = "flat";
+  bool json = false;
+};
+
+nlohmann::json summary(const std::string& dir, const retrieval::VideoIndex& index) {
+  const auto& o = index.options();
+  return {{"index", dir},
+          {"method", o.embed.method_text()},
+          {"per_second", o.embed.per_second},
+          {"type", retrieval::to_string(o.type)},
+          {"dim", index.dim()},
+          {"whitened", !index.whitening().identity()},
+          {"videos", index.videos().size()},
+          {"rows", index.rows()}};
+}
+
+std::string summary_text(const nlohmann::json& s) {
+  return fmt::format("{}: {} videos, {} descriptors of {} values ({}, {} per second{}), {} index",
+                     s["index"].get<std::string>(), s["videos"].get<int64_t>(), s["rows"].get<int64_t>(),
+                     s["dim"].get<int64_t>(), s["method"].get<std::string>(), s["per_second"].get<double>(),
+                     s["whitened"].get<bool>() ? ", PCA-whitened" : "", s["type"].get<std::string>());
+}
+
+void report_skipped(const std::vector<retrieval::SkippedVideo>& skipped, bool json) {
+  for (const auto& s : skipped) {
+    if (json) fmt::print("{}\n", nlohmann::json{{"path", s.path}, {"skipped", s.reason}}.dump());
+    else fmt::print(stderr, "vidrep: skipped {}: {}\n", s.path, s.reason);
+  }
+}
+
+void print_summary(const std::string& dir, const retrieval::VideoIndex& index, bool json) {
+  const nlohmann::json s = summary(dir, index);
+  fmt::print("{}\n", json ? s.dump() : summary_text(s));
+}
+
+}  // namespace
+
+void register_index(CLI::App& app) {
+  auto args = std::make_shared<IndexArgs>();
+  CLI::App* cmd = app.add_subcommand("index", "A persistent similarity index of videos (faiss) for search, dedup and recommend");
+  cmd->require_subcommand(1);
+
+  CLI::App* build = cmd->add_subcommand("build", "Embed videos, fit the whitening on them and index them");
+  build->add_option("paths", args->inputs, "Video files, folders (searched recursively) or list files (.txt)")->required();
+  build->add_option("--out", args->dir, "Index folder to write")->required();
+  add_embed_flags(build, args->embed);
+  build->add_option("--type", args->type, "flat (exact) | hnsw (large collections) | ivfpq (least memory)")
+      ->capture_default_str();
+  build->add_flag("--json", args->json, "JSON lines: skipped files, then the index summary");
+  build->callback([args] {
+    retrieval::IndexOptions options{.embed = embed_config(args->embed), .type = retrieval::parse_index_type(args->type)};
+    const std::vector<std::string> videos = collect_videos(args->inputs);
+    std::vector<retrieval::SkippedVideo> skipped;
+    ProgressBar bar;
+    const retrieval::VideoIndex index =
+        retrieval::VideoIndex::build(videos, options, &skipped, file_progress(bar, "embedding"));
+    bar.clear();
+    index.save(args->dir);
+    report_skipped(skipped, args->json);
+    print_summary(args->dir, index, args->json);
+    bool failed = false;
+    for (const auto& s : skipped) failed = failed || s.reason != "already indexed";
+    if (failed) throw ExitStatus{2};
+  });
+
+  CLI::App* add = cmd->add_subcommand("add", "Embed and add videos not indexed yet (the index stays valid if it fails)");
+  add->add_option("index", args->dir, "Index folder")->required();
+  add->add_option("paths", args->inputs, "Video files, folders or list files")->required();
+  add->add_option("--threads", args->embed.threads, "Decoder and compute threads (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
+  add->add_flag("--json", args->json, "JSON lines: skipped files, then the index summary");
+  add->callback([args] {
+    retrieval::VideoIndex index = retrieval::VideoIndex::open(args->dir);
+    const size_t before = index.videos().size();
+    ProgressBar bar;
+    const auto skipped = index.add(collect_videos(args->inputs), file_progress(bar, "embedding"));
+    bar.clear();
+    if (index.videos().size() > before) index.save(args->dir);
+    report_skipped(skipped, args->json);
+    print_summary(args->dir, index, args->json);
+    bool failed = false;
+    for (const auto& s : skipped) failed = failed || s.reason != "already indexed";
+    if (failed) throw ExitStatus{2};
+  });
+
+  CLI::App* info = cmd->add_subcommand("info", "What an index holds: embedding, type, dimensions, videos, rows");
+  info->add_option("index", args->dir, "Index folder")->required();
+  info->add_flag("--json", args->json, "One JSON object");
+  info->callback([args] { print_summary(args->dir, retrieval::VideoIndex::open(args->dir), args->json); });
+}
+
+}  // namespace vidrep::cli
