@@ -6,6 +6,7 @@
 
 #include "support/fixtures.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -98,6 +99,28 @@ TEST(TokensNpz, NumpyLoadReadsEveryArray) {
   const at::Tensor t = at::arange(6, at::kFloat).view({2, 3}).t();
   io::save_npz(dir + "/t.npz", {{"t", to_array(t)}});
   EXPECT_TRUE(at::equal(to_tensor(io::load_npz(dir + "/t.npz")[0].second), t));
+}
+
+TEST(TokensNpz, StringColumnsAreNumpyUnicode) {
+  const std::string dir = test::scratch_dir("npz_strings");
+  // Plain ASCII, UTF-8 (2, 3 and 4 bytes) and a byte that is not UTF-8 (a Latin-1 file name).
+  const std::vector<std::string> names = {"a.mp4", "caf\xc3\xa9/\xe2\x82\xac.mp4", "\xf0\x9f\x8e\xac", "x\xe9y", ""};
+  io::save_npz(dir + "/s.npz", {{"n", to_array(at::arange(3, at::kInt))}}, {{"ids", names}}, {});
+  const std::string script =
+      "import sys, numpy as np\n"
+      "z = np.load(sys.argv[1])\n"
+      "ids = z['ids']\n"
+      "print(ids.dtype.str, len(ids), z['n'].tolist())\n"
+      "for s in ids: print(s.encode('utf-8', 'surrogateescape').hex())\n";
+  std::ofstream(dir + "/read.py") << script;
+  std::string out;
+  ASSERT_EQ(test::run("/usr/bin/python3 " + dir + "/read.py " + dir + "/s.npz", &out), 0) << out;
+  std::string expected = "<U10 5 [0, 1, 2]\n";  // the longest: 10 code points
+  for (const std::string& n : names) {
+    for (unsigned char c : n) expected += fmt::format("{:02x}", c);
+    expected += "\n";
+  }
+  EXPECT_EQ(out, expected);
 }
 
 TEST(TokensNpz, ReadsNumpySavezAndRefusesWhatItCannotRead) {

@@ -32,8 +32,8 @@ struct NpzOptions {
 // Names must be non-empty, unique and free of '/' and '\\'; ".npy" is appended. Throws
 // InvalidArgument for a bad name or dtype, WriteError when the file cannot be written.
 void save_npz(const std::string& path, const NpzArrays& arrays, NpzOptions options = {});
-// The arrays, then the string columns.
-void save_npz(const std::string& path, const NpzArrays& arrays, const NpzStrings& strings, NpzOptions options = {});
+// The arrays, then the string columns (options not defaulted: {.zip64 = true} alone means the first).
+void save_npz(const std::string& path, const NpzArrays& arrays, const NpzStrings& strings, NpzOptions options);
 
 // Reads an archive of stored members (save_npz's and numpy.savez's, not savez_compressed's),
 // checking every CRC. Throws OpenError for a missing file, InvalidArgument for a malformed one.

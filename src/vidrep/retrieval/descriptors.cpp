@@ -223,7 +223,7 @@ void save_vsc_descriptors(const std::string& path, const std::vector<VideoDescri
       ids.push_back(v.path);
     }
   }
-  io::save_npz(path, {{"timestamps", timestamps}, {"features", features}}, {{"video_ids", ids}});
+  io::save_npz(path, {{"timestamps", timestamps}, {"features", features}}, {{"video_ids", ids}}, {});
 }
 
 }  // namespace vidrep::retrieval

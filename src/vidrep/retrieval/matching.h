@@ -19,8 +19,9 @@
 
 namespace vidrep::retrieval {
 
-// The speeds (reference rows per query row) a copy may have been played at.
-inline constexpr std::array<double, 7> kSpeeds = {0.5, 2.0 / 3, 0.8, 1.0, 1.25, 1.5, 2.0};
+// The speeds (reference rows per query row) a copy may have been played at, the likelier first:
+// of lines that match equally well (a still shot), the first listed wins.
+inline constexpr std::array<double, 7> kSpeeds = {1.0, 0.8, 1.25, 2.0 / 3, 1.5, 0.5, 2.0};
 
 // The score from which two videos are taken for copies (dedup's default; search lists the best k
 // whatever their score). Unrelated real videos score below it: bench/retrieval.

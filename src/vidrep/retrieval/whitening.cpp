@@ -14,9 +14,14 @@ namespace vidrep::retrieval {
 
 Whitening Whitening::fit(const Array& rows, int64_t max_dim) {
   Whitening w;
-  if (rows.size(0) < kMinRows) return w;
+  if (rows.size(0) < 2) return w;
   const at::Tensor x = to_tensor(rows).to(at::kDouble);
   const at::Tensor mean = x.mean(0);
+  if (x.size(0) < kMinRows) {
+    w.mean_ = to_array(mean.to(at::kFloat).contiguous());
+    w.projection_ = to_array(at::eye(x.size(1), at::kFloat));
+    return w;
+  }
   const at::Tensor centred = x - mean;
   const at::Tensor cov = centred.t().mm(centred) / static_cast<double>(x.size(0));
   const auto [values, vectors] = at::linalg_eigh(cov);  // ascending

@@ -17,7 +17,9 @@ namespace vidrep::retrieval {
 
 class Whitening {
  public:
-  // Fewer rows than this fit no whitening (fit() gives the identity): the axes would be noise.
+  // Fewer rows than this are only centred (and normalised), not rotated or scaled: the axes would
+  // be noise. Centring alone still matters: raw descriptors of any two videos have cosines near
+  // 0.9 (every histogram is positive), centred ones spread around 0. One row: the identity.
   static constexpr int64_t kMinRows = 32;
   // Each axis's variance is shrunk by this fraction of the largest before scaling: without it
   // the smallest axes, mostly noise, would be blown up as much as the informative ones.
@@ -25,7 +27,7 @@ class Whitening {
 
   Whitening() = default;  // the identity
 
-  // rows float32 [N,D]; keeps min(max_dim, D, N - 1) axes. Identity when N < kMinRows.
+  // rows float32 [N,D]; keeps min(max_dim, D, N - 1) axes; only centres below kMinRows rows.
   static Whitening fit(const Array& rows, int64_t max_dim);
   // rows float32 [N,D] -> [N, dim()], unit rows (the identity just copies). InvalidArgument for
   // another D.
@@ -41,7 +43,8 @@ class Whitening {
 
  private:
   Array mean_;        // float32 [D]
-  Array projection_;  // float32 [D,d]: axis k is eigenvector k / sqrt(eigenvalue k + shrinkage)
+  Array projection_;  // float32 [D,d]: axis k is eigenvector k / sqrt(eigenvalue k + shrinkage);
+                      // the identity [D,D] when only centring
 };
 
 }  // namespace vidrep::retrieval
