@@ -29,8 +29,6 @@ using idx_t = faiss::Index::idx_t;
 
 namespace {
 
-constexpr int kHnswM = 32;
-constexpr int kHnswEfSearch = 128;
 constexpr int64_t kIvfPqMinRows = 256;  // one training row per code value at least
 constexpr const char* kCurrent = "CURRENT";
 

@@ -41,6 +41,9 @@
 namespace vidrep::retrieval {
 
 enum class IndexType { Flat, Hnsw, IvfPq };
+// The HNSW graph's links per node and its search breadth (bench/bench_index.cpp measures them).
+inline constexpr int kHnswM = 32;
+inline constexpr int kHnswEfSearch = 128;
 IndexType parse_index_type(const std::string& name);  // "flat" | "hnsw" | "ivfpq"; InvalidArgument
 std::string to_string(IndexType type);
 
