@@ -85,6 +85,22 @@ void add_reader_flags(CLI::App* cmd, ReaderFlags& flags) {
   cmd->add_flag("--lenient", flags.lenient, "Conceal corrupt frames instead of failing on them");
 }
 
+void add_embed_flags(CLI::App* cmd, EmbedFlags& flags) {
+  cmd->add_option("--method", flags.method,
+                  "features[:KINDS] (handcrafted, e.g. features:color_hist), run:RUN_DIR (a trained run's "
+                  "embedding) or ae:RUN_DIR (an autoencoder's pooled latent)")
+      ->capture_default_str();
+  cmd->add_option("--per-second", flags.per_second, "Descriptors per second of video")->capture_default_str();
+  cmd->add_option("--threads", flags.threads, "Decoder and compute threads (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+retrieval::EmbedConfig embed_config(const EmbedFlags& flags) {
+  retrieval::EmbedConfig c = retrieval::EmbedConfig::parse(flags.method, flags.per_second);
+  c.threads = flags.threads;
+  return c;
+}
+
 ReaderOptions reader_options(const ReaderFlags& flags) {
   ReaderOptions o;
   if (!flags.size.empty()) std::tie(o.width, o.height) = parse_size(flags.size, "--size");

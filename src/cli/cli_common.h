@@ -5,6 +5,7 @@
 
 #include "vidrep/array.h"
 #include "vidrep/io/video_reader.h"
+#include "vidrep/retrieval/descriptors.h"
 
 #include <CLI/CLI.hpp>
 
@@ -34,6 +35,18 @@ struct ReaderFlags {
 };
 void add_reader_flags(CLI::App* cmd, ReaderFlags& flags);
 ReaderOptions reader_options(const ReaderFlags& flags);
+
+// The embedding flags of the retrieval commands (embed, index build, dedup).
+struct EmbedFlags {
+  std::string method = "features";
+  double per_second = 1.0;
+  int threads = 0;
+};
+void add_embed_flags(CLI::App* cmd, EmbedFlags& flags);
+retrieval::EmbedConfig embed_config(const EmbedFlags& flags);
+// What makes a descriptor extractor: retrieval::make_feature_extractor in the front end (the
+// handcrafted method; run: and ae: go to vidrep-torch), retrieval::make_embedder there.
+using EmbedderFactory = std::unique_ptr<retrieval::DescriptorExtractor> (*)(const retrieval::EmbedConfig&);
 
 // Thrown by a command that has already reported its errors and wants this exit status.
 struct ExitStatus {
@@ -71,12 +84,12 @@ void register_audio(CLI::App& app);
 void register_encode(CLI::App& app);
 void register_tokens(CLI::App& app, LatentEncoder encode_latent);  // tokens without --latent
 void register_features(CLI::App& app);
+void register_embed(CLI::App& app, EmbedderFactory make_embedder);
 // The commands that compute with LibTorch (main_torch.cpp):
 void register_train(CLI::App& app);
 void register_pretrain(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_predict(CLI::App& app);
-void register_embed(CLI::App& app);
 void register_index(CLI::App& app);
 void register_search(CLI::App& app);
 void register_dedup(CLI::App& app);

@@ -2,7 +2,7 @@
 #include "cli_common.h"
 #include "retrieval_cli.h"
 
-#include "vidrep/data/dataset.h"
+#include "vidrep/video_files.h"
 #include "vidrep/retrieval/collection.h"
 
 #include <fmt/format.h>

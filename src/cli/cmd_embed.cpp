@@ -1,8 +1,8 @@
 // vidrep embed PATH... [--method M] [--per-second R] --out E.npz [--json]
 #include "cli_common.h"
-#include "retrieval_cli.h"
+#include "progress.h"
 
-#include "vidrep/data/dataset.h"
+#include "vidrep/video_files.h"
 #include "vidrep/error.h"
 #include "vidrep/retrieval/descriptors.h"
 
@@ -23,7 +23,7 @@ struct EmbedArgs {
 
 }  // namespace
 
-void register_embed(CLI::App& app) {
+void register_embed(CLI::App& app, EmbedderFactory make_embedder) {
   auto args = std::make_shared<EmbedArgs>();
   CLI::App* cmd = app.add_subcommand(
       "embed", "Per-second video descriptors for retrieval, in VSC22's npz layout (video_ids, timestamps, features)");
@@ -31,8 +31,9 @@ void register_embed(CLI::App& app) {
   add_embed_flags(cmd, args->embed);
   cmd->add_option("--out", args->out, "Output .npz")->required();
   cmd->add_flag("--json", args->json, "One JSON line per video: {path, rows, dim, duration} or {path, error}");
-  cmd->callback([args] {
-    const retrieval::Embedder embedder(embed_config(args->embed));
+  cmd->callback([args, make_embedder] {
+    const std::unique_ptr<retrieval::DescriptorExtractor> extractor = make_embedder(embed_config(args->embed));
+    const retrieval::DescriptorExtractor& embedder = *extractor;
     const std::vector<std::string> videos = collect_videos(args->inputs);
     if (videos.empty()) throw InvalidArgument("embed: no video files in the paths given");
     std::vector<retrieval::VideoDescriptors> done;

@@ -4,7 +4,7 @@
 #include "cli_common.h"
 #include "retrieval_cli.h"
 
-#include "vidrep/data/dataset.h"
+#include "vidrep/video_files.h"
 #include "vidrep/retrieval/video_index.h"
 
 #include <fmt/format.h>

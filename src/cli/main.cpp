@@ -1,7 +1,8 @@
 // vidrep: the command-line tool's front end. Loading LibTorch costs a process ~0.5 s before main
 // (its static initialisers), so this executable links only the I/O core (array.h, io/, sample/)
 // and runs the commands that need nothing else itself: probe, frames, audio, encode, features,
-// clips without --transform/--layout and tokens without --latent. Every other command line goes
+// clips without --transform/--layout, tokens without --latent and embed with the handcrafted
+// method. Every other command line goes
 // unchanged to vidrep-torch, installed beside it (main_torch.cpp), which runs every command.
 #include "cli_common.h"
 
@@ -25,9 +26,14 @@ bool runs_here(int argc, char** argv) {
       command == "encode" || command == "features") {
     return true;
   }
-  if (command != "clips" && command != "tokens") return false;
+  if (command != "clips" && command != "tokens" && command != "embed") return false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    const std::string_view next = i + 1 < argc ? std::string_view(argv[i + 1]) : std::string_view();
+    if (command == "embed" && (arg.starts_with("--method=run:") || arg.starts_with("--method=ae:") ||
+                               (arg == "--method" && (next.starts_with("run:") || next.starts_with("ae:"))))) {
+      return false;
+    }
     if (command == "clips" && (arg.starts_with("--transform") || arg.starts_with("--layout"))) return false;
     if (command == "tokens" && arg.starts_with("--latent")) return false;
   }
@@ -61,5 +67,6 @@ int main(int argc, char** argv) {
   vidrep::cli::register_encode(app);
   vidrep::cli::register_features(app);
   vidrep::cli::register_tokens(app, nullptr);
+  vidrep::cli::register_embed(app, &vidrep::retrieval::make_feature_extractor);
   return vidrep::cli::run_cli(app, argc, argv);
 }

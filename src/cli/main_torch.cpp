@@ -2,6 +2,7 @@
 // runs the I/O commands itself and hands everything else to this executable beside it.
 #include "cli_common.h"
 
+#include "vidrep/retrieval/embedder.h"
 #include "vidrep/runtime.h"
 
 #include <string>
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_pretrain(app);
   vidrep::cli::register_eval(app);
   vidrep::cli::register_predict(app);
-  vidrep::cli::register_embed(app);
+  vidrep::cli::register_embed(app, &vidrep::retrieval::make_embedder);
   vidrep::cli::register_index(app);
   vidrep::cli::register_search(app);
   vidrep::cli::register_dedup(app);

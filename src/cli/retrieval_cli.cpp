@@ -4,22 +4,6 @@
 
 namespace vidrep::cli {
 
-void add_embed_flags(CLI::App* cmd, EmbedFlags& flags) {
-  cmd->add_option("--method", flags.method,
-                  "features[:KINDS] (handcrafted, e.g. features:color_hist), run:RUN_DIR (a trained run's "
-                  "embedding) or ae:RUN_DIR (an autoencoder's pooled latent)")
-      ->capture_default_str();
-  cmd->add_option("--per-second", flags.per_second, "Descriptors per second of video")->capture_default_str();
-  cmd->add_option("--threads", flags.threads, "Decoder and compute threads (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
-}
-
-retrieval::EmbedConfig embed_config(const EmbedFlags& flags) {
-  retrieval::EmbedConfig c = retrieval::EmbedConfig::parse(flags.method, flags.per_second);
-  c.threads = flags.threads;
-  return c;
-}
-
 retrieval::IndexProgress file_progress(ProgressBar& bar, const std::string& verb) {
   return [&bar, verb](int64_t done, int64_t total, const std::string& path) {
     bar.update(static_cast<double>(done) / static_cast<double>(total), fmt::format("{} {}/{}  {}", verb, done, total, path));

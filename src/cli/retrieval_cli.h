@@ -1,5 +1,6 @@
-// Pieces the retrieval commands share (embed, index, search, dedup, recommend, eval retrieval):
-// the embedding flags, a progress bar over files, and the JSON of a search hit.
+// Pieces the retrieval commands of vidrep-torch share (index, search, dedup, recommend, eval
+// retrieval): a progress bar over files and a search hit as JSON and text (the embedding flags
+// are in cli_common.h: `embed` runs in the front end too).
 #pragma once
 
 #include "progress.h"
@@ -12,14 +13,6 @@
 #include <string>
 
 namespace vidrep::cli {
-
-struct EmbedFlags {
-  std::string method = "features";
-  double per_second = 1.0;
-  int threads = 0;
-};
-void add_embed_flags(CLI::App* cmd, EmbedFlags& flags);
-retrieval::EmbedConfig embed_config(const EmbedFlags& flags);
 
 // "embedding 3/40  clip.mp4" on a terminal's progress bar.
 retrieval::IndexProgress file_progress(ProgressBar& bar, const std::string& verb);

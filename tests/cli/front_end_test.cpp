@@ -31,6 +31,7 @@ TEST(FrontEnd, IoCommandsRunWithoutLibTorch) {
                                   "tokens '" + video + "' --patch 2x8x8 --frames 4 --out " + dir + "/t.npz",
                                   "features '" + video + "' --short-side 32 --stpp 1,2 --clip-len 4 --json --out " + dir +
                                       "/features.npy",
+                                  "embed '" + video + "' --out " + dir + "/e.npz",
                                   std::string("features --help"), std::string("--version")}) {
     int status = -1;
     const std::string out = loaded_libraries(args, &status);
@@ -45,6 +46,12 @@ TEST(FrontEnd, IoCommandsRunWithoutLibTorch) {
   EXPECT_EQ(status, 0) << out.substr(0, 2000);
   EXPECT_NE(out.find("libtorch_cpu"), std::string::npos);
   EXPECT_NE(out.find("\"dtype\":\"uint8\""), std::string::npos);
+  // So do the networks of embed's run: and ae: methods (this run does not exist: vidrep-torch says so).
+  const std::string net = loaded_libraries("embed '" + video + "' --method run:" + dir + "/no_run --out " + dir + "/r.npz",
+                                           &status);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(net.find("libtorch_cpu"), std::string::npos);
+  EXPECT_NE(net.find("not a vidrep run"), std::string::npos) << net.substr(net.size() > 2000 ? net.size() - 2000 : 0);
 }
 
 TEST(FrontEnd, HandsOverWithArgumentsAndExitStatus) {

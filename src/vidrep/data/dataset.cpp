@@ -3,6 +3,7 @@
 #include "vidrep/error.h"
 #include "vidrep/io/output_file.h"
 #include "vidrep/random.h"
+#include "vidrep/video_files.h"
 
 #include <fmt/format.h>
 
@@ -24,8 +25,6 @@ namespace fs = std::filesystem;
 enum class Layout { Lists, Folders, Csv, Plain };
 
 constexpr std::array<const char*, 3> kSplits = {"train", "val", "test"};
-constexpr std::array<const char*, 9> kVideoExtensions = {".mp4", ".mkv", ".webm", ".avi", ".mov",
-                                                         ".m4v", ".mpg", ".mpeg", ".ts"};
 
 // One sample as written in a split's file, before its labels are turned into class indices.
 struct RawSample {
@@ -51,11 +50,6 @@ fs::path split_path(const std::string& dir, Layout layout, const std::string& sp
   return {};
 }
 
-bool is_video_file(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::find(kVideoExtensions.begin(), kVideoExtensions.end(), ext) != kVideoExtensions.end();
-}
 
 // Layout 4: every video file under DIR, in sub-folders down to kPlainDepth levels (so that a
 // mistaken --data / or ~ is not a scan of the whole disk), as paths relative to DIR in sorted order;
@@ -514,46 +508,6 @@ void write_classes_file(const std::string& dir, const std::vector<std::string>& 
     }
   }
   write_lines((fs::path(dir) / "classes.txt").string(), classes);
-}
-
-std::vector<std::string> collect_videos(const std::vector<std::string>& inputs) {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  const auto take = [&](const std::string& path) {
-    if (seen.insert(fs::path(path).lexically_normal().string()).second) out.push_back(path);
-  };
-  for (const std::string& input : inputs) {
-    std::error_code ec;
-    const fs::path p(input);
-    if (fs::is_directory(p, ec)) {
-      std::vector<std::string> found;
-      for (fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
-           !ec && it != end; it.increment(ec)) {
-        if (it->is_regular_file(ec) && is_video_file(it->path())) found.push_back(it->path().string());
-      }
-      std::sort(found.begin(), found.end());
-      for (const auto& f : found) take(f);
-      continue;
-    }
-    if (!fs::exists(p, ec)) throw OpenError(fmt::format("{}: no such file or folder", input));
-    std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (ext != ".txt" && ext != ".lst") {
-      take(input);
-      continue;
-    }
-    std::ifstream list(p);
-    if (!list) throw OpenError(fmt::format("{}: cannot read the list", input));
-    std::string line;
-    while (std::getline(list, line)) {
-      const auto first = line.find_first_not_of(" \t\r");
-      if (first == std::string::npos || line[first] == '#') continue;
-      const auto last = line.find_last_not_of(" \t\r");
-      const fs::path entry(line.substr(first, last - first + 1));
-      take(entry.is_absolute() ? entry.string() : (p.parent_path() / entry).string());
-    }
-  }
-  return out;
 }
 
 }  // namespace vidrep

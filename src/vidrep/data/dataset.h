@@ -68,12 +68,4 @@ void write_list_file(const std::string& dir, const std::string& split,
                      const std::vector<std::pair<std::string, std::string>>& path_and_label);
 void write_classes_file(const std::string& dir, const std::vector<std::string>& classes);
 
-// The video files named by command-line inputs, in order, each once: a video file as given; a
-// folder: every video file under it (recursively, sorted); a list file (.txt or .lst): one path a
-// line, relative ones against the list's folder, blank lines and '#' comments skipped. Video files
-// are recognised by extension (.mp4, .mkv, .webm, .avi, .mov, .m4v, .mpg, .mpeg, .ts); any other
-// file given directly is taken as a video too (reading it will say what it is). Throws OpenError
-// for an input that does not exist.
-std::vector<std::string> collect_videos(const std::vector<std::string>& inputs);
-
 }  // namespace vidrep

@@ -1,6 +1,5 @@
 #include "vidrep/retrieval/descriptors.h"
 
-#include "vidrep/apps/clip_embedding.h"
 #include "vidrep/error.h"
 #include "vidrep/features/feature_extractor.h"
 #include "vidrep/io/npz.h"
@@ -38,16 +37,17 @@ void normalise_row(float* row, const std::vector<features::FeatureGroup>& groups
 }
 
 // The handcrafted method: the frames of each window, described together.
-class FeatureEmbedding {
+class FeatureEmbedding : public DescriptorExtractor {
  public:
   explicit FeatureEmbedding(const EmbedConfig& config)
       : config_(config),
         extractor_({.kinds = config.kinds.empty() ? kDefaultKinds : features::parse_feature_kinds(config.kinds),
                     .threads = config.threads}) {}
 
-  int64_t dim() const { return extractor_.dim(); }
+  const EmbedConfig& config() const override { return config_; }
+  int64_t dim() const override { return extractor_.dim(); }
 
-  VideoDescriptors embed(const std::string& path) const {
+  VideoDescriptors embed(const std::string& path) const override {
     FrameStream stream(path, {.reader = {.width = kFeatureSize, .height = kFeatureSize, .threads = config_.threads},
                               .fps = kFeatureFrames * config_.per_second,
                               .batch = kFeatureFrames * 16});
@@ -143,63 +143,11 @@ EmbedConfig EmbedConfig::from_json(const nlohmann::json& j) {
   }
 }
 
-struct Embedder::Impl {
-  EmbedConfig config;
-  std::unique_ptr<FeatureEmbedding> features;
-  std::unique_ptr<ClipEmbedding> clips;
-};
-
-Embedder::Embedder(EmbedConfig config) : impl_(std::make_unique<Impl>()) {
-  impl_->config = config;
-  if (config.method == EmbedMethod::Features) {
-    impl_->features = std::make_unique<FeatureEmbedding>(config);
-  } else {
-    impl_->clips = load_clip_embedding(config.run_dir, config.method == EmbedMethod::Autoencoder, config.threads);
+std::unique_ptr<DescriptorExtractor> make_feature_extractor(const EmbedConfig& config) {
+  if (config.method != EmbedMethod::Features) {
+    throw InvalidArgument(fmt::format("--method {}: not a handcrafted method", config.method_text()));
   }
-}
-
-Embedder::~Embedder() = default;
-Embedder::Embedder(Embedder&&) noexcept = default;
-Embedder& Embedder::operator=(Embedder&&) noexcept = default;
-
-const EmbedConfig& Embedder::config() const { return impl_->config; }
-
-int64_t Embedder::dim() const { return impl_->features ? impl_->features->dim() : impl_->clips->dim(); }
-
-VideoDescriptors Embedder::embed(const std::string& path) const {
-  if (impl_->features) return impl_->features->embed(path);
-  const ClipEmbedding& net = *impl_->clips;
-  VideoReader reader(path, {.width = net.width(), .height = net.height(), .threads = impl_->config.threads});
-  VideoDescriptors out;
-  out.path = path;
-  out.duration = reader.duration();
-  const double window = 1.0 / impl_->config.per_second;
-  const auto windows = static_cast<int64_t>(std::max(1.0, std::ceil(out.duration / window - 1e-9)));
-  // Each window's clip: the net's frame count spread evenly over the window (a frame may repeat
-  // when the window holds fewer), read a few windows at a time in one sorted request.
-  constexpr int64_t kWindowsPerRead = 8;
-  std::vector<float> rows;
-  for (int64_t first = 0; first < windows; first += kWindowsPerRead) {
-    const int64_t last = std::min(windows, first + kWindowsPerRead);
-    std::vector<double> times;
-    for (int64_t w = first; w < last; ++w) {
-      const double t0 = static_cast<double>(w) * window, t1 = std::min(out.duration, t0 + window);
-      for (int64_t f = 0; f < net.frames(); ++f) {
-        times.push_back(t0 + (t1 - t0) * (static_cast<double>(f) + 0.5) / static_cast<double>(net.frames()));
-      }
-    }
-    const Array frames = reader.read_frames_at(times);
-    const Array clips = frames.reshaped({last - first, net.frames(), frames.size(1), frames.size(2), 3});
-    const Array d = net.embed(clips);
-    rows.insert(rows.end(), d.data<float>(), d.data<float>() + d.numel());
-    for (int64_t w = first; w < last; ++w) {
-      out.start.push_back(static_cast<double>(w) * window);
-      out.end.push_back(std::min(out.duration, static_cast<double>(w + 1) * window));
-    }
-  }
-  out.features = Array(DType::Float32, {windows, net.dim()});
-  std::memcpy(out.features.data<float>(), rows.data(), rows.size() * sizeof(float));
-  return out;
+  return std::make_unique<FeatureEmbedding>(config);
 }
 
 void save_vsc_descriptors(const std::string& path, const std::vector<VideoDescriptors>& videos) {

@@ -2,9 +2,9 @@
 // video becomes rows of L2-normalised float32 vectors, one per window of 1 / per_second seconds,
 // each with its window's start and end time.
 //
-//   vidrep::retrieval::Embedder embedder(EmbedConfig::parse("features"));
-//   VideoDescriptors d = embedder.embed("clip.mp4");   // d.features float32 [rows, embedder.dim()]
-//   save_vsc_descriptors("e.npz", {d});                 // video_ids, timestamps, features
+//   auto extractor = make_embedder(EmbedConfig::parse("features"));   // retrieval/embedder.h
+//   VideoDescriptors d = extractor->embed("clip.mp4");  // d.features float32 [rows, dim()]
+//   save_vsc_descriptors("e.npz", {d});                  // video_ids, timestamps, features
 //
 // Methods (EmbedConfig::parse):
 //   features[:KINDS]  handcrafted (features/): each window's frames at kFeatureFrames per window,
@@ -60,26 +60,20 @@ struct VideoDescriptors {
   int64_t rows() const { return static_cast<int64_t>(start.size()); }
 };
 
-class Embedder {
+// What turns a video into descriptors: embed() gives the rows of one file.
+class DescriptorExtractor {
  public:
-  // Loads the run for run: and ae:. Throws InvalidArgument for bad options, ConfigError for a
-  // run that cannot be loaded.
-  explicit Embedder(EmbedConfig config);
-  ~Embedder();
-  Embedder(Embedder&&) noexcept;
-  Embedder& operator=(Embedder&&) noexcept;
-
-  const EmbedConfig& config() const;
-  int64_t dim() const;
-
+  virtual ~DescriptorExtractor() = default;
+  virtual const EmbedConfig& config() const = 0;
+  virtual int64_t dim() const = 0;
   // The video's descriptors: a row per window [k / per_second, (k + 1) / per_second) that holds a
   // frame, the last one ending at the video's end. Throws the reader's OpenError / DecodeError.
-  VideoDescriptors embed(const std::string& path) const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  virtual VideoDescriptors embed(const std::string& path) const = 0;
 };
+
+// The features method's extractor (part of the I/O core, so `vidrep embed` with it starts without
+// LibTorch). InvalidArgument for another method: retrieval/embedder.h makes every method's.
+std::unique_ptr<DescriptorExtractor> make_feature_extractor(const EmbedConfig& config);
 
 // VSC22's descriptor file: video_ids (strings: the paths, one per row), timestamps float32
 // [N,2] (start, end seconds), features float32 [N,D]. Written atomically. Throws InvalidArgument

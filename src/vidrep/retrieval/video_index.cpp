@@ -1,5 +1,7 @@
 #include "vidrep/retrieval/video_index.h"
 
+#include "vidrep/retrieval/embedder.h"
+
 #include "vidrep/error.h"
 #include "vidrep/io/npz.h"
 #include "vidrep/io/output_file.h"
@@ -112,7 +114,7 @@ std::string to_string(IndexType type) {
 
 struct VideoIndex::Impl {
   IndexOptions options;
-  mutable std::unique_ptr<Embedder> embedder;  // made on first use: a run's network is slow to load
+  mutable std::unique_ptr<DescriptorExtractor> embedder;  // made on first use: a run's network is slow to load
   Whitening whitening;
   int64_t dim = 0;
   std::vector<IndexedVideo> videos;
@@ -122,8 +124,8 @@ struct VideoIndex::Impl {
   std::vector<int64_t> row_video;
   std::unique_ptr<faiss::Index> faiss;
 
-  const Embedder& get_embedder() const {
-    if (!embedder) embedder = std::make_unique<Embedder>(options.embed);
+  const DescriptorExtractor& get_embedder() const {
+    if (!embedder) embedder = make_embedder(options.embed);
     return *embedder;
   }
 
