@@ -26,7 +26,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VIDREP = os.path.join(ROOT, "build", "bin", "vidrep")
-COPY_THRESHOLD = 0.5  # retrieval/matching.h kCopyThreshold
+COPY_THRESHOLD = 0.6  # retrieval/matching.h kCopyThreshold
 
 
 def sh(cmd, **kw):

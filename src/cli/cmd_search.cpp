@@ -30,7 +30,7 @@ void register_search(CLI::App& app) {
   cmd->add_option("index", args->index, "Index folder (vidrep index build)")->required();
   cmd->add_option("queries", args->queries, "Query video files")->required();
   cmd->add_option("--k", args->options.k, "Videos per query")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--threshold", args->threshold, "Only hits scoring at least this (copies score about 0.5 and up)")
+  cmd->add_option("--threshold", args->threshold, "Only hits scoring at least this (0.6: what dedup takes for a copy)")
       ->capture_default_str();
   cmd->add_flag("--json", args->json,
                 "One JSON line per query: {query, hits: [{path, score, query_start, query_end, ref_start, ref_end}]}");

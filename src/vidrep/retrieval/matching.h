@@ -24,8 +24,9 @@ namespace vidrep::retrieval {
 inline constexpr std::array<double, 7> kSpeeds = {1.0, 0.8, 1.25, 2.0 / 3, 1.5, 0.5, 2.0};
 
 // The score from which two videos are taken for copies (dedup's default; search lists the best k
-// whatever their score). Unrelated real videos score below it: bench/retrieval.
-inline constexpr double kCopyThreshold = 0.5;
+// whatever their score). On bench/retrieval (real footage), no unrelated pair scored 0.6 or more
+// and 84 % of the copies did (at 0.5: 87 % of the copies, and 8 of 200 unrelated pairs).
+inline constexpr double kCopyThreshold = 0.6;
 
 struct MatchOptions {
   double min_similarity = 0.3;  // cosines at or below count against a segment
