@@ -128,9 +128,30 @@ TEST(VideoIndex, DamagedIndexFilesAreClearErrors) {
   std::ofstream(config_file) << config.dump();
   EXPECT_NE(test::error_message<ConfigError>([&] { VideoIndex::open(dir); }).find("rows.npz"), std::string::npos);
   std::ofstream(config_file) << original.dump();
-  // A corrupt faiss file.
-  std::ofstream(faiss_file, std::ios::trunc) << "garbage";
+  // A corrupt faiss file: truncated, or the same length with one byte changed.
+  std::string bytes;
+  {
+    std::ifstream in(faiss_file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(faiss_file, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() / 2);
   EXPECT_NE(test::error_message<ConfigError>([&] { VideoIndex::open(dir); }).find("index.faiss"), std::string::npos);
+  bytes[bytes.size() / 3] ^= 0x5a;
+  std::ofstream(faiss_file, std::ios::binary | std::ios::trunc) << bytes;
+  EXPECT_NE(test::error_message<ConfigError>([&] { VideoIndex::open(dir); }).find("CRC-32"), std::string::npos);
+}
+
+TEST(VideoIndex, EveryIndexTypeFindsTheCopy) {
+  // 8 rows a second, so that the 5 videos give the 256 rows IVF-PQ needs to train.
+  for (auto type : {retrieval::IndexType::Flat, retrieval::IndexType::Hnsw, retrieval::IndexType::IvfPq}) {
+    const VideoIndex index =
+        VideoIndex::build(collection(), {.embed = retrieval::EmbedConfig::parse("features", 8), .type = type});
+    EXPECT_EQ(index.rows(), 5 * 64);
+    const auto hits = index.search(index.embed(copy_query()), {.k = 1});
+    ASSERT_EQ(hits.size(), 1u) << retrieval::to_string(type);
+    EXPECT_EQ(hits[0].path, collection()[0]) << retrieval::to_string(type);
+    EXPECT_NEAR(hits[0].ref_start, 2.0, 1.0) << retrieval::to_string(type);
+  }
 }
 
 TEST(VideoIndex, NoReadableVideoIsAnError) {

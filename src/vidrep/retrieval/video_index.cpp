@@ -3,6 +3,7 @@
 #include "vidrep/retrieval/embedder.h"
 
 #include "vidrep/error.h"
+#include "vidrep/io/npy_format.h"
 #include "vidrep/io/npz.h"
 #include "vidrep/io/output_file.h"
 #include "vidrep/tensor.h"
@@ -12,6 +13,7 @@
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVFPQ.h>
 #include <faiss/impl/FaissException.h>
+#include <faiss/impl/io.h>
 #include <faiss/index_io.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -68,6 +70,10 @@ std::unique_ptr<faiss::Index> make_faiss_index(IndexType type, int64_t d, int64_
                                                        8, faiss::METRIC_INNER_PRODUCT);
       index->own_fields = true;
       index->nprobe = std::min<size_t>(16, index->nlist);
+      // faiss warns on stderr, once per sub-quantiser, when fewer than 39 rows train each
+      // centroid; small collections are allowed (256 rows at least, checked above), so quietly.
+      index->cp.min_points_per_centroid = 1;
+      index->pq.cp.min_points_per_centroid = 1;
       index->train(rows, data);
       return index;
     }
@@ -265,7 +271,13 @@ void VideoIndex::save(const std::string& dir) const {
 
   const Impl& d = *impl_;
   const auto n = static_cast<int64_t>(d.row_video.size());
+  // faiss's reader trusts its input (sizes it allocates, offsets it follows): open() checks the
+  // file's length and CRC-32 against config.json before handing it over.
+  faiss::VectorIOWriter faiss_bytes;
+  faiss_call("index", [&] { faiss::write_index(d.faiss.get(), &faiss_bytes); });
   nlohmann::json config = {{"format", 1},
+                           {"faiss_bytes", faiss_bytes.data.size()},
+                           {"faiss_crc32", io::crc32_update(0, faiss_bytes.data.data(), faiss_bytes.data.size())},
                            {"embedding", d.options.embed.to_json()},
                            {"type", to_string(d.options.type)},
                            {"max_dim", d.options.max_dim},
@@ -285,11 +297,8 @@ void VideoIndex::save(const std::string& dir) const {
   std::memcpy(video.data<int64_t>(), d.row_video.data(), video.nbytes());
   io::save_npz((gen / "rows.npz").string(), {{"features", features}, {"timestamps", timestamps}, {"video", video}});
   d.whitening.save((gen / "whitening.npz").string());
-  {
-    io::OutputFile out((gen / "index.faiss").string());
-    faiss_call((gen / "index.faiss").string(), [&] { faiss::write_index(d.faiss.get(), out.temp_path().c_str()); });
-    out.commit();
-  }
+  io::write_file((gen / "index.faiss").string(),
+                 std::string_view(reinterpret_cast<const char*>(faiss_bytes.data.data()), faiss_bytes.data.size()));
   io::write_file((fs::path(dir) / kCurrent).string(), gen_name + "\n");
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
@@ -309,7 +318,11 @@ VideoIndex VideoIndex::open(const std::string& dir) {
   const nlohmann::json config = read_json(gen / "config.json");
   const nlohmann::json videos = read_json(gen / "videos.json");
   int64_t rows = 0;
+  uint64_t faiss_size = 0;
+  uint32_t faiss_crc = 0;
   try {
+    faiss_size = config.at("faiss_bytes").get<uint64_t>();
+    faiss_crc = config.at("faiss_crc32").get<uint32_t>();
     impl->options.embed = EmbedConfig::from_json(config.at("embedding"));
     impl->options.type = parse_index_type(config.at("type").get<std::string>());
     impl->options.max_dim = config.at("max_dim").get<int64_t>();
@@ -366,8 +379,20 @@ VideoIndex VideoIndex::open(const std::string& dir) {
     throw ConfigError(fmt::format("{}: {}", (gen / "whitening.npz").string(), e.what()));
   }
   const std::string faiss_path = (gen / "index.faiss").string();
-  if (!fs::is_regular_file(faiss_path)) throw ConfigError(fmt::format("{}: missing", faiss_path));
-  impl->faiss.reset(faiss_call(faiss_path, [&] { return faiss::read_index(faiss_path.c_str()); }));
+  std::error_code ec;
+  if (!fs::is_regular_file(faiss_path, ec) || fs::file_size(faiss_path, ec) != faiss_size) {
+    throw ConfigError(fmt::format("{}: missing, or not the {} bytes config.json says", faiss_path, faiss_size));
+  }
+  faiss::VectorIOReader reader;
+  reader.data.resize(faiss_size);
+  std::ifstream in(faiss_path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(reader.data.data()), static_cast<std::streamsize>(faiss_size))) {
+    throw ConfigError(fmt::format("{}: cannot be read", faiss_path));
+  }
+  if (io::crc32_update(0, reader.data.data(), reader.data.size()) != faiss_crc) {
+    throw ConfigError(fmt::format("{}: damaged (its CRC-32 is not the one config.json recorded)", faiss_path));
+  }
+  impl->faiss.reset(faiss_call(faiss_path, [&] { return faiss::read_index(&reader); }));
   if (impl->faiss->d != impl->dim || impl->faiss->ntotal != rows) {
     throw ConfigError(fmt::format("{}: holds {} rows of {} values, the index description {} of {}", faiss_path,
                                   impl->faiss->ntotal, impl->faiss->d, rows, impl->dim));

@@ -12,7 +12,8 @@
 //
 // A saved index is a directory:
 //   IDX/CURRENT                 the name of the generation in use ("gen-000002")
-//   IDX/gen-NNNNNN/config.json  embedding (method, per_second), faiss type, dimensions, counts
+//   IDX/gen-NNNNNN/config.json  embedding (method, per_second), faiss type, dimensions, counts,
+//                               index.faiss's length and CRC-32 (checked before faiss reads it)
 //   IDX/gen-NNNNNN/videos.json  per video: path (as given), canonical path, size, mtime, duration,
 //                               first row and row count
 //   IDX/gen-NNNNNN/rows.npz     the whitened rows: features float32 [N,d], timestamps float32
