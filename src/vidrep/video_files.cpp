@@ -36,7 +36,7 @@ std::vector<std::string> collect_videos(const std::vector<std::string>& inputs) 
   std::vector<std::string> out;
   std::set<std::string> seen;
   const auto take = [&](const std::string& path) {
-    if (seen.insert(fs::path(path).lexically_normal().string()).second) out.push_back(path);
+    if (seen.insert(resolved_path(path)).second) out.push_back(path);
   };
   for (const std::string& input : inputs) {
     std::error_code ec;
@@ -69,6 +69,12 @@ std::vector<std::string> collect_videos(const std::vector<std::string>& inputs) 
     }
   }
   return out;
+}
+
+std::string resolved_path(const std::string& path) {
+  std::error_code ec;
+  const fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  return ec ? path : p.string();
 }
 
 }  // namespace vidrep

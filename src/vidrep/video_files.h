@@ -18,4 +18,8 @@ bool is_video_file(const std::filesystem::path& path);
 // for an input that does not exist.
 std::vector<std::string> collect_videos(const std::vector<std::string>& inputs);
 
+// The path made absolute with symlinks resolved as far as they exist (the path itself when that
+// fails): the same file under any name, for comparing paths.
+std::string resolved_path(const std::string& path);
+
 }  // namespace vidrep

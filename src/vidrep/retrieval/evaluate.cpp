@@ -1,6 +1,7 @@
 #include "vidrep/retrieval/evaluate.h"
 
 #include "vidrep/error.h"
+#include "vidrep/video_files.h"
 
 #include <fmt/format.h>
 
@@ -16,12 +17,6 @@ namespace vidrep::retrieval {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string resolve(const std::string& path) {
-  std::error_code ec;
-  const fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
-  return ec ? path : p.string();
-}
 
 double iou(double a0, double a1, double b0, double b1) {
   const double inter = std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
@@ -47,7 +42,7 @@ std::vector<TruthCopy> load_truth(const std::string& path) {
   if (!in) throw OpenError(fmt::format("{}: cannot read the ground truth", path));
   const fs::path base = fs::path(path).parent_path();
   const auto locate = [&](const std::string& p) {
-    return resolve(fs::path(p).is_absolute() ? p : (base / p).string());
+    return resolved_path(fs::path(p).is_absolute() ? p : (base / p).string());
   };
   std::vector<TruthCopy> out;
   std::string line;
@@ -87,7 +82,7 @@ RetrievalMetrics evaluate_retrieval(const std::vector<QueryResults>& results, co
     if (!t.ref.empty()) refs[t.ref] = &t;
   }
   std::map<std::string, const QueryResults*> by_query;
-  for (const QueryResults& r : results) by_query[resolve(r.query)] = &r;
+  for (const QueryResults& r : results) by_query[resolved_path(r.query)] = &r;
 
   RetrievalMetrics m;
   struct Scored {
@@ -107,7 +102,7 @@ RetrievalMetrics evaluate_retrieval(const std::vector<QueryResults>& results, co
     int64_t first_true = -1;
     if (found != by_query.end()) {
       for (const ScoredRef& s : found->second->refs) {
-        const std::string ref = resolve(s.ref);
+        const std::string ref = resolved_path(s.ref);
         const auto t = refs.find(ref);
         const bool is_true = t != refs.end() && counted.insert(ref).second;
         bool segment = false;

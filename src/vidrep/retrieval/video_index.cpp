@@ -7,6 +7,7 @@
 #include "vidrep/io/npz.h"
 #include "vidrep/io/output_file.h"
 #include "vidrep/tensor.h"
+#include "vidrep/video_files.h"
 
 #include <ATen/ATen.h>
 #include <faiss/IndexFlat.h>
@@ -35,12 +36,6 @@ namespace {
 
 constexpr int64_t kIvfPqMinRows = 256;  // one training row per code value at least
 constexpr const char* kCurrent = "CURRENT";
-
-std::string canonical_path(const std::string& path) {
-  std::error_code ec;
-  const fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
-  return ec ? path : p.string();
-}
 
 // The largest of 8, 4, 2, 1 dividing d: product-quantiser sub-vectors of 8 dimensions or fewer.
 int pq_subvectors(int64_t d) {
@@ -142,7 +137,7 @@ struct VideoIndex::Impl {
     std::map<std::string, bool> seen;
     int64_t done = 0;
     for (const std::string& path : paths) {
-      const std::string canonical = canonical_path(path);
+      const std::string canonical = resolved_path(path);
       if (by_canonical.count(canonical) || seen.count(canonical)) {
         skipped.push_back({path, "already indexed"});
       } else {
@@ -181,7 +176,7 @@ struct VideoIndex::Impl {
     for (const auto& v : added) {
       IndexedVideo iv;
       iv.path = v.path;
-      iv.canonical = canonical_path(v.path);
+      iv.canonical = resolved_path(v.path);
       struct stat st {};
       if (::stat(v.path.c_str(), &st) == 0) {
         iv.size = st.st_size;
@@ -469,7 +464,7 @@ SearchHit VideoIndex::match(const VideoDescriptors& query, int64_t video, const 
 }
 
 std::vector<SearchHit> VideoIndex::search(const VideoDescriptors& query, const SearchOptions& options) const {
-  const auto it = impl_->by_canonical.find(canonical_path(query.path));
+  const auto it = impl_->by_canonical.find(resolved_path(query.path));
   const int64_t exclude = options.exclude_query && it != impl_->by_canonical.end() ? it->second : -1;
   return impl_->search(impl_->whitened(query), exclude, options);
 }
@@ -500,7 +495,7 @@ int64_t VideoIndex::find(const std::string& path) const {
   for (size_t i = 0; i < impl_->videos.size(); ++i) {
     if (impl_->videos[i].path == path) return static_cast<int64_t>(i);
   }
-  const auto it = impl_->by_canonical.find(canonical_path(path));
+  const auto it = impl_->by_canonical.find(resolved_path(path));
   return it == impl_->by_canonical.end() ? -1 : it->second;
 }
 
