@@ -35,10 +35,7 @@ void register_dedup(CLI::App& app) {
     const retrieval::VideoIndex index = retrieval::VideoIndex::build(
         collect_videos(args->inputs), {.embed = embed_config(args->embed)}, &skipped, file_progress(bar, "embedding"));
     bar.clear();
-    for (const auto& s : skipped) {
-      if (args->json) fmt::print("{}\n", nlohmann::json{{"path", s.path}, {"skipped", s.reason}}.dump());
-      else fmt::print(stderr, "vidrep: skipped {}: {}\n", s.path, s.reason);
-    }
+    report_skipped(skipped, args->json);
     const retrieval::Duplicates d = retrieval::find_duplicates(index, args->threshold);
     const auto& videos = index.videos();
     for (size_t c = 0; c < d.clusters.size(); ++c) {
@@ -64,9 +61,7 @@ void register_dedup(CLI::App& app) {
       fmt::print("{} clusters of near-duplicates among {} videos (threshold {})\n", d.clusters.size(), videos.size(),
                  args->threshold);
     }
-    for (const auto& s : skipped) {
-      if (s.reason != "already indexed") throw ExitStatus{2};
-    }
+    if (any_unreadable(skipped)) throw ExitStatus{2};
   });
 }
 

@@ -42,16 +42,17 @@ std::string summary_text(const nlohmann::json& s) {
                      s["whitened"].get<bool>() ? ", PCA-whitened" : "", s["type"].get<std::string>());
 }
 
-void report_skipped(const std::vector<retrieval::SkippedVideo>& skipped, bool json) {
-  for (const auto& s : skipped) {
-    if (json) fmt::print("{}\n", nlohmann::json{{"path", s.path}, {"skipped", s.reason}}.dump());
-    else fmt::print(stderr, "vidrep: skipped {}: {}\n", s.path, s.reason);
-  }
-}
-
 void print_summary(const std::string& dir, const retrieval::VideoIndex& index, bool json) {
   const nlohmann::json s = summary(dir, index);
   fmt::print("{}\n", json ? s.dump() : summary_text(s));
+}
+
+// The skipped files, then the summary; exit status 2 when a file could not be read.
+void finish(const std::string& dir, const retrieval::VideoIndex& index,
+            const std::vector<retrieval::SkippedVideo>& skipped, bool json) {
+  report_skipped(skipped, json);
+  print_summary(dir, index, json);
+  if (any_unreadable(skipped)) throw ExitStatus{2};
 }
 
 }  // namespace
@@ -77,11 +78,7 @@ void register_index(CLI::App& app) {
         retrieval::VideoIndex::build(videos, options, &skipped, file_progress(bar, "embedding"));
     bar.clear();
     index.save(args->dir);
-    report_skipped(skipped, args->json);
-    print_summary(args->dir, index, args->json);
-    bool failed = false;
-    for (const auto& s : skipped) failed = failed || s.reason != "already indexed";
-    if (failed) throw ExitStatus{2};
+    finish(args->dir, index, skipped, args->json);
   });
 
   CLI::App* add = cmd->add_subcommand("add", "Embed and add videos not indexed yet (the index stays valid if it fails)");
@@ -92,16 +89,13 @@ void register_index(CLI::App& app) {
   add->add_flag("--json", args->json, "JSON lines: skipped files, then the index summary");
   add->callback([args] {
     retrieval::VideoIndex index = retrieval::VideoIndex::open(args->dir);
+    index.set_threads(args->embed.threads);
     const size_t before = index.videos().size();
     ProgressBar bar;
     const auto skipped = index.add(collect_videos(args->inputs), file_progress(bar, "embedding"));
     bar.clear();
     if (index.videos().size() > before) index.save(args->dir);
-    report_skipped(skipped, args->json);
-    print_summary(args->dir, index, args->json);
-    bool failed = false;
-    for (const auto& s : skipped) failed = failed || s.reason != "already indexed";
-    if (failed) throw ExitStatus{2};
+    finish(args->dir, index, skipped, args->json);
   });
 
   CLI::App* info = cmd->add_subcommand("info", "What an index holds: embedding, type, dimensions, videos, rows");

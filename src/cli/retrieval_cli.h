@@ -11,11 +11,17 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace vidrep::cli {
 
 // "embedding 3/40  clip.mp4" on a terminal's progress bar.
 retrieval::IndexProgress file_progress(ProgressBar& bar, const std::string& verb);
+
+// Skipped files: JSON lines {path, skipped}, or one stderr line each.
+void report_skipped(const std::vector<retrieval::SkippedVideo>& skipped, bool json);
+// Whether a skipped file was unreadable (not merely indexed already): exit status 2.
+bool any_unreadable(const std::vector<retrieval::SkippedVideo>& skipped);
 
 nlohmann::json hit_json(const retrieval::SearchHit& hit);
 // "0.812  refs/a.mp4  query 2.0-7.0 s = ref 31.0-36.0 s"

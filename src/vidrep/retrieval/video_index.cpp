@@ -139,7 +139,7 @@ struct VideoIndex::Impl {
     for (const std::string& path : paths) {
       const std::string canonical = resolved_path(path);
       if (by_canonical.count(canonical) || seen.count(canonical)) {
-        skipped.push_back({path, "already indexed"});
+        skipped.push_back({path, kAlreadyIndexed});
       } else {
         seen[canonical] = true;
         try {
@@ -478,6 +478,11 @@ std::vector<SearchHit> VideoIndex::search_indexed(int64_t video, const SearchOpt
     query.end.push_back(d.timestamps[2 * r + 1]);
   }
   return d.search(query, video, options);
+}
+
+void VideoIndex::set_threads(int threads) {
+  impl_->options.embed.threads = threads;
+  impl_->embedder.reset();
 }
 
 const IndexOptions& VideoIndex::options() const { return impl_->options; }

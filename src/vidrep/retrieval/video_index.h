@@ -64,9 +64,11 @@ struct IndexedVideo {
   int64_t rows = 0;
 };
 
+inline constexpr const char* kAlreadyIndexed = "already indexed";
+
 struct SkippedVideo {
   std::string path;
-  std::string reason;  // "already indexed", or the reader's error
+  std::string reason;  // kAlreadyIndexed, or the reader's error
 };
 
 struct SearchOptions {
@@ -107,6 +109,8 @@ class VideoIndex {
   // Writes the index to DIR (created if missing) as a new generation; WriteError.
   void save(const std::string& dir) const;
 
+  // Decoder and compute threads of later embedding (0: one per core); not saved.
+  void set_threads(int threads);
   // A file's descriptors, embedded with this index's config (loaded on first use).
   VideoDescriptors embed(const std::string& path) const;
   // The best videos for a query's descriptors (as embed() gives them), best first.
