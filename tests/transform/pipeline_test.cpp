@@ -119,9 +119,9 @@ TEST(TransformPipeline, ErrorsNameTheItemAsWritten) {
   EXPECT_EQ(test::error_message<InvalidArgument>([&] { Pipeline::parse("resize_short=72,center_crop=500", "--transform").apply(x, 0); }),
             "--transform item 2 'center_crop=500': crop 500x500 larger than frame 96x72");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip,blurr=2"); }),
-            "transform item 2 'blurr=2': unknown transform 'blurr' (known: center_crop, color_jitter, equalize, "
-            "gaussian_blur, gaussian_noise, hflip, normalize, random_crop, random_resized_crop, resize, "
-            "resize_short, temporal_jitter, temporal_stride, to_float, to_uint8)");
+            "transform item 2 'blurr=2': unknown transform 'blurr' (known: center_crop, color_jitter, dct_quantize, "
+            "equalize, gaussian_blur, gaussian_noise, hflip, normalize, overlay, random_crop, random_pad, "
+            "random_resized_crop, resize, resize_short, speed, temporal_jitter, temporal_stride, to_float, to_uint8)");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip=abc"); }),
             "transform item 1 'hflip=abc': expected a probability P, got 'abc'");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("resize=0x10"); }),

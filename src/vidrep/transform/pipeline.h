@@ -11,8 +11,11 @@
 //   center_crop=WxH|N           random_crop=WxH|N           hflip[=P]  (P = 0.5 if left out)
 //   random_resized_crop=WxH|N[:SMIN-SMAX[:RMIN-RMAX]]       (defaults 0.08-1 and 0.75-1.3333)
 //   color_jitter=B[:C[:S[:H]]]  (missing strengths 0)       equalize
-//   gaussian_noise=STD  (0..255 units on uint8, 0..1 on float32)
+//   gaussian_noise=STD|LO-HI    (0..255 units on uint8, 0..1 on float32; a range draws once per clip)
 //   gaussian_blur=SIGMA|LO-HI   (a range draws sigma once per clip)
+// Copy-style edits (edits.h), P = probability (0.5 if left out):
+//   speed=N[:LO-HI]             (N frames played at a random rate, default 0.5-2)
+//   random_pad=F[:P]            overlay[=P]                 dct_quantize=LO-HI[:P]
 //   normalize=imagenet|M;M;M:S;S;S  (or M:S for every channel; uint8 becomes float32 0..1 first)
 //   to_float                    to_uint8
 // JSON: a list of {"name": NAME, "value": VALUE} with VALUE a number or the text above (or

@@ -3,6 +3,7 @@
 #include "vidrep/error.h"
 #include "vidrep/transform/color.h"
 #include "vidrep/transform/convert.h"
+#include "vidrep/transform/edits.h"
 #include "vidrep/transform/geometry.h"
 #include "vidrep/random.h"
 
@@ -159,9 +160,13 @@ ParsedStep parse_equalize(const std::string&, bool) {
 }
 
 ParsedStep parse_gaussian_noise(const std::string& v, bool) {
-  const double sd = number(v, "a standard deviation STD");
-  if (sd < 0) throw InvalidArgument(fmt::format("expected a standard deviation >= 0, got {}", sd));
-  return {fmt::format("{}", sd), [sd](const at::Tensor& x, uint64_t seed) { return gaussian_noise(x, sd, seed); }};
+  const auto r = range(v, "a standard deviation STD or a range LO-HI");
+  if (r.first < 0) throw InvalidArgument(fmt::format("expected a standard deviation >= 0, got '{}'", v));
+  return {fmt_range(r), [r](const at::Tensor& x, uint64_t seed) {
+            // A range draws the deviation once per clip, from a seed apart from the noise's own.
+            const double sd = r.first == r.second ? r.first : Rng(derive_seed(seed, 1)).uniform(r.first, r.second);
+            return gaussian_noise(x, sd, seed);
+          }};
 }
 
 ParsedStep parse_gaussian_blur(const std::string& v, bool) {
@@ -170,6 +175,49 @@ ParsedStep parse_gaussian_blur(const std::string& v, bool) {
   return {fmt_range(r), [r](const at::Tensor& x, uint64_t seed) {
             const double sigma = r.first == r.second ? r.first : Rng(seed).uniform(r.first, r.second);
             return gaussian_blur(x, sigma);
+          }};
+}
+
+// An optional trailing ":P" probability field (default 0.5).
+double probability_field(const std::vector<std::string>& f, size_t i) {
+  const double p = f.size() > i ? number(f[i], "a probability P") : 0.5;
+  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("expected a probability in [0,1], got {}", p));
+  return p;
+}
+
+ParsedStep parse_speed(const std::string& v, bool) {
+  const auto f = split(v, ':');
+  expect_fields(f, 1, 2, "N[:LO-HI]");
+  const int64_t n = integer(f[0], "a frame count N", 1, 1 << 20);
+  const auto r = f.size() > 1 ? range(f[1], "a rate range LO-HI") : std::pair{0.5, 2.0};
+  if (!(r.first > 0)) throw InvalidArgument(fmt::format("expected rates > 0, got '{}'", v));
+  return {fmt::format("{}:{}", n, fmt_range(r)),
+          [n, r](const at::Tensor& x, uint64_t seed) { return random_speed(x, n, r.first, r.second, seed); }};
+}
+
+ParsedStep parse_random_pad(const std::string& v, bool) {
+  const auto f = split(v, ':');
+  expect_fields(f, 1, 2, "F[:P]");
+  const double fraction = number(f[0], "a fraction F");
+  if (!(fraction >= 0 && fraction <= 1)) throw InvalidArgument(fmt::format("expected a fraction in [0,1], got {}", fraction));
+  const double p = probability_field(f, 1);
+  return {fmt::format("{}:{}", fraction, p),
+          [fraction, p](const at::Tensor& x, uint64_t seed) { return random_pad(x, fraction, p, seed); }};
+}
+
+ParsedStep parse_overlay(const std::string& v, bool has_value) {
+  const double p = probability_field(has_value ? std::vector<std::string>{v} : std::vector<std::string>{}, 0);
+  return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_overlay(x, p, seed); }};
+}
+
+ParsedStep parse_dct_quantize(const std::string& v, bool) {
+  const auto f = split(v, ':');
+  expect_fields(f, 1, 2, "LO-HI[:P]");
+  const auto r = range(f[0], "a quantiser step or a range LO-HI");
+  if (!(r.first > 0)) throw InvalidArgument(fmt::format("expected steps > 0, got '{}'", f[0]));
+  const double p = probability_field(f, 1);
+  return {fmt::format("{}:{}", fmt_range(r), p), [r, p](const at::Tensor& x, uint64_t seed) {
+            return random_dct_quantize(x, r.first, r.second, p, seed);
           }};
 }
 
@@ -238,6 +286,10 @@ const std::map<std::string, Entry>& table() {
       {"gaussian_noise", {parse_gaussian_noise, Value::Required}},
       {"gaussian_blur", {parse_gaussian_blur, Value::Required}},
       {"normalize", {parse_normalize, Value::Required}},
+      {"speed", {parse_speed, Value::Required}},
+      {"random_pad", {parse_random_pad, Value::Required}},
+      {"overlay", {parse_overlay, Value::Optional}},
+      {"dct_quantize", {parse_dct_quantize, Value::Required}},
       {"temporal_stride", {parse_temporal_stride, Value::Required}},
       {"temporal_jitter", {parse_temporal_jitter, Value::Required}},
       {"to_float", {parse_to_float, Value::None}},
