@@ -138,6 +138,34 @@ TEST(Loader, EpochsReorderTheSameSamples) {
   EXPECT_EQ(indices_of(epoch_of(loader, 0)), first);  // an epoch's order is fixed by (seed, epoch)
 }
 
+TEST(Loader, ViewsAreTransformedApartFromTheSameFrames) {
+  const Videos& v = six_videos();
+  LoaderOptions o{.batch_size = 4, .workers = 1, .shuffle = false, .seed = 2, .clip_len = 8,
+                  .random_clip = false, .transform = "speed=4:0.5-2,random_crop=24"};
+  DataLoader single(dataset_of(v.paths), o);
+  o.views = 2;
+  DataLoader pairs(dataset_of(v.paths), o);
+  const Batch one = epoch_of(single, 0).at(0), two = epoch_of(pairs, 0).at(0);
+  ASSERT_EQ(two.video.sizes(), (std::vector<int64_t>{8, 3, 4, 24, 24}));
+  EXPECT_EQ(two.indices, one.indices);
+  EXPECT_EQ(two.labels.sizes(), one.labels.sizes());
+  // View 0 is what a single-view loader makes; view 1 of sample i (row 4 + i) is another draw of
+  // the same 8 frames: its frames lie among them, at another rate, start or crop.
+  EXPECT_TRUE(at::equal(two.video.slice(0, 0, 4), one.video));
+  int differ = 0;
+  for (int64_t i = 0; i < 4; ++i) {
+    differ += !at::equal(two.video[i], two.video[4 + i]);
+    for (int64_t t = 0; t < 4; ++t) {
+      const int64_t frame = test::frame_index_of_scaled(two.video[4 + i].select(1, t));
+      EXPECT_GE(frame, 6) << i;  // the centred 8 of 20 frames: 6..13
+      EXPECT_LE(frame, 13) << i;
+    }
+  }
+  EXPECT_GE(differ, 3);
+  o.views = 0;
+  EXPECT_THROW(DataLoader(dataset_of(v.paths), o), InvalidArgument);
+}
+
 TEST(Loader, NothingIsNormalisedBehindTheTransform) {
   const Videos& v = six_videos();
   DataLoader loader(dataset_of(v.paths), {.batch_size = 2, .workers = 0, .shuffle = false, .clip_len = 4,

@@ -36,6 +36,7 @@ struct Made {
 struct Part {
   int64_t index;
   detail::DecodedSample sample;
+  std::vector<at::Tensor> views;  // views 1.. of the frames (view 0 is sample.frames)
 };
 
 // LibTorch's OpenMP loops in a worker would start a thread team per worker on top of the
@@ -156,8 +157,11 @@ struct DataLoader::Impl {
           }
           keep(index, decoded);
         }
+        std::vector<at::Tensor> views;
+        for (int v = 1; v < o.views && decoded.frames.defined(); ++v)
+          views.push_back(detail::transform_view(decoded.frames, ctx, seed, v));
         detail::prepare(decoded, ctx, seed);
-        parts.push_back({index, std::move(decoded)});
+        parts.push_back({index, std::move(decoded), std::move(views)});
       }
       if (!parts.empty()) made.batch = assemble(parts);
     } catch (...) {
@@ -176,8 +180,13 @@ struct DataLoader::Impl {
     }
     if (ctx.options.video) {
       const at::Tensor& first = parts.front().sample.frames;
-      batch.video = at::empty({n, 3, first.size(0), first.size(1), first.size(2)}, at::kFloat);
-      for (int64_t i = 0; i < n; ++i) detail::write_video(parts[static_cast<size_t>(i)].sample.frames, batch.video[i]);
+      const int64_t views = ctx.options.views;
+      batch.video = at::empty({views * n, 3, first.size(0), first.size(1), first.size(2)}, at::kFloat);
+      for (int64_t i = 0; i < n; ++i) {
+        const Part& p = parts[static_cast<size_t>(i)];
+        detail::write_video(p.sample.frames, batch.video[i]);
+        for (int64_t v = 1; v < views; ++v) detail::write_video(p.views[static_cast<size_t>(v - 1)], batch.video[v * n + i]);
+      }
     }
     if (ctx.options.audio) {
       std::vector<at::Tensor> audio;

@@ -67,6 +67,10 @@ struct LoaderOptions {
   bool audio = false;
   MelOptions mel;
   int decoder_threads = 1;    // per worker
+  // Transformed views of each clip (DataLoader only; load_sample makes one): the views share the
+  // decoded frames and draw their transforms apart, and Batch::video holds views * B clips, view v
+  // of the batch's sample i at row v * B + i (the positive pairs of contrastive training).
+  int views = 1;
   // Frame indexes of the files already opened, so later epochs skip each file's packet scan
   // (io/frame_index_cache.h); null: the loader keeps its own, in memory.
   std::shared_ptr<io::FrameIndexCache> index_cache;
@@ -77,7 +81,7 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  at::Tensor video;              // float32 [B,3,T,H,W] (undefined when !video)
+  at::Tensor video;              // float32 [B,3,T,H,W] ([views*B,...] for several views; undefined when !video)
   at::Tensor audio;              // float32 [B,mel_frames,mel_bins] (undefined when !audio)
   at::Tensor labels;             // int64 [B] single-label; float32 [B,K] multi-hot when multi_label; undefined unlabelled
   std::vector<int64_t> indices;  // sample indices in the Dataset

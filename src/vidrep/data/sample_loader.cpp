@@ -23,7 +23,7 @@ namespace {
 
 
 // Seeds of a sample's independent draws, derived from its own seed.
-enum Draw : uint64_t { kClipDraw = 0, kTransformDraw = 1 };
+enum Draw : uint64_t { kClipDraw = 0, kTransformDraw = 1, kViewDraw = 2 };
 
 void check_options(const LoaderOptions& o) {
   auto at_least = [](const char* name, int64_t value, int64_t low) {
@@ -37,6 +37,7 @@ void check_options(const LoaderOptions& o) {
   at_least("width", o.width, 0);
   at_least("height", o.height, 0);
   at_least("decoder_threads", o.decoder_threads, 0);
+  at_least("views", o.views, 1);
   if (!o.video && !o.audio) throw InvalidArgument("loader options: neither video nor audio asked for");
 }
 
@@ -110,10 +111,15 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
   return d;
 }
 
+at::Tensor transform_view(const at::Tensor& frames, const SampleContext& ctx, uint64_t sample_seed, int view) {
+  if (ctx.pipeline.empty()) return frames;
+  const uint64_t seed = view == 0 ? derive_seed(sample_seed, kTransformDraw)
+                                  : derive_seed(derive_seed(sample_seed, kViewDraw), static_cast<uint64_t>(view));
+  return ctx.pipeline.apply(frames, seed);
+}
+
 void prepare(DecodedSample& sample, const SampleContext& ctx, uint64_t sample_seed) {
-  if (sample.frames.defined() && !ctx.pipeline.empty()) {
-    sample.frames = ctx.pipeline.apply(sample.frames, derive_seed(sample_seed, kTransformDraw));
-  }
+  if (sample.frames.defined()) sample.frames = transform_view(sample.frames, ctx, sample_seed, 0);
   if (sample.audio.defined()) sample.audio = (*ctx.log_mel)(sample.audio);
 }
 

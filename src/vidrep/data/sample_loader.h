@@ -51,6 +51,10 @@ DecodedSample decode_sample(const Sample& sample, const SampleContext& ctx, uint
 // Applies the transform to the frames and turns the audio into log-mel, in place.
 void prepare(DecodedSample& sample, const SampleContext& ctx, uint64_t sample_seed);
 
+// View `view` of decoded frames under the context's transform: view 0 is what prepare() makes,
+// the others draw from seeds of their own. `frames` is not written.
+at::Tensor transform_view(const at::Tensor& frames, const SampleContext& ctx, uint64_t sample_seed, int view);
+
 // [T,H,W,3] uint8 or float32 -> `out`, a contiguous float32 [3,T,H,W] (a batch slot): uint8 as
 // x / 255, float32 as it is. One pass, no intermediate tensors.
 void write_video(const at::Tensor& clip, const at::Tensor& out);
