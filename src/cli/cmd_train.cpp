@@ -1,4 +1,5 @@
-// vidrep train --data DIR --model ARCH [--buckets B.json] [...] --out RUN    |    vidrep train --resume RUN
+// vidrep train --data DIR --model ARCH [--task classify|contrastive] [--buckets B.json] [...] --out RUN
+// vidrep train --resume RUN
 #include "cli_common.h"
 #include "train_console.h"
 
@@ -40,15 +41,25 @@ void print_lr_range(const LrRange& r, const TrainConfig& c, bool json) {
 
 void register_train(CLI::App& app) {
   struct Args {
-    std::string config_file, out, resume, size, patch, buckets;
+    std::string config_file, out, resume, size, patch, buckets, task = "classify";
     bool json = false, print_config = false, find_lr = false;
     int64_t find_lr_steps = 100;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a video/audio classifier on a dataset folder; writes a run folder");
+  CLI::App* cmd = app.add_subcommand("train", "Train a video/audio classifier on a dataset folder, or a copy-detection "
+                                              "descriptor on unlabelled videos (--task contrastive); writes a run folder");
   auto flags = std::make_shared<ConfigFlags>(cmd, Task::Classify);
   TrainConfig& c = flags->config();
-  flags->add("--data", c.data, "/data", "Dataset folder: {train,val,test}.txt lists, {split}/<class>/ folders or {split}.csv");
+  cmd->add_option("--task", args->task,
+                  "classify (labelled clips) | contrastive (unlabelled videos: two copy-style augmented views of each "
+                  "clip pulled together by InfoNCE; the run's embedding is a descriptor for vidrep embed/index "
+                  "--method run:RUN). Contrastive defaults: 60 epochs, --embed-dim 128, --frame-stride 2, the augmentation "
+                  "'" + std::string(kContrastiveAugmentation) + "' ({T}: --clip-len, {W}x{H}: --size)")
+      ->check(CLI::IsMember({"classify", "contrastive"}))
+      ->capture_default_str();
+  flags->add("--data", c.data, "/data",
+             "Dataset folder: {train,val,test}.txt lists, {split}/<class>/ folders or {split}.csv (contrastive: "
+             "labels are ignored, and a folder of video files will do)");
   cmd->add_option("--out", args->out, "Run folder to create (config.json, metrics.jsonl, best.pt, last.pt)");
   cmd->add_option("--resume", args->resume, "Continue an interrupted run from RUN/last.pt (other options come from RUN/config.json)");
   cmd->add_option("--config", args->config_file,
@@ -63,6 +74,11 @@ void register_train(CLI::App& app) {
   add_optimization_flags(*flags);
   flags->add("--dropout", c.model.dropout, "/model/dropout", "Dropout before the classifier (cnn_lstm: 0.5)");
   flags->add("--label-smoothing", c.label_smoothing, "/label_smoothing", "Cross-entropy label smoothing");
+  flags->add("--embed-dim", c.model.embed_dim, "/model/embed_dim", "Size of the L2-normalised embedding (contrastive: 128)");
+  flags->add("--temperature", c.temperature, "/temperature", "contrastive: InfoNCE softmax temperature");
+  flags->add("--segment-seconds", c.segment_seconds, "/segment_seconds",
+             "contrastive: cut each video into samples of this many seconds, so an epoch draws from every part (0: one "
+             "sample per video)");
   flags->add("--clip-len", c.model.frames, "/model/frames",
              "Frames per clip (input latent: the longest up to it that the autoencoder takes)");
   flags->add("--frame-stride", c.frame_stride, "/frame_stride", "Frame step inside a clip");
@@ -80,7 +96,7 @@ void register_train(CLI::App& app) {
                 "Print the run's config.json (defaults, then --config, then the flags given) and exit without training");
   cmd->callback([cmd, args, flags] {
     if (!args->resume.empty()) {
-      refuse_with_resume(*cmd, args->resume, {"--data", "--out", "--config", "--model", "--modality", "--epochs", "--size", "--seed", "--init"});
+      refuse_with_resume(*cmd, args->resume, {"--data", "--out", "--config", "--model", "--modality", "--epochs", "--size", "--seed", "--init", "--task"});
       run_training(flags->config(), args->out, args->resume, args->json, "vidrep train");
       return;
     }
@@ -97,7 +113,7 @@ void register_train(CLI::App& app) {
       flags->set("/model/patch_h", p.h);
       flags->set("/model/patch_w", p.w);
     }
-    const TrainConfig config = resolve_train_config(Task::Classify, args->config_file, flags->given());
+    const TrainConfig config = resolve_train_config(parse_task(args->task), args->config_file, flags->given());
     if (args->print_config) {
       fmt::print("{}\n", nlohmann::json(config).dump(2));
       return;

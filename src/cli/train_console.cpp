@@ -31,6 +31,7 @@ std::string epoch_line(const EpochRecord& r, int64_t epochs) {
     if (key == "val_accuracy") line += "  " + format_score("accuracy", value);
     if (key == "val_psnr") line += "  " + format_score("psnr", value);
     if (key == "val_snr") line += "  " + format_score("snr", value);
+    if (key == "val_pair_accuracy") line += "  " + format_score("pair_accuracy", value);
     if (key == "val_ssim") line += fmt::format("  ssim {:.4f}", value);
   }
   return line + fmt::format("  {:.0f} clips/s  {:.1f} s{}", r.clips_per_second, r.seconds, r.best ? "  best" : "");
@@ -41,6 +42,7 @@ std::string epoch_line(const EpochRecord& r, int64_t epochs) {
 std::string format_score(const std::string& name, double value) {
   if (name == "psnr") return fmt::format("psnr {:5.2f} dB", value);
   if (name == "snr") return fmt::format("snr {:5.2f} dB", value);
+  if (name == "pair_accuracy") return fmt::format("pairs {:5.1f} %", 100 * value);
   return fmt::format("acc {:5.1f} %", 100 * value);
 }
 
@@ -138,8 +140,12 @@ void refuse_with_resume(const CLI::App& cmd, const std::string& resume, std::ini
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,
                   const std::string& command) {
   const TrainConfig c = resume_dir.empty() ? config : load_run_info(resume_dir).config;
-  // What best.pt was picked by: val accuracy, PSNR (autoencode) or the masked patches' SNR (pretrain).
-  const std::string metric = c.task == Task::Autoencode ? "psnr" : c.task == Task::Pretrain ? "snr" : "accuracy";
+  // What best.pt was picked by: val accuracy, PSNR (autoencode), the masked patches' SNR (pretrain) or
+  // the val clips' pair accuracy (contrastive).
+  const std::string metric = c.task == Task::Autoencode    ? "psnr"
+                             : c.task == Task::Pretrain    ? "snr"
+                             : c.task == Task::Contrastive ? "pair_accuracy"
+                                                           : "accuracy";
   TrainConsole console(json ? stderr : stdout, c.epochs);
   const TrainResult r = resume_dir.empty() ? train(config, out, console.callbacks())
                                            : resume(resume_dir, console.callbacks(), config.threads);
@@ -156,8 +162,9 @@ void run_training(const TrainConfig& config, const std::string& out, const std::
                            .dump());
     return;
   }
-  const std::string best = metric == "accuracy" ? fmt::format("accuracy {:.1f} %", 100 * r.best_val_metric)
-                                                : fmt::format("{} {:.2f} dB", metric == "psnr" ? "PSNR" : "SNR", r.best_val_metric);
+  const std::string best = metric == "accuracy"        ? fmt::format("accuracy {:.1f} %", 100 * r.best_val_metric)
+                           : metric == "pair_accuracy" ? fmt::format("pair accuracy {:.1f} %", 100 * r.best_val_metric)
+                                                       : fmt::format("{} {:.2f} dB", metric == "psnr" ? "PSNR" : "SNR", r.best_val_metric);
   fmt::print("{}: best val {} at epoch {} ({} epochs, {:.1f} s){}\n", r.run_dir, best, r.best_epoch, r.epochs_done,
              r.seconds, r.interrupted ? fmt::format("; interrupted: {} --resume {}", command, r.run_dir) : "");
 }

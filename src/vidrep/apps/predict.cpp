@@ -19,6 +19,9 @@ std::vector<Prediction> predict_videos(const std::string& run_dir, const std::ve
   if (options.clips < 1) throw InvalidArgument(fmt::format("--clips {}: must be >= 1", options.clips));
   if (options.topk < 1) throw InvalidArgument(fmt::format("--topk {}: must be >= 1", options.topk));
   const RunInfo run = load_run_info(run_dir);
+  if (run.config.task == Task::Contrastive)
+    throw ConfigError(fmt::format("{}: a contrastive run has no classes to predict; its embedding is a descriptor "
+                                  "(vidrep embed --method run:{})", run_dir, run_dir));
   set_num_threads(options.threads);
   RunNetwork net = load_run_network(run, options.checkpoint);
   const LoaderOptions loader = run_loader_options(run.config, false, 0);

@@ -61,6 +61,8 @@ const char* task_name(Task task) {
       return "autoencode";
     case Task::Pretrain:
       return "pretrain";
+    case Task::Contrastive:
+      return "contrastive";
     case Task::Classify:
       break;
   }
@@ -71,7 +73,8 @@ Task parse_task(const std::string& name) {
   if (name == "classify") return Task::Classify;
   if (name == "autoencode") return Task::Autoencode;
   if (name == "pretrain") return Task::Pretrain;
-  throw ConfigError(fmt::format("{}: key 'task': '{}' is not classify, autoencode or pretrain", kWhat, name));
+  if (name == "contrastive") return Task::Contrastive;
+  throw ConfigError(fmt::format("{}: key 'task': '{}' is not classify, autoencode, pretrain or contrastive", kWhat, name));
 }
 
 std::string default_preprocess(Task task, const std::string& input) {
@@ -82,6 +85,12 @@ double mask_ratio_of(const TrainConfig& c) { return c.mask_ratio.value_or(c.mode
 
 std::string default_augmentation(const TrainConfig& c) {
   if (c.task == Task::Autoencode || c.input != "pixels" || c.model.modality == "audio") return "";
+  if (c.task == Task::Contrastive) {
+    std::string text = kContrastiveAugmentation;
+    for (const auto& [key, value] : {std::pair<std::string, int64_t>{"{T}", c.model.frames}, {"{W}", c.model.width}, {"{H}", c.model.height}})
+      for (size_t at = text.find(key); at != std::string::npos; at = text.find(key)) text.replace(at, key.size(), std::to_string(value));
+    return text;
+  }
   // Bucketed batches keep each clip's own shape: no crop to one size.
   if (!c.buckets.empty()) return "color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2";
   return fmt::format("random_resized_crop={}x{}:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2",
@@ -109,6 +118,13 @@ TrainConfig default_train_config(Task task) {
     c.epochs = 100;
     c.warmup = 5;
     c.patience = 0;
+  }
+  if (task == Task::Contrastive) {
+    c.epochs = 60;
+    c.warmup = 2;
+    c.patience = 0;
+    c.model.embed_dim = 128;
+    c.frame_stride = 2;
   }
   return c;
 }
@@ -152,6 +168,10 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
     j["mask_ratio"] = mask_ratio_of(c);
     j["pretrain_target"] = c.pretrain_target;
   }
+  if (c.task == Task::Contrastive) {
+    j["temperature"] = c.temperature;
+    j["segment_seconds"] = c.segment_seconds;
+  }
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -159,7 +179,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   static const std::set<std::string> keys = {
       "data", "epochs", "min_steps", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "min_epochs", "frame_stride", "transform", "hflip", "preprocess", "audio_seconds", "seed", "threads", "workers",
-      "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio", "pretrain_target"};
+      "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio", "pretrain_target", "temperature", "segment_seconds"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
   std::string task = task_name(c.task);
@@ -169,6 +189,8 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "ae", c.ae);
   read(j, "init", c.init);
   read(j, "pretrain_target", c.pretrain_target);
+  read(j, "temperature", c.temperature);
+  read(j, "segment_seconds", c.segment_seconds);
   if (j.contains("mask_ratio")) {
     double ratio = 0;
     read(j, "mask_ratio", ratio);
@@ -248,6 +270,15 @@ void validate(const TrainConfig& c) {
     ModelConfig m = c.model;
     m.num_classes = 1;  // no classifier: any count passes
     validate(m);
+  } else if (c.task == Task::Contrastive) {
+    require(c.input == "pixels", "input", "contrastive training reads pixels (input pixels)");
+    require(c.model.modality == "video", "model", "contrastive training embeds video (modality video)");
+    require(c.temperature > 0 && c.temperature <= 10, "temperature", fmt::format("must be in (0,10], got {}", c.temperature));
+    require(c.batch >= 2, "batch", "contrastive training needs at least 2 clips per batch (the others are the negatives)");
+    require(c.segment_seconds >= 0, "segment_seconds", "must be >= 0 (0: one sample per video)");
+    ModelConfig m = c.model;
+    m.num_classes = 1;  // the classifier head is not trained: any count passes
+    validate(m);
   } else if (c.input == "pixels") {
     validate(c.model);
   }
@@ -289,7 +320,7 @@ TrainConfig merge_config_file(const TrainConfig& base, const std::string& path) 
 
 namespace {
 
-// A classify run started from a pretrain run takes the pretrained encoder's model keys (arch, clip
+// A classify run started from a pretrain or contrastive run takes the pretrained encoder's model keys (arch, clip
 // size, widths, patch, ...) that the user did not give, so `--init RUN` alone fine-tunes the same
 // network. The run's own config.json is read here (train/run.h reads the same file; this file
 // stays free of the network headers).
@@ -297,7 +328,7 @@ void inherit_encoder(TrainConfig& c, const nlohmann::json& given) {
   const std::string path = (std::filesystem::path(c.init) / "config.json").string();
   if (!std::filesystem::exists(path)) return;  // train() reports a missing run with its own message
   const TrainConfig from = merge_config_file(TrainConfig{}, path);
-  if (from.task != Task::Pretrain) return;
+  if (from.task != Task::Pretrain && from.task != Task::Contrastive) return;
   nlohmann::json model = c.model;
   const nlohmann::json pretrained = from.model;
   for (const auto& [key, value] : pretrained.items()) {

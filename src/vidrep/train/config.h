@@ -20,11 +20,21 @@ namespace vidrep {
 
 // What a run trains: classify (a VideoNet on labelled clips, `model`) | autoencode (a causal 3D
 // autoencoder on clips, `autoencoder`) | pretrain (the video encoder of `model` by masked tube
-// modelling on unlabelled clips, models/masked_video.h; a classify run starts from it with `init`).
-enum class Task { Classify, Autoencode, Pretrain };
+// modelling on unlabelled clips, models/masked_video.h; a classify run starts from it with `init`) |
+// contrastive (a VideoNet's embedding on unlabelled clips, two copy-style augmented views of each
+// clip as a positive pair under InfoNCE, train/contrastive.h: a copy-detection descriptor that
+// `vidrep embed --method run:RUN` uses; a classify run may start from its encoder too).
+enum class Task { Classify, Autoencode, Pretrain, Contrastive };
 const char* task_name(Task task);
 // ConfigError "train config: key 'task': ..." for another name.
 Task parse_task(const std::string& name);
+
+// The contrastive task's augmentation, {T} the clip length and {W}x{H} the model's frame size:
+// speed, crop (20-100 % of the area, aspect 1:2-2:1), letterbox pad, mirror, colour, blur, noise,
+// a logo/caption box and block quantisation, each clip's two views drawn apart.
+inline constexpr const char* kContrastiveAugmentation =
+    "speed={T}:0.5-2,random_resized_crop={W}x{H}:0.2-1:0.5-2,random_pad=0.25:0.3,hflip=0.5,"
+    "color_jitter=0.4:0.4:0.4:0.1,gaussian_blur=0-1.5,gaussian_noise=0-8,overlay=0.3,dct_quantize=2-40:0.4";
 
 // What a classifier on pixels sees by default: (rgb / 255 - 0.45) / 0.225 per channel.
 inline constexpr const char* kPixelNormalization = "normalize=0.45:0.225";
@@ -49,6 +59,12 @@ struct TrainConfig {
   // pretrain: what the hidden tubes are reconstructed as: pixels (VideoMAE's patch-normalised
   // pixels) | motion (the frame differences; models/masked_video.h).
   std::string pretrain_target = "motion";
+  // contrastive: the softmax temperature of InfoNCE over cosine similarities (SimCLR's 0.1).
+  double temperature = 0.1;
+  // contrastive: each video is cut into samples of this many seconds (the last one takes a
+  // remainder shorter than half of it), so that an epoch draws a clip from every part of every
+  // video rather than one clip per file; 0: one sample per video.
+  double segment_seconds = 4;
 
   int64_t epochs = 30;
   // classify: when `epochs` is left at its default, a small dataset trains for more epochs, so that
@@ -109,13 +125,17 @@ void validate(const TrainConfig& c);
 // The defaults of a task: the field values above for classify; autoencode trains longer at a lower
 // rate without weight decay or early stopping (epochs 60, lr 1e-3, weight_decay 0, patience 0);
 // pretrain runs a fixed schedule (epochs 100, warmup 5, patience 0): its loss keeps falling long
-// after a classifier's accuracy would have settled.
+// after a classifier's accuracy would have settled; contrastive likewise (epochs 60, warmup 2,
+// patience 0) with a 128-d embedding (model.embed_dim), the descriptor it trains, and frame_stride 2
+// (retrieval's embedder spreads a clip over one second: at 30 fps about 2 frames per clip frame).
 TrainConfig default_train_config(Task task);
 // What a run augments with when `transform` is unset: for a classifier or pretraining on pixels
 // "random_resized_crop=WxH:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2" at the
 // model's size (a crop of 60-100 % of the frame's area resized back, so objects move and scale;
 // brightness, contrast, saturation and hue; a start moved by up to 2 frames), without the crop
-// under a bucket table (batches keep each clip's shape); "" otherwise (the autoencoder reconstructs
+// under a bucket table (batches keep each clip's shape); for contrastive the copy-style edits a
+// re-uploaded copy carries (kContrastiveAugmentation: the loader reads clips of twice model.frames
+// and `speed` plays them at 0.5-2x into model.frames); "" otherwise (the autoencoder reconstructs
 // what it sees; a latent input is already encoded; audio alone).
 std::string default_augmentation(const TrainConfig& c);
 // c.transform or its default, with ",hflip=0.5" when c.hflip: the training clips' augmentation.

@@ -103,6 +103,10 @@ EvalResult evaluate_run(const std::string& run_dir, const EvalOptions& options) 
   if (run.config.task == Task::Pretrain)
     throw ConfigError(fmt::format("{}: a pretrain run has no classifier to evaluate; fine-tune it with vidrep train "
                                   "--init {} (its val_snr is in metrics.jsonl)", run_dir, run_dir));
+  if (run.config.task == Task::Contrastive)
+    throw ConfigError(fmt::format("{}: a contrastive run is a descriptor, not a classifier: evaluate it on a copy-detection "
+                                  "set with vidrep embed/index --method run:{} and vidrep eval retrieval, or fine-tune it "
+                                  "with vidrep train --init {}", run_dir, run_dir, run_dir));
   set_num_threads(options.threads);
   const std::string data = options.data.empty() ? run.config.data : options.data;
   Dataset dataset = load_dataset(data, options.split);

@@ -93,8 +93,8 @@ NetOutput RunNetwork::forward(const at::Tensor& video, const at::Tensor& audio) 
 }
 
 RunNetwork make_run_network(const TrainConfig& config) {
-  if (config.task != Task::Classify)
-    throw ConfigError(fmt::format("a classifier needs task classify, got '{}'", task_name(config.task)));
+  if (config.task != Task::Classify && config.task != Task::Contrastive)
+    throw ConfigError(fmt::format("a VideoNet needs task classify or contrastive, got '{}'", task_name(config.task)));
   RunNetwork r;
   if (config.input == "latent") {
     // The network first, so that its initialisation does not depend on the autoencoder's.
@@ -111,7 +111,7 @@ RunNetwork make_run_network(const TrainConfig& config) {
 }
 
 RunNetwork load_run_network(const RunInfo& run, const std::string& which) {
-  if (run.config.task != Task::Classify)
+  if (run.config.task != Task::Classify && run.config.task != Task::Contrastive)
     throw ConfigError(fmt::format("{}: not a classifier run (task {})", run.dir, task_name(run.config.task)));
   RunNetwork r = make_run_network(run.config);
   load_checkpoint(run.checkpoint(which), *r.net, nullptr, nullptr);

@@ -3,6 +3,7 @@
 #include "vidrep/error.h"
 #include "vidrep/models/autoencoder.h"
 #include "vidrep/models/masked_video.h"
+#include "vidrep/train/contrastive.h"
 #include "vidrep/train/inference.h"
 #include "vidrep/train/metrics.h"
 #include "vidrep/train/quality.h"
@@ -124,7 +125,60 @@ class PretrainTask : public TrainTask {
   models::MaskedVideo model_;
 };
 
+// Two views of each clip, pulled together against the batch's other clips (train/contrastive.h).
+// The network is a VideoNet whose embedding is the descriptor; its classifier head is not used.
+class ContrastiveTask : public TrainTask {
+ public:
+  explicit ContrastiveTask(const RunInfo& run) : temperature_(run.config.temperature), net_(make_run_network(run.config)) {}
+
+  torch::nn::Module& module() override { return *net_.net; }
+  std::string score_name() const override { return "pair_accuracy"; }
+
+  TaskStep step(const Batch& batch) override {
+    const at::Tensor z = net_.forward(batch.video, at::Tensor()).embedding;
+    return {info_nce(z, temperature_), static_cast<double>(pair_hits(z.detach())), z.size(0)};
+  }
+
+  TaskValidation validate(DataLoader& loader) override {
+    const bool was_training = net_.net->is_training();
+    net_.net->eval();
+    torch::NoGradGuard no_grad;
+    std::vector<at::Tensor> first, second;
+    double loss_sum = 0;
+    int64_t count = 0;
+    loader.start_epoch(0);
+    while (auto batch = loader.next()) {
+      const at::Tensor z = net_.forward(batch->video, at::Tensor()).embedding;
+      const int64_t n = z.size(0) / 2;
+      if (n >= 2) loss_sum += info_nce(z, temperature_).item<double>() * static_cast<double>(2 * n);
+      if (n >= 2) count += 2 * n;
+      first.push_back(z.slice(0, 0, n));
+      second.push_back(z.slice(0, n));
+    }
+    net_.net->train(was_training);
+    if (first.empty()) return {};
+    // Over the whole split: each clip's view among every clip's other view.
+    const double accuracy = pair_accuracy(at::cat(first), at::cat(second));
+    return {count > 0 ? loss_sum / static_cast<double>(count) : 0.0, accuracy, {{"val_pair_accuracy", accuracy}}};
+  }
+
+ private:
+  double temperature_;
+  RunNetwork net_;
+};
+
 }  // namespace
+
+LoaderOptions task_loader_options(const TrainConfig& config, bool training) {
+  if (config.task != Task::Contrastive) return run_loader_options(config, training);
+  LoaderOptions o = run_loader_options(config, true);
+  o.views = 2;
+  o.clip_len = 2 * config.model.frames;  // `speed` plays it into model.frames at 0.5-2x
+  o.shuffle = o.random_clip = training;
+  // Pairs from other clips are the negatives: a batch of one clip has none.
+  o.drop_last = training;
+  return o;
+}
 
 std::unique_ptr<TrainTask> make_task(const RunInfo& run) {
   switch (run.config.task) {
@@ -132,6 +186,8 @@ std::unique_ptr<TrainTask> make_task(const RunInfo& run) {
       return std::make_unique<AutoencodeTask>(run);
     case Task::Pretrain:
       return std::make_unique<PretrainTask>(run);
+    case Task::Contrastive:
+      return std::make_unique<ContrastiveTask>(run);
     case Task::Classify:
       break;
   }

@@ -6,6 +6,8 @@
 //               (micro F1 for multi-label)
 //   autoencode  Autoencoder on clips; metric PSNR (dB)
 //   pretrain    MaskedVideo on clips (labels ignored); metric the masked patches' SNR (dB)
+//   contrastive VideoNet's embedding on two views of each clip (labels ignored, train/contrastive.h);
+//               metric the validation clips' pair accuracy
 #pragma once
 
 #include "vidrep/data/loader.h"
@@ -49,5 +51,11 @@ class TrainTask {
 
 // The task of run.config.task, its module built under the current torch seed.
 std::unique_ptr<TrainTask> make_task(const RunInfo& run);
+
+// The loaders a run of the config trains and validates with: run_loader_options(), except for
+// contrastive, whose loaders both give two views of clips of twice model.frames under the
+// augmentation and preprocess (random clips in training, the centred clip in validation, so
+// validation sees the same pairs every epoch).
+LoaderOptions task_loader_options(const TrainConfig& config, bool training);
 
 }  // namespace vidrep

@@ -50,7 +50,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, to
                                                torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay));
 }
 
-// A classifier starting from a pretrain run: the pretrained encoder's parameters and buffers (the
+// A classifier starting from a pretrain or contrastive run: the pretrained encoder's parameters and buffers (the
 // "video." ones) replace the classifier's, which must have each of them with the same shape.
 void start_from_pretrained(const RunInfo& from, torch::nn::Module& module) {
   const std::unique_ptr<TrainTask> pretrained = make_task(from);
@@ -80,7 +80,8 @@ void start_from_pretrained(const RunInfo& from, torch::nn::Module& module) {
 // or is a pretrain run giving a classifier its encoder.
 void start_from(const std::string& init, Task task, torch::nn::Module& module) {
   const RunInfo from = load_run_info(init);
-  if (from.config.task == Task::Pretrain && task == Task::Classify) {
+  const bool encoder_only = from.config.task == Task::Pretrain || from.config.task == Task::Contrastive;
+  if (encoder_only && task == Task::Classify) {
     start_from_pretrained(from, module);
     return;
   }
@@ -133,9 +134,13 @@ class Session {
       : run_(std::move(run)), c_(run_.config), callbacks_(callbacks) {
     // Both loaders share the files' frame indexes, kept in the run folder for later processes.
     if (!run_.dir.empty()) index_cache_->load(run_.index_cache_path());  // find_lr runs without a folder
-    LoaderOptions train_options = run_loader_options(c_, true), val_options = run_loader_options(c_, false);
+    LoaderOptions train_options = task_loader_options(c_, true), val_options = task_loader_options(c_, false);
     train_options.index_cache = val_options.index_cache = index_cache_;
     Dataset train_split = load_dataset(c_.data, "train"), val_split = load_dataset(c_.data, "val");
+    if (c_.task == Task::Contrastive && c_.segment_seconds > 0) {
+      train_split = segmented(std::move(train_split));
+      val_split = segmented(std::move(val_split));
+    }
     if (!c_.buckets.empty()) {
       // Native aspect ratios and durations: the network is sized for the largest bucket in use.
       auto train_batches = bucketed_batches(train_split, true);
@@ -394,6 +399,32 @@ class Session {
     return batches;
   }
 
+  // Each sample cut into segment_seconds pieces (the last takes a remainder shorter than half a
+  // piece). A file that cannot be opened stays one sample, for the loader to report and skip.
+  Dataset segmented(Dataset split) {
+    std::vector<Sample> pieces;
+    for (const Sample& sample : split.samples) {
+      double start = sample.start, end = sample.end;
+      try {
+        const VideoReader reader(sample.path, {.threads = 1, .index_cache = index_cache_.get()});
+        if (end < 0 || end > reader.duration()) end = reader.duration();
+      } catch (const Error&) {
+        pieces.push_back(sample);
+        continue;
+      }
+      const double step = c_.segment_seconds;
+      const auto count = std::max<int64_t>(1, static_cast<int64_t>(std::floor((end - start) / step + 0.5)));
+      for (int64_t k = 0; k < count; ++k) {
+        Sample piece = sample;
+        piece.start = start + static_cast<double>(k) * step;
+        piece.end = k + 1 == count ? end : start + static_cast<double>(k + 1) * step;
+        pieces.push_back(std::move(piece));
+      }
+    }
+    split.samples = std::move(pieces);
+    return split;
+  }
+
   // model.frames / height / width: the largest of the shapes (the vit's position tables cover
   // every smaller grid; the CNNs take any size).
   void fit_model_to(const std::vector<BucketShape>& shapes) {
@@ -433,6 +464,7 @@ RunInfo prepare_run(TrainConfig config, const std::string& run_dir) {
   if (classify && !train_split.labelled)
     throw ConfigError(fmt::format("{}: video files without labels; a classifier needs train.txt, train/<class>/ or "
                                   "train.csv (vidrep pretrain and vidrep ae train take unlabelled videos)", config.data));
+  if (config.task == Task::Contrastive) config.model.num_classes = 1;  // the head is not trained
   if (classify) {
     config.model.num_classes = static_cast<int64_t>(train_split.classes.size());
     config.model.multi_label = train_split.multi_label;
