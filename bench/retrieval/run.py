@@ -137,6 +137,7 @@ def main():
     ap.add_argument("--run", action="append", default=[], help="a trained run to compare (run:DIR)")
     ap.add_argument("--ae", action="append", default=[], help="an autoencoder run to compare (ae:DIR)")
     ap.add_argument("--quick", action="store_true", help="make a quick set if the set is missing")
+    ap.add_argument("--only-runs", action="store_true", help="score only the --run / --ae representations")
     args = ap.parse_args()
     if not os.path.exists(os.path.join(args.set, "truth.tsv")):
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "retrieval", "make_set.py"), args.set] +
@@ -144,7 +145,7 @@ def main():
     work = os.path.join(os.path.dirname(os.path.abspath(args.set)), "copydet-work")
     os.makedirs(work, exist_ok=True)
     truth = load_truth(args.set)
-    methods = ["features", "features:color_hist"] + ["run:" + r for r in args.run] + ["ae:" + r for r in args.ae]
+    methods = ([] if args.only_runs else ["features", "features:color_hist"]) + ["run:" + r for r in args.run] + ["ae:" + r for r in args.ae]
     print(f"set: {args.set}: {len(os.listdir(os.path.join(args.set, 'refs')))} refs, "
           f"{len(os.listdir(os.path.join(args.set, 'distractors')))} distractors, {len(truth)} queries")
     for method in methods:

@@ -42,6 +42,7 @@ void print_lr_range(const LrRange& r, const TrainConfig& c, bool json) {
 void register_train(CLI::App& app) {
   struct Args {
     std::string config_file, out, resume, size, patch, buckets, task = "classify";
+    double temperature = TrainConfig{}.temperature, segment_seconds = TrainConfig{}.segment_seconds;
     bool json = false, print_config = false, find_lr = false;
     int64_t find_lr_steps = 100;
   };
@@ -75,10 +76,12 @@ void register_train(CLI::App& app) {
   flags->add("--dropout", c.model.dropout, "/model/dropout", "Dropout before the classifier (cnn_lstm: 0.5)");
   flags->add("--label-smoothing", c.label_smoothing, "/label_smoothing", "Cross-entropy label smoothing");
   flags->add("--embed-dim", c.model.embed_dim, "/model/embed_dim", "Size of the L2-normalised embedding (contrastive: 128)");
-  flags->add("--temperature", c.temperature, "/temperature", "contrastive: InfoNCE softmax temperature");
-  flags->add("--segment-seconds", c.segment_seconds, "/segment_seconds",
-             "contrastive: cut each video into samples of this many seconds, so an epoch draws from every part (0: one "
-             "sample per video)");
+  // Keys of task contrastive only (absent from a classify config.json): recorded with set() when given.
+  cmd->add_option("--temperature", args->temperature, "contrastive: InfoNCE softmax temperature")->capture_default_str();
+  cmd->add_option("--segment-seconds", args->segment_seconds,
+                  "contrastive: cut each video into samples of this many seconds, so an epoch draws from every part "
+                  "(0: one sample per video)")
+      ->capture_default_str();
   flags->add("--clip-len", c.model.frames, "/model/frames",
              "Frames per clip (input latent: the longest up to it that the autoencoder takes)");
   flags->add("--frame-stride", c.frame_stride, "/frame_stride", "Frame step inside a clip");
@@ -113,7 +116,12 @@ void register_train(CLI::App& app) {
       flags->set("/model/patch_h", p.h);
       flags->set("/model/patch_w", p.w);
     }
-    const TrainConfig config = resolve_train_config(parse_task(args->task), args->config_file, flags->given());
+    if (cmd->count("--temperature") > 0) flags->set("/temperature", args->temperature);
+    if (cmd->count("--segment-seconds") > 0) flags->set("/segment_seconds", args->segment_seconds);
+    const Task task = parse_task(args->task);
+    if (task != Task::Contrastive && (cmd->count("--temperature") > 0 || cmd->count("--segment-seconds") > 0))
+      throw InvalidArgument("train: --temperature and --segment-seconds are for --task contrastive");
+    const TrainConfig config = resolve_train_config(task, args->config_file, flags->given());
     if (args->print_config) {
       fmt::print("{}\n", nlohmann::json(config).dump(2));
       return;

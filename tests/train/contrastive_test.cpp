@@ -140,7 +140,11 @@ TEST(ContrastiveCli, TrainEmbedAndRefusals) {
   for (const char* flag : {"--task", "--temperature", "--embed-dim", "--segment-seconds"})
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
   ASSERT_EQ(test::run(test::cli() + " train --task contrastive --data " + unlabelled() + " --model frame2d "
-                      "--clip-len 4 --embed-dim 32 --epochs 1 --batch 8 --threads 2 --out " + dir + "/run --json", &out), 0) << out;
+                      "--clip-len 4 --embed-dim 32 --temperature 0.2 --segment-seconds 1 --epochs 1 --batch 8 --threads 2 --out " +
+                      dir + "/run --json", &out), 0) << out;
+  EXPECT_DOUBLE_EQ(load_run_info(dir + "/run").config.temperature, 0.2);
+  EXPECT_DOUBLE_EQ(load_run_info(dir + "/run").config.segment_seconds, 1);
+  EXPECT_EQ(load_run_info(dir + "/run").config.model.embed_dim, 32);
   const auto summary = nlohmann::json::parse(out.substr(out.rfind('{')));
   EXPECT_TRUE(summary.contains("best_val_pair_accuracy")) << out;
   ASSERT_EQ(test::run(test::cli() + " embed " + unlabelled() + "/000.mp4 --method run:" + dir + "/run --out " + dir +
@@ -151,6 +155,8 @@ TEST(ContrastiveCli, TrainEmbedAndRefusals) {
   EXPECT_EQ(test::run(test::cli() + " predict --run " + dir + "/run " + unlabelled() + "/000.mp4", &out), 2);
   EXPECT_NE(out.find("no classes to predict"), std::string::npos) << out;
   EXPECT_NE(test::run(test::cli() + " train --task bogus --data " + unlabelled() + " --out " + dir + "/bad", &out), 0);
+  EXPECT_EQ(test::run(test::cli() + " train --data " + unlabelled() + " --temperature 0.2 --out " + dir + "/bad", &out), 2);
+  EXPECT_NE(out.find("are for --task contrastive"), std::string::npos) << out;
   EXPECT_EQ(test::run(test::cli() + " train --task contrastive --data " + unlabelled() + " --batch 1 --out " + dir + "/one", &out), 2);
   EXPECT_NE(out.find("at least 2 clips per batch"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir + "/one/config.json"));

@@ -354,9 +354,11 @@ class Session {
   // A loss that has not fallen after the first epochs means the rate is far off (or the labels
   // carry nothing the network can see): say so while the user can still stop the run. Not for
   // pretraining, whose masked loss falls slowly at a good rate too (a c3d run with --mask-ratio
-  // 0.5: 0.833 -> 0.808 in 3 epochs, then on to 0.615 by epoch 50).
+  // 0.5: 0.833 -> 0.808 in 3 epochs, then on to 0.615 by epoch 50), nor for contrastive training,
+  // whose epoch loss over a few batches of freshly augmented pairs is noisy (3.23, 2.57, 3.16 in
+  // the first epochs of a run that went on to 1.8).
   void check_loss_falls(const EpochRecord& record) {
-    if (c_.task == Task::Pretrain) return;
+    if (c_.task == Task::Pretrain || c_.task == Task::Contrastive) return;
     if (record.epoch == 1) first_loss_ = record.train_loss;
     if (record.epoch != kLossCheckEpochs || first_loss_ <= 0 || record.train_loss < 0.97 * first_loss_) return;
     std::string chance;
