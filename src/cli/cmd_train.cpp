@@ -42,7 +42,8 @@ void print_lr_range(const LrRange& r, const TrainConfig& c, bool json) {
 void register_train(CLI::App& app) {
   struct Args {
     std::string config_file, out, resume, size, patch, buckets, task = "classify";
-    double temperature = TrainConfig{}.temperature, segment_seconds = TrainConfig{}.segment_seconds;
+    double temperature = TrainConfig{}.temperature, segment_seconds = TrainConfig{}.segment_seconds,
+           entropy_weight = TrainConfig{}.entropy_weight;
     bool json = false, print_config = false, find_lr = false;
     int64_t find_lr_steps = 100;
   };
@@ -54,7 +55,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--task", args->task,
                   "classify (labelled clips) | contrastive (unlabelled videos: two copy-style augmented views of each "
                   "clip pulled together by InfoNCE; the run's embedding is a descriptor for vidrep embed/index "
-                  "--method run:RUN). Contrastive defaults: 60 epochs, --embed-dim 128, --frame-stride 2, the augmentation "
+                  "--method run:RUN). Contrastive defaults: --model frame2d, 60 epochs, --embed-dim 128, --frame-stride 2, the augmentation "
                   "'" + std::string(kContrastiveAugmentation) + "' ({T}: --clip-len, {W}x{H}: --size)")
       ->check(CLI::IsMember({"classify", "contrastive"}))
       ->capture_default_str();
@@ -78,6 +79,9 @@ void register_train(CLI::App& app) {
   flags->add("--embed-dim", c.model.embed_dim, "/model/embed_dim", "Size of the L2-normalised embedding (contrastive: 128)");
   // Keys of task contrastive only (absent from a classify config.json): recorded with set() when given.
   cmd->add_option("--temperature", args->temperature, "contrastive: InfoNCE softmax temperature")->capture_default_str();
+  cmd->add_option("--entropy-weight", args->entropy_weight,
+                  "contrastive: weight of the KoLeo term that spreads descriptors apart (SSCD; 0: off)")
+      ->capture_default_str();
   cmd->add_option("--segment-seconds", args->segment_seconds,
                   "contrastive: cut each video into samples of this many seconds, so an epoch draws from every part "
                   "(0: one sample per video)")
@@ -118,9 +122,11 @@ void register_train(CLI::App& app) {
     }
     if (cmd->count("--temperature") > 0) flags->set("/temperature", args->temperature);
     if (cmd->count("--segment-seconds") > 0) flags->set("/segment_seconds", args->segment_seconds);
+    if (cmd->count("--entropy-weight") > 0) flags->set("/entropy_weight", args->entropy_weight);
     const Task task = parse_task(args->task);
-    if (task != Task::Contrastive && (cmd->count("--temperature") > 0 || cmd->count("--segment-seconds") > 0))
-      throw InvalidArgument("train: --temperature and --segment-seconds are for --task contrastive");
+    for (const char* name : {"--temperature", "--segment-seconds", "--entropy-weight"})
+      if (task != Task::Contrastive && cmd->count(name) > 0)
+        throw InvalidArgument(fmt::format("train: {} is for --task contrastive", name));
     const TrainConfig config = resolve_train_config(task, args->config_file, flags->given());
     if (args->print_config) {
       fmt::print("{}\n", nlohmann::json(config).dump(2));

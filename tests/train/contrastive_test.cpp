@@ -51,6 +51,11 @@ TEST(Contrastive, InfoNceRewardsPairsAndPairHitsCountThem) {
   info_nce(z, 0.1).backward();
   const at::Tensor moved = b.detach() - 0.5 * b.grad();
   EXPECT_GT((moved / moved.norm(2, 1, true) * a).sum(1).mean().item<double>(), (b.detach() * a).sum(1).mean().item<double>());
+  // KoLeo: clips crowded together (every row near one direction) score higher than spread ones,
+  // and a clip's own pair does not count as its neighbour.
+  const at::Tensor crowded = at::cat({a, a}) * 0.1 + unit_rows(1, 16, 9);
+  EXPECT_GT(koleo(crowded / crowded.norm(2, 1, true)).item<double>(), koleo(same).item<double>() + 1.0);
+  EXPECT_TRUE(std::isfinite(koleo(same).item<double>()));  // pairs are identical, yet not each other's nearest
   EXPECT_THROW(info_nce(unit_rows(3, 4, 0), 0.1), InvalidArgument);
   EXPECT_THROW(pair_accuracy(a, unit_rows(4, 16, 0)), InvalidArgument);
 }
@@ -139,12 +144,14 @@ TEST(ContrastiveCli, TrainEmbedAndRefusals) {
   ASSERT_EQ(test::run(test::cli() + " train --help", &out), 0);
   for (const char* flag : {"--task", "--temperature", "--embed-dim", "--segment-seconds"})
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
-  ASSERT_EQ(test::run(test::cli() + " train --task contrastive --data " + unlabelled() + " --model frame2d "
+  ASSERT_EQ(test::run(test::cli() + " train --task contrastive --data " + unlabelled() + " "
                       "--clip-len 4 --embed-dim 32 --temperature 0.2 --segment-seconds 1 --epochs 1 --batch 8 --threads 2 --out " +
                       dir + "/run --json", &out), 0) << out;
   EXPECT_DOUBLE_EQ(load_run_info(dir + "/run").config.temperature, 0.2);
   EXPECT_DOUBLE_EQ(load_run_info(dir + "/run").config.segment_seconds, 1);
   EXPECT_EQ(load_run_info(dir + "/run").config.model.embed_dim, 32);
+  EXPECT_EQ(load_run_info(dir + "/run").config.model.arch, "frame2d");  // the task's default family
+  EXPECT_DOUBLE_EQ(load_run_info(dir + "/run").config.entropy_weight, 3);
   const auto summary = nlohmann::json::parse(out.substr(out.rfind('{')));
   EXPECT_TRUE(summary.contains("best_val_pair_accuracy")) << out;
   ASSERT_EQ(test::run(test::cli() + " embed " + unlabelled() + "/000.mp4 --method run:" + dir + "/run --out " + dir +
@@ -156,7 +163,7 @@ TEST(ContrastiveCli, TrainEmbedAndRefusals) {
   EXPECT_NE(out.find("no classes to predict"), std::string::npos) << out;
   EXPECT_NE(test::run(test::cli() + " train --task bogus --data " + unlabelled() + " --out " + dir + "/bad", &out), 0);
   EXPECT_EQ(test::run(test::cli() + " train --data " + unlabelled() + " --temperature 0.2 --out " + dir + "/bad", &out), 2);
-  EXPECT_NE(out.find("are for --task contrastive"), std::string::npos) << out;
+  EXPECT_NE(out.find("--temperature is for --task contrastive"), std::string::npos) << out;
   EXPECT_EQ(test::run(test::cli() + " train --task contrastive --data " + unlabelled() + " --batch 1 --out " + dir + "/one", &out), 2);
   EXPECT_NE(out.find("at least 2 clips per batch"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir + "/one/config.json"));

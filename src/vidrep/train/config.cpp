@@ -123,6 +123,7 @@ TrainConfig default_train_config(Task task) {
     c.epochs = 60;
     c.warmup = 2;
     c.patience = 0;
+    c.model.arch = "frame2d";
     c.model.embed_dim = 128;
     c.frame_stride = 2;
   }
@@ -171,6 +172,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
   if (c.task == Task::Contrastive) {
     j["temperature"] = c.temperature;
     j["segment_seconds"] = c.segment_seconds;
+    j["entropy_weight"] = c.entropy_weight;
   }
 }
 
@@ -179,7 +181,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   static const std::set<std::string> keys = {
       "data", "epochs", "min_steps", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "min_epochs", "frame_stride", "transform", "hflip", "preprocess", "audio_seconds", "seed", "threads", "workers",
-      "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio", "pretrain_target", "temperature", "segment_seconds"};
+      "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio", "pretrain_target", "temperature", "segment_seconds", "entropy_weight"};
   for (const auto& [key, value] : j.items())
     if (!keys.count(key)) throw ConfigError(fmt::format("train config: unknown key '{}'", key));
   std::string task = task_name(c.task);
@@ -191,6 +193,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "pretrain_target", c.pretrain_target);
   read(j, "temperature", c.temperature);
   read(j, "segment_seconds", c.segment_seconds);
+  read(j, "entropy_weight", c.entropy_weight);
   if (j.contains("mask_ratio")) {
     double ratio = 0;
     read(j, "mask_ratio", ratio);
@@ -276,6 +279,7 @@ void validate(const TrainConfig& c) {
     require(c.temperature > 0 && c.temperature <= 10, "temperature", fmt::format("must be in (0,10], got {}", c.temperature));
     require(c.batch >= 2, "batch", "contrastive training needs at least 2 clips per batch (the others are the negatives)");
     require(c.segment_seconds >= 0, "segment_seconds", "must be >= 0 (0: one sample per video)");
+    require(c.entropy_weight >= 0, "entropy_weight", "must be >= 0 (0: InfoNCE alone)");
     ModelConfig m = c.model;
     m.num_classes = 1;  // the classifier head is not trained: any count passes
     validate(m);

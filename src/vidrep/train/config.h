@@ -61,6 +61,9 @@ struct TrainConfig {
   std::string pretrain_target = "motion";
   // contrastive: the softmax temperature of InfoNCE over cosine similarities (SimCLR's 0.1).
   double temperature = 0.1;
+  // contrastive: the weight of the KoLeo entropy term added to InfoNCE (train/contrastive.h: koleo,
+  // SSCD's "entropy weight"), which pushes unrelated clips' descriptors apart; 0: InfoNCE alone.
+  double entropy_weight = 3;
   // contrastive: each video is cut into samples of this many seconds (the last one takes a
   // remainder shorter than half of it), so that an epoch draws a clip from every part of every
   // video rather than one clip per file; 0: one sample per video.
@@ -126,8 +129,10 @@ void validate(const TrainConfig& c);
 // rate without weight decay or early stopping (epochs 60, lr 1e-3, weight_decay 0, patience 0);
 // pretrain runs a fixed schedule (epochs 100, warmup 5, patience 0): its loss keeps falling long
 // after a classifier's accuracy would have settled; contrastive likewise (epochs 60, warmup 2,
-// patience 0) with a 128-d embedding (model.embed_dim), the descriptor it trains, and frame_stride 2
-// (retrieval's embedder spreads a clip over one second: at 30 fps about 2 frames per clip frame).
+// patience 0) with frame2d (copies keep appearance, not motion: the order-blind per-frame encoder
+// matched copies best on bench/retrieval), a 128-d embedding (model.embed_dim), the descriptor it
+// trains, and frame_stride 2 (retrieval's embedder spreads a clip over one second: at 30 fps about
+// 2 frames per clip frame).
 TrainConfig default_train_config(Task task);
 // What a run augments with when `transform` is unset: for a classifier or pretraining on pixels
 // "random_resized_crop=WxH:0.6-1:0.8-1.25,color_jitter=0.3:0.3:0.3:0.02,temporal_jitter=2" at the

@@ -35,6 +35,17 @@ at::Tensor info_nce(const at::Tensor& z, double temperature) {
   return at::cross_entropy_loss(sim / temperature, pair);
 }
 
+at::Tensor koleo(const at::Tensor& z) {
+  check_pairs(z, "koleo");
+  const int64_t n = z.size(0);
+  if (n < 4) return at::zeros({}, z.options());  // no row other than a pair
+  auto [sim, pair] = similarities(z);
+  sim = sim.scatter(1, pair.unsqueeze(1), -std::numeric_limits<float>::infinity());
+  // For unit rows, |a - b|^2 = 2 - 2 cos: the nearest row is the most similar one.
+  const at::Tensor nearest = std::get<0>(sim.max(1));
+  return -at::log((2 - 2 * nearest).clamp_min(0).sqrt() + 1e-8).mean();
+}
+
 int64_t pair_hits(const at::Tensor& z) {
   check_pairs(z, "pair_hits");
   auto [sim, pair] = similarities(z);

@@ -20,6 +20,11 @@ namespace vidrep {
 // zero row count.
 at::Tensor info_nce(const at::Tensor& z, double temperature);
 
+// The KoLeo entropy estimate SSCD adds to spread descriptors apart (Sablayrolles et al. 2019):
+// -mean over rows of log(distance to the nearest row other than itself and its pair). Lower when
+// the batch's clips are spread over the sphere; with InfoNCE alone, unrelated clips may stay close.
+at::Tensor koleo(const at::Tensor& z);
+
 // Rows of `z` whose most similar other row is their pair (0..2B).
 int64_t pair_hits(const at::Tensor& z);
 

@@ -129,14 +129,17 @@ class PretrainTask : public TrainTask {
 // The network is a VideoNet whose embedding is the descriptor; its classifier head is not used.
 class ContrastiveTask : public TrainTask {
  public:
-  explicit ContrastiveTask(const RunInfo& run) : temperature_(run.config.temperature), net_(make_run_network(run.config)) {}
+  explicit ContrastiveTask(const RunInfo& run)
+      : temperature_(run.config.temperature), entropy_weight_(run.config.entropy_weight), net_(make_run_network(run.config)) {}
 
   torch::nn::Module& module() override { return *net_.net; }
   std::string score_name() const override { return "pair_accuracy"; }
 
   TaskStep step(const Batch& batch) override {
     const at::Tensor z = net_.forward(batch.video, at::Tensor()).embedding;
-    return {info_nce(z, temperature_), static_cast<double>(pair_hits(z.detach())), z.size(0)};
+    at::Tensor loss = info_nce(z, temperature_);
+    if (entropy_weight_ > 0) loss = loss + entropy_weight_ * koleo(z);
+    return {loss, static_cast<double>(pair_hits(z.detach())), z.size(0)};
   }
 
   TaskValidation validate(DataLoader& loader) override {
@@ -150,7 +153,11 @@ class ContrastiveTask : public TrainTask {
     while (auto batch = loader.next()) {
       const at::Tensor z = net_.forward(batch->video, at::Tensor()).embedding;
       const int64_t n = z.size(0) / 2;
-      if (n >= 2) loss_sum += info_nce(z, temperature_).item<double>() * static_cast<double>(2 * n);
+      if (n >= 2) {
+        at::Tensor loss = info_nce(z, temperature_);
+        if (entropy_weight_ > 0) loss = loss + entropy_weight_ * koleo(z);
+        loss_sum += loss.item<double>() * static_cast<double>(2 * n);
+      }
       if (n >= 2) count += 2 * n;
       first.push_back(z.slice(0, 0, n));
       second.push_back(z.slice(0, n));
@@ -163,7 +170,7 @@ class ContrastiveTask : public TrainTask {
   }
 
  private:
-  double temperature_;
+  double temperature_, entropy_weight_;
   RunNetwork net_;
 };
 
