@@ -110,10 +110,12 @@ def evaluate(set_dir, method, work, truth):
     # The best-scoring pair that is not a copy, over every query's hits.
     truth_ref = {t["query"]: t.get("ref") for t in truth}
     unrelated = [h["score"] for q, hits in answers.items() for h in hits if os.path.realpath(h["path"]) != truth_ref.get(q)]
+    copies = [h["score"] for q, hits in answers.items() for h in hits if os.path.realpath(h["path"]) == truth_ref.get(q)]
+    copies += [0.0] * (sum("ref" in t for t in truth) - len(copies))  # copies not found at all
     check = json.loads(sh([VIDREP, "eval", "retrieval", "--index", index, "--truth",
                            os.path.join(set_dir, "truth.tsv"), "--json"]))
     return rows, max(unrelated, default=0.0), sum(s >= COPY_THRESHOLD for s in unrelated), len(unrelated), built, \
-        searched, len(queries), check
+        searched, len(queries), check, copies
 
 
 def embed_speed(set_dir, work):
@@ -149,7 +151,7 @@ def main():
     print(f"set: {args.set}: {len(os.listdir(os.path.join(args.set, 'refs')))} refs, "
           f"{len(os.listdir(os.path.join(args.set, 'distractors')))} distractors, {len(truth)} queries")
     for method in methods:
-        rows, worst, above, pairs, built, searched, nq, check = evaluate(args.set, method, work, truth)
+        rows, worst, above, pairs, built, searched, nq, check, copies = evaluate(args.set, method, work, truth)
         print(f"\n{method}: index built in {built:.1f} s, {nq} queries searched in {searched:.1f} s")
         print(f"  {'transform':12s} {'n':>3s} {'R@1':>6s} {'mAP':>6s} {'uAP':>6s} {'segAP':>6s}")
         for tr, m in rows.items():
@@ -157,6 +159,8 @@ def main():
                   f"{m['segment_ap']:6.3f}")
         print(f"  unrelated pairs: best score {worst:.3f}; {above} of {pairs} at or above the copy threshold "
               f"{COPY_THRESHOLD}")
+        print(f"  copies: {sum(c >= COPY_THRESHOLD for c in copies)} of {len(copies)} at or above the copy threshold, "
+              f"{sum(c > worst for c in copies)} above the best unrelated score")
         print(f"  vidrep eval retrieval: R@1 {check['recall_at_1']:.3f} mAP {check['map']:.3f} "
               f"uAP {check['micro_ap']:.3f} segAP {check['segment_ap']:.3f}")
     longest, floor, ours = embed_speed(args.set, work)
