@@ -85,6 +85,7 @@ void register_encode(CLI::App& app);
 void register_tokens(CLI::App& app, LatentEncoder encode_latent);  // tokens without --latent
 void register_features(CLI::App& app);
 void register_embed(CLI::App& app, EmbedderFactory make_embedder);
+void register_shots(CLI::App& app);
 // The commands that compute with LibTorch (main_torch.cpp):
 void register_train(CLI::App& app);
 void register_pretrain(CLI::App& app);
