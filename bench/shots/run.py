@@ -5,7 +5,7 @@ select='gt(scene,0.3)' on the same files, in the same run.
   /usr/bin/python3 bench/shots/run.py [--set DIR] [--videos N] [--seed S]
 
 The set (made under build/bench-data/shots if missing) strings together 3-4 s segments of
-single-shot videos from Debian packages (opencv-doc, python3-imageio, python3-mecavideo,
+single-shot videos from Debian packages (never the same one twice in a row) (opencv-doc, python3-imageio, python3-mecavideo,
 lebiniou-data, pd-extendedview, python-nbsphinx), each re-timed to 25 fps at 320x240, joined by a
 hard cut, a dissolve or a fade through black of 2-30 frames (the ffmpeg CLI's concat and xfade),
 with flashes (2-3 bright frames) and fast pans inside segments that are not transitions. The truth
@@ -57,8 +57,10 @@ def make_video(path, rng, sources):
     n = rng.randint(5, 7)
     inputs, chains, truth = [], [], []
     length = 0  # frames of the output so far
+    src = None
     for i in range(n):
-        src = rng.choice(sources)
+        # Never the same source twice in a row: a cut within one fixed-camera video is no cut.
+        src = rng.choice([s for s in sources if s != src])
         frames = rng.randint(75, 100)
         start = rng.uniform(0, max(0.0, duration(src) - frames / FPS - 0.5))
         inputs += ["-ss", f"{start:.3f}", "-t", f"{frames / FPS + 1:.3f}", "-i", src]

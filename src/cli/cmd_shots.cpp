@@ -58,7 +58,7 @@ std::string csv_path(const std::string& csv, const std::string& video, bool seve
 void register_shots(CLI::App& app) {
   auto args = std::make_shared<ShotsArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "shots", "Shot boundaries (cuts, fades through black) and the shot list, in one pass at low resolution");
+      "shots", "Shot boundaries (cuts, fades through black, dissolves) and the shot list, in one pass at low resolution");
   cmd->add_option("paths", args->inputs, "Video files, folders (searched recursively) or list files (.txt)")->required();
   cmd->add_flag("--json", args->json,
                 "One JSON line per video: {path, frames, fps, duration, transitions: [{type, start_frame, end_frame, "

@@ -1,6 +1,6 @@
 // Shot detection on edits made by the ffmpeg CLI: hard cuts found at their exact frame, a fade
-// through black found as one fade, and no transition inside a flash or a fast pan; the CSV and
-// JSON outputs of `vidrep shots`.
+// through black and a dissolve found as one transition each, and no transition inside a flash or
+// a fast pan; the CSV and JSON outputs of `vidrep shots`.
 #include "vidrep/error.h"
 #include "vidrep/shots/detector.h"
 
@@ -85,6 +85,22 @@ TEST(Shots, AFadeThroughBlackIsOneFade) {
   EXPECT_LE(t.end_frame, 61);
   ASSERT_EQ(list.shots.size(), 2u);
   EXPECT_EQ(list.shots[1].start_frame, (t.start_frame + t.end_frame + 1) / 2);
+}
+
+TEST(Shots, ADissolveIsOneDissolveOverItsBlendedFrames) {
+  // xfade blends frames 30-49 (offset 1.2 s, 0.8 s long, ending with A's 2 s): A's last pure
+  // frame is 29, B's first 50.
+  const std::string dissolve = make_edit("dissolve", {kA, kB}, "[0][1]xfade=transition=fade:duration=0.8:offset=1.2[v]");
+  const shots::ShotList list = shots::detect_shots(dissolve);
+  ASSERT_EQ(list.transitions.size(), 1u);
+  const auto& t = list.transitions[0];
+  EXPECT_EQ(t.type, "dissolve");
+  // The first and last few blended frames differ little from the shots: the ends may fall inside.
+  EXPECT_GE(t.start_frame, 26);
+  EXPECT_LE(t.start_frame, 33);
+  EXPECT_GE(t.end_frame, 46);
+  EXPECT_LE(t.end_frame, 53);
+  EXPECT_EQ(list.shots.size(), 2u);
 }
 
 TEST(Shots, BadInputAndOptions) {

@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 
 namespace vidrep::shots {
 
@@ -34,6 +36,15 @@ constexpr double kMaxFadeSeconds = 2.0;
 constexpr float kBlackStd = 8.0f;
 // Luma steps smaller than this do not continue a fade.
 constexpr float kFadeStep = 0.5f;
+// Longest dissolve, in blended frames.
+constexpr int64_t kMaxDissolve = 32;
+// A dissolve's change (frame distance of its ends) is at least this times min_distance.
+constexpr double kDissolveChange = 1.5;
+// Largest mean residual of a blend (relative to the change), and how far blend weights may fall back.
+constexpr double kBlendResidual = 0.08;
+constexpr double kBlendSlack = 0.15;
+// Largest change over as many frames before and after a dissolve, relative to its own.
+constexpr double kOutsideChange = 0.5;
 
 class Detector {
  public:
@@ -48,6 +59,7 @@ class Detector {
       });
       if (!inside_fade) out.push_back(std::move(cut));
     }
+    for (Transition& d : dissolves(out)) out.push_back(std::move(d));
     std::sort(out.begin(), out.end(), [](const Transition& a, const Transition& b) { return a.start_frame < b.start_frame; });
     return out;
   }
@@ -118,6 +130,94 @@ class Detector {
       while (s > 0 && first - s < longest && f_[s - 1].mean_luma > f_[s].mean_luma + kFadeStep) --s;
       while (e + 1 < n_ && e - last < longest && f_[e + 1].mean_luma > f_[e].mean_luma + kFadeStep) ++e;
       out.push_back({"fade", s, e, times_[s + 1], times_[e], d(s, e)});
+    }
+    return out;
+  }
+
+  // Frame i's luma picture as block means (0..255), rebuilt from its signature.
+  std::array<float, kGrid * kGrid> blocks(int64_t i) const {
+    std::array<float, kGrid * kGrid> x{};
+    const float scale = f_[i].luma_std * kGrid;  // the norm the zero-mean picture was divided by
+    for (int k = 0; k < kGrid * kGrid; ++k) x[k] = f_[i].mean_luma + f_[i].luma[k] * scale;
+    return x;
+  }
+
+  // How well frames s+1 .. e-1 are blends of frames s and e: each frame's least-squares blend
+  // weight, and the mean squared residual over |x_e - x_s|^2. +inf when the weights do not rise.
+  double blend_residual(int64_t s, int64_t e) const {
+    const auto a = blocks(s), b = blocks(e);
+    std::array<float, kGrid * kGrid> diff{};
+    double span = 0;
+    for (int k = 0; k < kGrid * kGrid; ++k) diff[k] = b[k] - a[k], span += static_cast<double>(diff[k]) * diff[k];
+    if (span <= 0) return std::numeric_limits<double>::infinity();
+    double total = 0, previous = -1;
+    for (int64_t t = s + 1; t < e; ++t) {
+      const auto x = blocks(t);
+      double dot = 0;
+      for (int k = 0; k < kGrid * kGrid; ++k) dot += (x[k] - a[k]) * static_cast<double>(diff[k]);
+      const double alpha = dot / span;
+      if (alpha < previous - kBlendSlack || alpha < -kBlendSlack || alpha > 1 + kBlendSlack) {
+        return std::numeric_limits<double>::infinity();
+      }
+      previous = alpha;
+      double residual = 0;
+      for (int k = 0; k < kGrid * kGrid; ++k) {
+        const double r = x[k] - a[k] - alpha * diff[k];
+        residual += r * r;
+      }
+      total += residual / span;
+    }
+    return total / static_cast<double>(e - s - 1);
+  }
+
+  // Dissolves: windows s..e of 2 to kMaxDissolve blended frames over which the picture changes
+  // by at least 1.5 min_distance in small steps (no cut) and much less over as many frames before
+  // and after, every frame inside a blend of frames s and e with rising weights (a pan or a zoom
+  // moves things, which no blend explains). Of
+  // overlapping windows, the shortest that reaches nine tenths of the group's largest change.
+  std::vector<Transition> dissolves(const std::vector<Transition>& found) const {
+    struct Window {
+      int64_t s, e;
+      double change;
+    };
+    std::vector<Window> passing;
+    for (int64_t e = 3; e < n_; ++e) {
+      for (int64_t s = std::max<int64_t>(0, e - kMaxDissolve - 1); s <= e - 3; ++s) {
+        const double change = d(s, e);
+        if (change < o_.min_distance * kDissolveChange) continue;
+        bool step_too_large = false;
+        for (int64_t t = s + 1; t <= e && !step_too_large; ++t) step_too_large = d(t - 1, t) > 0.6 * change;
+        if (step_too_large) continue;
+        // The pictures on either side hold still compared with the change (a scene that keeps
+        // changing gradually, such as a visualiser, changes as much outside the window).
+        const int64_t span = e - s;
+        if (d(std::max<int64_t>(0, s - span), s) > kOutsideChange * change ||
+            d(e, std::min(n_ - 1, e + span)) > kOutsideChange * change) {
+          continue;
+        }
+        const bool taken = std::any_of(found.begin(), found.end(), [&](const Transition& t) {
+          return t.end_frame > s && t.start_frame < e;
+        });
+        if (taken) continue;
+        if (blend_residual(s, e) > kBlendResidual) continue;
+        passing.push_back({s, e, change});
+      }
+    }
+    std::sort(passing.begin(), passing.end(), [](const Window& a, const Window& b) { return a.s < b.s; });
+    std::vector<Transition> out;
+    for (size_t i = 0; i < passing.size();) {
+      size_t j = i + 1;
+      int64_t end = passing[i].e;
+      double largest = passing[i].change;
+      while (j < passing.size() && passing[j].s < end) end = std::max(end, passing[j].e), largest = std::max(largest, passing[j].change), ++j;
+      const Window* best = nullptr;
+      for (size_t k = i; k < j; ++k) {
+        const Window& w = passing[k];
+        if (w.change < 0.9 * largest) continue;
+        if (best == nullptr || w.e - w.s < best->e - best->s) best = &w;
+      }
+      out.push_back({"dissolve", best->s, best->e, times_[best->s + 1], times_[best->e], best->change});
+      i = j;
     }
     return out;
   }

@@ -1,5 +1,5 @@
-// Shot boundary detection in one pass at low resolution: hard cuts and fades through black, robust
-// to flashes and fast motion. Free of LibTorch (the I/O core), so `vidrep shots` starts at once.
+// Shot boundary detection in one pass at low resolution: hard cuts, fades through black and
+// dissolves, robust to flashes and fast motion. Free of LibTorch (the I/O core), so `vidrep shots` starts at once.
 //
 //   vidrep::shots::ShotList list = vidrep::shots::detect_shots("movie.mp4");
 //   for (const auto& t : list.transitions) ... t.type, t.start_frame, t.end_frame, t.start, t.end
@@ -14,12 +14,20 @@
 // shortly before t-1: a flash, a camera flash or a brief occlusion, not a new shot). Two cuts
 // closer than min_shot_seconds keep the stronger. A **fade** is a run of flat dark frames (a fade
 // or cut to black) with pictures on both sides, from the last frame before the picture starts to
-// darken to the first frame after it is back. Dissolves are not detected yet.
+// darken to the first frame after it is back. A **dissolve** is a window of 2-32 blended frames
+// between two frames s and e that differ by at least 1.5 x min_distance, reached in small steps
+// (no cut), with much less change over as many frames before s and after e (the shots hold still
+// by comparison: a scene that keeps changing gradually is not a dissolve), and every frame inside
+// a least-squares blend of frames s and e with rising weights and a small residual (a pan or a
+// zoom moves things, which no blend explains); of overlapping windows, the shortest with nine
+// tenths of the largest change (so its ends may lie a few frames inside the blend, where the
+// pictures differ little from the shots').
 //
 // A transition runs from start_frame, the last frame of the outgoing shot, to end_frame, the
 // first frame of the incoming one (adjacent frames for a cut); `start` is the time the first frame
 // after start_frame appears and `end` the time end_frame appears (equal for a cut). Shots are
-// contiguous and cover every frame: a cut's shot starts at end_frame, a fade's at its middle.
+// contiguous and cover every frame: a cut's shot starts at end_frame, a gradual transition's at
+// its middle frame.
 #pragma once
 
 #include "vidrep/shots/signature.h"
@@ -42,7 +50,7 @@ struct ShotOptions {
 };
 
 struct Transition {
-  std::string type;          // "cut" | "fade"
+  std::string type;          // "cut" | "fade" | "dissolve"
   int64_t start_frame = 0;   // last frame of the outgoing shot
   int64_t end_frame = 0;     // first frame of the incoming shot
   double start = 0, end = 0; // seconds
