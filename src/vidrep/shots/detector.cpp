@@ -96,6 +96,8 @@ class Detector {
       }
       kept.push_back(std::move(c));
     }
+    // Nor a shot that short at either end of the video (a black first frame, a last flash).
+    std::erase_if(kept, [&](const Transition& c) { return c.end_frame < shortest || n_ - c.end_frame < shortest; });
     return kept;
   }
 

@@ -12,7 +12,8 @@
 // adaptive rule: fast motion raises the neighbours too, so it does not pass), and the picture does
 // not come back within flash_seconds (frame t-1 like a frame shortly after t, or frame t like one
 // shortly before t-1: a flash, a camera flash or a brief occlusion, not a new shot). Two cuts
-// closer than min_shot_seconds keep the stronger. A **fade** is a run of flat dark frames (a fade
+// closer than min_shot_seconds keep the stronger, and none leaves a shorter shot at either end
+// of the video. A **fade** is a run of flat dark frames (a fade
 // or cut to black) with pictures on both sides, from the last frame before the picture starts to
 // darken to the first frame after it is back. A **dissolve** is a window of 2-32 blended frames
 // between two frames s and e that differ by at least 1.5 x min_distance, reached in small steps
