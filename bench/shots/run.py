@@ -6,9 +6,10 @@ select='gt(scene,0.3)' on the same files, in the same run.
 
 The set (made under build/bench-data/shots if missing) strings together 3-4 s segments of
 single-shot videos from Debian packages (never the same one twice in a row) (opencv-doc, python3-imageio, python3-mecavideo,
-lebiniou-data, pd-extendedview, python-nbsphinx), each re-timed to 25 fps at 320x240, joined by a
+lebiniou-data, pd-extendedview), each re-timed to 25 fps at 320x240, joined by a
 hard cut, a dissolve or a fade through black of 2-30 frames (the ffmpeg CLI's concat and xfade),
-with flashes (2-3 bright frames) and fast pans inside segments that are not transitions. The truth
+with flashes (2-3 bright frames), pans and on-screen text (a caption box popping in and out, a
+running frame counter) inside segments, which are not transitions. The truth
 of each edit is exact to a frame: a cut's first new frame, a gradual transition's blended frames.
 
 Scores: cuts F1 with a tolerance of 2 frames; gradual transitions F1 where a detected transition
@@ -38,9 +39,9 @@ SOURCES = [
     "/usr/share/lebiniou/vue/media/lebiniou-2021-06-10_12-19-53.mp4",
     "/usr/share/lebiniou/vue/media/lebiniou-2021-06-10_12-28-28.mp4",
     "/usr/share/doc/pd-extendedview/media/diver.mov",
-    "/usr/share/doc/python-nbsphinx/html/www/wikimediacommons/Shepard_Calais_1906_FrenchGP.ogv",
-]
+]  # not Shepard_Calais_1906 (python-nbsphinx): it has cuts of its own (one before frame 81)
 TOLERANCE = 2
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"  # fonts-dejavu-core
 
 
 def sh(cmd):
@@ -67,6 +68,11 @@ def make_video(path, rng, sources):
         f = (f"[{i}:v]fps={FPS},scale={SIZE[0]}:{SIZE[1]},setsar=1,format=yuv420p,trim=end_frame={frames},"
              f"setpts=PTS-STARTPTS,settb=1/{FPS}")
         effect = rng.random()
+        if rng.random() < 0.3 and os.path.exists(FONT):  # a caption popping in and out, and a counter
+            at = rng.randint(10, frames - 40)
+            f += (f",drawtext=fontfile={FONT}:text='BREAKING NEWS':fontsize=24:fontcolor=white:box=1:"
+                  f"boxcolor=black@0.8:x=10:y=200:enable='between(n,{at},{at + 30})',"
+                  f"drawtext=fontfile={FONT}:text='%{{n}}':fontsize=30:fontcolor=yellow:x=250:y=10")
         if effect < 0.25:  # a flash of 2-3 frames, not a transition
             at = rng.randint(20, frames - 20)
             f += f",eq=brightness=0.6:enable='between(n,{at},{at + rng.randint(1, 2)})'"
