@@ -167,6 +167,11 @@ TEST(ContrastiveCli, TrainEmbedAndRefusals) {
   EXPECT_EQ(test::run(test::cli() + " train --task contrastive --data " + unlabelled() + " --batch 1 --out " + dir + "/one", &out), 2);
   EXPECT_NE(out.find("at least 2 clips per batch"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir + "/one/config.json"));
+  // Fewer training samples than a batch (whole videos, one sample each): a clear error, not a run
+  // without a step.
+  EXPECT_EQ(test::run(test::cli() + " train --task contrastive --data " + unlabelled() + " --segment-seconds 0 "
+                      "--batch 512 --epochs 1 --out " + dir + "/big", &out), 2);
+  EXPECT_NE(out.find("make no batch of 512"), std::string::npos) << out;
 }
 
 }  // namespace

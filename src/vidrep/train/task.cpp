@@ -137,9 +137,7 @@ class ContrastiveTask : public TrainTask {
 
   TaskStep step(const Batch& batch) override {
     const at::Tensor z = net_.forward(batch.video, at::Tensor()).embedding;
-    at::Tensor loss = info_nce(z, temperature_);
-    if (entropy_weight_ > 0) loss = loss + entropy_weight_ * koleo(z);
-    return {loss, static_cast<double>(pair_hits(z.detach())), z.size(0)};
+    return {loss(z), static_cast<double>(pair_hits(z.detach())), z.size(0)};
   }
 
   TaskValidation validate(DataLoader& loader) override {
@@ -153,12 +151,8 @@ class ContrastiveTask : public TrainTask {
     while (auto batch = loader.next()) {
       const at::Tensor z = net_.forward(batch->video, at::Tensor()).embedding;
       const int64_t n = z.size(0) / 2;
-      if (n >= 2) {
-        at::Tensor loss = info_nce(z, temperature_);
-        if (entropy_weight_ > 0) loss = loss + entropy_weight_ * koleo(z);
-        loss_sum += loss.item<double>() * static_cast<double>(2 * n);
-      }
-      if (n >= 2) count += 2 * n;
+      loss_sum += loss(z).item<double>() * static_cast<double>(2 * n);
+      count += 2 * n;
       first.push_back(z.slice(0, 0, n));
       second.push_back(z.slice(0, n));
     }
@@ -166,10 +160,16 @@ class ContrastiveTask : public TrainTask {
     if (first.empty()) return {};
     // Over the whole split: each clip's view among every clip's other view.
     const double accuracy = pair_accuracy(at::cat(first), at::cat(second));
-    return {count > 0 ? loss_sum / static_cast<double>(count) : 0.0, accuracy, {{"val_pair_accuracy", accuracy}}};
+    return {loss_sum / static_cast<double>(count), accuracy, {{"val_pair_accuracy", accuracy}}};
   }
 
  private:
+  // InfoNCE plus the weighted KoLeo term, over a batch's [2B,D] embeddings.
+  at::Tensor loss(const at::Tensor& z) const {
+    const at::Tensor nce = info_nce(z, temperature_);
+    return entropy_weight_ > 0 ? nce + entropy_weight_ * koleo(z) : nce;
+  }
+
   double temperature_, entropy_weight_;
   RunNetwork net_;
 };

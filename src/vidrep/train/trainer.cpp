@@ -159,6 +159,10 @@ class Session {
     val_loader_ = std::make_unique<DataLoader>(std::move(val_split), val_options);
     if (train_loader_->dataset().samples.empty())
       throw ConfigError(fmt::format("{}: the train split has no videos", c_.data));
+    // Contrastive training drops a last incomplete batch: fewer samples than --batch make none.
+    if (train_loader_->batches_per_epoch() == 0)
+      throw ConfigError(fmt::format("{}: the train split's {} samples make no batch of {}; lower --batch", c_.data,
+                                    train_loader_->dataset().samples.size(), c_.batch));
   }
 
   const RunInfo& info() const { return run_; }
