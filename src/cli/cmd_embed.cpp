@@ -37,27 +37,12 @@ void register_embed(CLI::App& app, EmbedderFactory make_embedder) {
     const std::vector<std::string> videos = collect_videos(args->inputs);
     if (videos.empty()) throw InvalidArgument("embed: no video files in the paths given");
     std::vector<retrieval::VideoDescriptors> done;
-    bool failed = false;
-    ProgressBar bar;
-    for (size_t i = 0; i < videos.size(); ++i) {
-      bar.update(static_cast<double>(i) / static_cast<double>(videos.size()),
-                 fmt::format("embedding {}/{}  {}", i + 1, videos.size(), videos[i]));
-      try {
-        done.push_back(embedder.embed(videos[i]));
-        const auto& d = done.back();
-        bar.clear();
-        if (args->json) {
-          fmt::print("{}\n", nlohmann::json{{"path", d.path}, {"rows", d.rows()}, {"dim", embedder.dim()},
-                                            {"duration", d.duration}}.dump());
-        }
-      } catch (const Error& e) {
-        failed = true;
-        bar.clear();
-        if (args->json) fmt::print("{}\n", nlohmann::json{{"path", videos[i]}, {"error", e.what()}}.dump());
-        else fmt::print(stderr, "vidrep: skipped {}\n", e.what());
-      }
-    }
-    bar.clear();
+    const bool failed = for_each_video(videos, "embedding", args->json, [&](const std::string& video) {
+      done.push_back(embedder.embed(video));
+      const auto& d = done.back();
+      if (!args->json) return std::string();
+      return nlohmann::json{{"path", d.path}, {"rows", d.rows()}, {"dim", embedder.dim()}, {"duration", d.duration}}.dump() + "\n";
+    });
     if (done.empty()) throw InvalidArgument("embed: none of the videos could be read");
     retrieval::save_vsc_descriptors(args->out, done);
     int64_t rows = 0;

@@ -49,7 +49,9 @@ CLI::App* register_eval_retrieval(CLI::App* eval) {
       bar.update(static_cast<double>(i) / static_cast<double>(queries.size()),
                  fmt::format("searching {}/{}  {}", i + 1, queries.size(), queries[i]));
       retrieval::QueryResults r{queries[i], {}};
-      for (const auto& h : index.search(index.embed(queries[i]), {.k = args->k})) {
+      retrieval::SearchOptions search;
+      search.k = args->k;
+      for (const auto& h : index.search(index.embed(queries[i]), search)) {
         r.refs.push_back({index.videos()[h.video].canonical, h.score, h.query_start, h.query_end, h.ref_start,
                           h.ref_end});
       }

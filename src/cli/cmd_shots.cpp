@@ -38,13 +38,14 @@ nlohmann::json to_json(const shots::ShotList& list) {
           {"transitions", transitions}, {"shots", shots}};
 }
 
-void print_text(const shots::ShotList& list) {
-  fmt::print("{}: {} shots, {} transitions ({} frames, {:.3f} s)\n", list.path, list.shots.size(),
-             list.transitions.size(), list.frames, list.duration);
+std::string text_of(const shots::ShotList& list) {
+  std::string out = fmt::format("{}: {} shots, {} transitions ({} frames, {:.3f} s)\n", list.path, list.shots.size(),
+                                list.transitions.size(), list.frames, list.duration);
   for (const auto& t : list.transitions) {
-    if (t.type == "cut") fmt::print("  cut   before frame {:6}  {:9.3f} s  score {:.3f}\n", t.end_frame, t.start, t.score);
-    else fmt::print("  {:5} frames {}-{}  {:.3f}-{:.3f} s  score {:.3f}\n", t.type, t.start_frame, t.end_frame, t.start, t.end, t.score);
+    if (t.type == "cut") out += fmt::format("  cut   before frame {:6}  {:9.3f} s  score {:.3f}\n", t.end_frame, t.start, t.score);
+    else out += fmt::format("  {:5} frames {}-{}  {:.3f}-{:.3f} s  score {:.3f}\n", t.type, t.start_frame, t.end_frame, t.start, t.end, t.score);
   }
+  return out;
 }
 
 // --csv F for one input; for several, F is a folder of <stem>-Scenes.csv (PySceneDetect's names).
@@ -78,25 +79,11 @@ void register_shots(CLI::App& app) {
     if (videos.empty()) throw InvalidArgument("shots: no video files in the paths given");
     const bool several = videos.size() > 1;
     if (several && !args->csv.empty()) fs::create_directories(args->csv);
-    bool failed = false;
-    ProgressBar bar;
-    for (size_t i = 0; i < videos.size(); ++i) {
-      bar.update(static_cast<double>(i) / static_cast<double>(videos.size()),
-                 fmt::format("shots {}/{}  {}", i + 1, videos.size(), videos[i]));
-      try {
-        const shots::ShotList list = shots::detect_shots(videos[i], args->options);
-        if (!args->csv.empty()) io::write_file(csv_path(args->csv, videos[i], several), shots::scenes_csv(list));
-        bar.clear();
-        if (args->json) fmt::print("{}\n", to_json(list).dump());
-        else print_text(list);
-      } catch (const Error& e) {
-        failed = true;
-        bar.clear();
-        if (args->json) fmt::print("{}\n", nlohmann::json{{"path", videos[i]}, {"error", e.what()}}.dump());
-        else fmt::print(stderr, "vidrep: skipped {}\n", e.what());
-      }
-    }
-    bar.clear();
+    const bool failed = for_each_video(videos, "shots", args->json, [&](const std::string& video) {
+      const shots::ShotList list = shots::detect_shots(video, args->options);
+      if (!args->csv.empty()) io::write_file(csv_path(args->csv, video, several), shots::scenes_csv(list));
+      return args->json ? to_json(list).dump() + "\n" : text_of(list);
+    });
     if (failed) throw ExitStatus{2};
   });
 }

@@ -2,7 +2,9 @@
 // otherwise (logs and pipes get the per-epoch lines the commands print instead).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace vidrep::cli {
 
@@ -22,5 +24,12 @@ class ProgressBar {
 
 // "1:05" / "1:02:03"
 std::string format_duration(double seconds);
+
+// Runs `work` on each video under a progress bar ("VERB i/N  PATH") and prints what it returns
+// (its result lines, "" for none) on stdout. A vidrep::Error from it is reported, as a JSON line
+// {path, error} on stdout when `json`, else "vidrep: skipped REASON" on stderr, and the other
+// videos go on. Returns whether any failed.
+bool for_each_video(const std::vector<std::string>& videos, const std::string& verb, bool json,
+                    const std::function<std::string(const std::string&)>& work);
 
 }  // namespace vidrep::cli
