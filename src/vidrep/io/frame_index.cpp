@@ -277,4 +277,41 @@ std::optional<FrameIndex> FrameIndex::from_bytes(std::string_view bytes, size_t&
   return x;
 }
 
+namespace {
+
+bool past_key_packet(const AVPacket* p, const KeyPacket& k) {
+  if (p->pos >= 0 && k.pos >= 0) return p->pos > k.pos;
+  return p->dts != AV_NOPTS_VALUE && k.dts != AV_NOPTS_VALUE && p->dts > k.dts;
+}
+
+int64_t seek_ts(const KeyPacket& k) { return k.dts != AV_NOPTS_VALUE ? k.dts : k.pts; }
+
+// Reads packets until `key`; false at the end of the file or once past it.
+bool scan_to(Demuxer& demuxer, int stream, const KeyPacket& key, AVPacket* pkt) {
+  while (demuxer.read(pkt, stream)) {
+    if (is_key_packet(pkt, key)) return true;
+    if (past_key_packet(pkt, key)) return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_key_packet(const AVPacket* p, const KeyPacket& k) {
+  if (p->pos >= 0 && k.pos >= 0) return p->pos == k.pos;
+  return p->pts == k.pts && p->dts == k.dts;
+}
+
+bool seek_to_key(Demuxer& demuxer, int stream, const FrameIndex& index, const KeyPacket& key, AVPacket* pkt) {
+  try {
+    demuxer.seek(stream, seek_ts(key));
+    if (scan_to(demuxer, stream, key, pkt)) return true;
+    demuxer.seek(stream, seek_ts(index.keys().front()) - 1);
+    if (scan_to(demuxer, stream, key, pkt)) return true;
+  } catch (const DecodeError&) {
+  }
+  demuxer.reopen();
+  return scan_to(demuxer, stream, key, pkt);
+}
+
 }  // namespace vidrep::io

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+struct AVPacket;
 struct AVStream;
 
 namespace vidrep::io {
@@ -79,5 +80,14 @@ class FrameIndex {
   std::vector<KeyPacket> keys_;
   int64_t packets_ = 0;
 };
+
+// Whether `p` is key packet `k`: the same file position, or without positions the same timestamps.
+bool is_key_packet(const AVPacket* p, const KeyPacket& k);
+
+// Leaves `pkt` holding key packet `key` of `stream`, with the demuxer positioned after it: seeks to
+// its timestamp; if the demuxer lands past it, to before the stream's first key frame; where that
+// fails too (Matroska without cues), reads the file again from its start. False when the packet is
+// not in the file.
+bool seek_to_key(Demuxer& demuxer, int stream, const FrameIndex& index, const KeyPacket& key, AVPacket* pkt);
 
 }  // namespace vidrep::io

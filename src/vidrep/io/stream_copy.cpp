@@ -15,11 +15,6 @@
 namespace vidrep::io {
 namespace {
 
-bool same_packet(const AVPacket* p, const KeyPacket& k) {
-  if (p->pos >= 0 && k.pos >= 0) return p->pos == k.pos;
-  return p->pts == k.pts && p->dts == k.dts;
-}
-
 int64_t to_ts(double seconds, AVRational tb) { return static_cast<int64_t>(std::llround(seconds / av_q2d(tb))); }
 
 }  // namespace
@@ -70,6 +65,7 @@ CopyResult copy_streams(const std::string& in_path, const std::string& out_path,
   out.start();
 
   const KeyPacket& first = keys[static_cast<size_t>(start_key)];
+  // Read from the seek on with every stream: audio inside the range may come before the key packet.
   in.seek(video, first.dts != AV_NOPTS_VALUE ? first.dts : first.pts);
   UniqueAVPacket pkt = make_packet();
   bool in_range = false, video_done = false, audio_done = !o.audio;
@@ -79,8 +75,8 @@ CopyResult copy_streams(const std::string& in_path, const std::string& out_path,
     const AVStream* ist = in.stream(pkt->stream_index);
     if (pkt->stream_index == video) {
       if (video_done) continue;
-      if (!in_range && same_packet(pkt.get(), first)) in_range = true;
-      if (in_range && end_key < static_cast<int64_t>(keys.size()) && same_packet(pkt.get(), keys[static_cast<size_t>(end_key)])) {
+      if (!in_range && is_key_packet(pkt.get(), first)) in_range = true;
+      if (in_range && end_key < static_cast<int64_t>(keys.size()) && is_key_packet(pkt.get(), keys[static_cast<size_t>(end_key)])) {
         video_done = true;
         continue;
       }

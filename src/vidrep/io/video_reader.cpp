@@ -130,38 +130,6 @@ struct VideoReader::Impl {
     return key_pos > next_pos;  // its key frame lies ahead: jump there
   }
 
-  static bool same_packet(const AVPacket* p, const KeyPacket& k) {
-    if (p->pos >= 0 && k.pos >= 0) return p->pos == k.pos;
-    return p->pts == k.pts && p->dts == k.dts;
-  }
-  static bool past_packet(const AVPacket* p, const KeyPacket& k) {
-    if (p->pos >= 0 && k.pos >= 0) return p->pos > k.pos;
-    return p->dts != AV_NOPTS_VALUE && k.dts != AV_NOPTS_VALUE && p->dts > k.dts;
-  }
-  static int64_t seek_ts(const KeyPacket& k) { return k.dts != AV_NOPTS_VALUE ? k.dts : k.pts; }
-
-  // Reads packets until `key`; false at the end of the file or once past it.
-  bool scan_to(const KeyPacket& key) {
-    while (demuxer.read(packet.get(), stream)) {
-      if (same_packet(packet.get(), key)) return true;
-      if (past_packet(packet.get(), key)) return false;
-    }
-    return false;
-  }
-
-  // Seeks so that the next packet read is `key`: to its timestamp, or if the demuxer lands past it,
-  // to before the first key frame. False when the demuxer cannot get there by seeking.
-  bool seek_to(const KeyPacket& key) {
-    try {
-      demuxer.seek(stream, seek_ts(key));
-      if (scan_to(key)) return true;
-      demuxer.seek(stream, seek_ts(index.keys().front()) - 1);
-      return scan_to(key);
-    } catch (const DecodeError&) {
-      return false;
-    }
-  }
-
   // Positions the demuxer on key packet `k` and sends it, starting a new decode run.
   void start_run(int64_t k) {
     const KeyPacket& key = index.keys()[k];
@@ -180,13 +148,8 @@ struct VideoReader::Impl {
     } else {
       run_start = key.pts != AV_NOPTS_VALUE ? key.pts : INT64_MIN;
     }
-    // Demuxers that cannot seek back (Matroska without cues) read the file again from its start.
-    if (!seek_to(key)) {
-      demuxer.reopen();
-      if (!scan_to(key)) {
-        throw DecodeError(fmt::format("{}: stream {}: key packet {} not found", demuxer.path(), stream,
-                                      key.decode_pos));
-      }
+    if (!seek_to_key(demuxer, stream, index, key, packet.get())) {
+      throw DecodeError(fmt::format("{}: stream {}: key packet {} not found", demuxer.path(), stream, key.decode_pos));
     }
     decoder.set_skip_nonref(false);
     run_active = true;
