@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs one fuzz target for SECONDS, then prints how many inputs it ran and what it found.
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: media | index_cache | npy | config | dataset | transform
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: media | index_cache | npy | h264 | config | dataset | transform
 # Every target is a libFuzzer target (clang-14 with ASan and UBSan); transform also builds the main
 # library first (its steps call tensor code compiled by GCC). Seeds are made here
 # (small files from the ffmpeg CLI, headers and configs written by hand); the corpus grows in
@@ -14,8 +14,8 @@ seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
 
 build=build-fuzz
 case "$target" in
-  media|index_cache|npy|config|dataset|transform) ;;
-  *) echo "fuzz: unknown target '$target' (media, index_cache, npy, config, dataset, transform)" >&2; exit 2 ;;
+  media|index_cache|npy|h264|config|dataset|transform) ;;
+  *) echo "fuzz: unknown target '$target' (media, index_cache, npy, h264, config, dataset, transform)" >&2; exit 2 ;;
 esac
 
 packages=(clang-14 libclang-rt-14-dev cmake ninja-build pkg-config libavformat-dev libavcodec-dev
@@ -70,6 +70,12 @@ np.save(sys.argv[1] + "/b.npy", np.ones((1, 2, 2), np.uint8))
 np.save(sys.argv[1] + "/c.npy", np.zeros((0,), np.float64))
 PY
       ;;
+    h264)
+      # An avcC record and packets from a real encode, in both layouts.
+      ff $src -c:v libx264 -bf 2 -g 2 -pix_fmt yuv420p "$seeds/clip.mp4"
+      ff -i "$seeds/clip.mp4" -c copy -bsf:v h264_mp4toannexb -f h264 "$seeds/annexb.h264"
+      ff -i "$seeds/clip.mp4" -c copy -f rawvideo "$seeds/avcc.raw"
+      rm "$seeds/clip.mp4" ;;
     config)
       echo '{"model": {"arch": "c3d", "frames": 8}, "epochs": 3, "lr": 0.001, "transform": "resize_short=64"}' > "$seeds/train.json"
       echo '{"compress": "4x8x8", "latent_channels": 16}' > "$seeds/ae.json"

@@ -1,0 +1,80 @@
+// The decoding and encoding halves of a cut (io/cut.h): a range of an input's frames decoded as
+// libav frames (no colour conversion), and libx264 encoding them again at the input's own time
+// stamps, either as a clip's own stream or as spliceable pieces of a copied H.264 stream.
+#pragma once
+
+#include "vidrep/io/ffmpeg.h"
+#include "vidrep/io/packet_decoder.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace vidrep::io {
+
+class Demuxer;
+class FrameIndex;
+
+// Decodes frames first..last (presentation order, inclusive) of one video stream, from the key
+// frame before them (or an earlier one where that does not decode on its own).
+class RangeDecoder {
+ public:
+  RangeDecoder(Demuxer& demuxer, int stream, const FrameIndex& index, int threads);
+  const AVCodecContext* context() const { return decoder_.context(); }
+  // Calls `take(frame, i)` for each frame i in order. Throws DecodeError when one is missing.
+  void decode(int64_t first, int64_t last, const std::function<void(AVFrame*, int64_t)>& take);
+  // Whether frame `frame` (a key frame) decodes without errors on its own, after `prefix`
+  // packet bytes (parameter sets) sent with it.
+  bool decodes_alone(int64_t frame, const std::string& prefix);
+
+ private:
+  void run(int64_t first, int64_t last, const std::function<void(AVFrame*, int64_t)>& take, int64_t key);
+  bool key_decodes_alone(int64_t key, const std::string& prefix);
+
+  Demuxer& demuxer_;
+  int stream_;
+  const FrameIndex& index_;
+  PacketDecoder decoder_;
+  std::map<std::pair<int64_t, std::string>, bool> alone_;  // (key, prefix) -> decodes alone
+};
+
+// Puts `bytes` in front of the packet's data (keeping its timestamps and flags).
+void prepend_bytes(AVPacket* pkt, const std::string& bytes);
+
+// Whether libx264 can take `fmt` at width x height as it is (4:2:0 needs even sizes).
+bool x264_takes(AVPixelFormat fmt, int width, int height);
+
+struct ClipEncoderOptions {
+  int crf = 16;
+  std::string preset = "fast";
+  int threads = 0;
+  // Spliceable: no B-frames and parameter sets in every key packet (no global header), so the
+  // packets can sit between copied ones of an H.264 stream.
+  bool splice = false;
+  bool global_header = false;  // the muxer wants parameter sets in extradata (not with splice)
+};
+
+// libx264 for frames like `like` (size, pixel format, colour description), timestamps in
+// `time_base`.
+class ClipEncoder {
+ public:
+  ClipEncoder(const std::string& path, const AVFrame* like, AVRational time_base, AVRational frame_rate,
+              const ClipEncoderOptions& options);
+  const AVCodecContext* context() const { return ctx_.get(); }
+  // Encodes `frame` (the decoder's, converted when libx264 cannot take its format) at `pts`, then
+  // hands every packet ready to `emit`.
+  void encode(const AVFrame* frame, int64_t pts, const std::function<void(AVPacket*)>& emit);
+  void finish(const std::function<void(AVPacket*)>& emit);
+
+ private:
+  void send(const AVFrame* frame, const std::function<void(AVPacket*)>& emit);
+
+  std::string path_;
+  UniqueAVCodecContext ctx_;
+  UniqueSwsContext sws_;  // when libx264 cannot take the decoder's frames as they are
+  UniqueAVFrame staged_, converted_;
+  UniqueAVPacket pkt_ = make_packet();
+};
+
+}  // namespace vidrep::io
