@@ -1,7 +1,7 @@
 // vidrep: the command-line tool's front end. Loading LibTorch costs a process ~0.5 s before main
 // (its static initialisers), so this executable links only the I/O core (array.h, io/, sample/)
 // and runs the commands that need nothing else itself: probe, frames, audio, encode, features,
-// shots, cut, clips without --transform/--layout, tokens without --latent and embed with the handcrafted
+// shots, cut, enhance, clips without --transform/--layout, tokens without --latent and embed with the handcrafted
 // method. Every other command line goes
 // unchanged to vidrep-torch, installed beside it (main_torch.cpp), which runs every command.
 #include "cli_common.h"
@@ -23,7 +23,8 @@ bool runs_here(int argc, char** argv) {
   if (argc < 2) return false;
   const std::string_view command = argv[1];
   if (command == "--version" || command == "probe" || command == "frames" || command == "audio" ||
-      command == "encode" || command == "features" || command == "shots" || command == "cut") {
+      command == "encode" || command == "features" || command == "shots" || command == "cut" ||
+      command == "enhance") {
     return true;
   }
   if (command != "clips" && command != "tokens" && command != "embed") return false;
@@ -70,5 +71,6 @@ int main(int argc, char** argv) {
   vidrep::cli::register_embed(app, &vidrep::retrieval::make_feature_extractor);
   vidrep::cli::register_shots(app);
   vidrep::cli::register_cut(app);
+  vidrep::cli::register_enhance(app);
   return vidrep::cli::run_cli(app, argc, argv);
 }
