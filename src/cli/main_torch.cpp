@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_shots(app);
   vidrep::cli::register_cut(app);
   vidrep::cli::register_enhance(app);
+  vidrep::cli::register_curate(app);
   vidrep::cli::register_index(app);
   vidrep::cli::register_search(app);
   vidrep::cli::register_dedup(app);

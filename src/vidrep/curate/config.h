@@ -1,0 +1,33 @@
+// What `vidrep curate` keeps, as JSON users edit (every key optional; the defaults below):
+//
+//   {"min_seconds": 2, "min_side": 64, "dark_luma": 24, "flat_std": 6, "bad_fraction": 0.9,
+//    "static_motion": 0.3, "clip_min_seconds": 1, "clip_max_seconds": 10,
+//    "dedup_threshold": 0.97, "shard_clips": 100, "buckets": "buckets.json"}
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace vidrep::curate {
+
+struct CurateConfig {
+  double min_seconds = 2;           // shorter videos are rejected ("too short")
+  int64_t min_side = 64;            // videos whose shorter side is smaller ("too small")
+  double dark_luma = 24;            // a frame whose mean luma (0..255) is at most this is dark
+  double flat_std = 6;              // ... or whose luma spread is below this is blank
+  double bad_fraction = 0.9;        // this share of dark or blank sampled frames: "mostly black or blank"
+  double static_motion = 0.3;       // mean frame-to-frame luma change (0..255) below this: "static"
+  double clip_min_seconds = 1;      // shots shorter than this give no clip
+  double clip_max_seconds = 10;     // longer shots are cut into pieces of at most this
+  double dedup_threshold = 0.97;    // clip descriptors this similar (cosine) are duplicates
+  int64_t shard_clips = 100;        // clips per tar shard
+  std::string buckets;              // bucket table (tokens/bucket_config.h); empty: the default one
+
+  // Throws ConfigError naming the key; load() names the file.
+  static CurateConfig from_json(const std::string& text);
+  static CurateConfig load(const std::string& path);
+  std::string to_json() const;
+  void validate() const;
+};
+
+}  // namespace vidrep::curate

@@ -1,0 +1,233 @@
+#include "vidrep/curate/curate.h"
+
+#include "vidrep/curate/stage.h"
+#include "vidrep/error.h"
+#include "vidrep/io/output_file.h"
+#include "vidrep/io/tar_writer.h"
+#include "vidrep/thread_pool.h"
+#include "vidrep/runtime.h"
+#include "vidrep/tokens/bucket_config.h"
+#include "vidrep/tokens/bucketer.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace vidrep::curate {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw OpenError(fmt::format("{}: cannot open", path));
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+double dot(const nlohmann::json& a, const nlohmann::json& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) s += a[i].get<double>() * b[i].get<double>();
+  return s;
+}
+
+}  // namespace
+
+std::pair<int, int> parse_shard(const std::string& text) {
+  const size_t slash = text.find('/');
+  int i = -1, n = 0;
+  try {
+    if (slash != std::string::npos) {
+      size_t a = 0, b = 0;
+      i = std::stoi(text.substr(0, slash), &a);
+      n = std::stoi(text.substr(slash + 1), &b);
+      if (a != slash || b != text.size() - slash - 1) i = -1;
+    }
+  } catch (const std::exception&) {
+    i = -1;
+  }
+  if (i < 0 || n < 1 || i >= n) throw InvalidArgument(fmt::format("--shard '{}': expected I/N with 0 <= I < N", text));
+  return {i, n};
+}
+
+CurateResult curate(const CurateOptions& o) {
+  o.config.validate();
+  if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count) {
+    throw InvalidArgument(fmt::format("curate: shard {}/{}: expected 0 <= I < N", o.shard_index, o.shard_count));
+  }
+  std::vector<std::string> inputs = o.inputs;
+  std::sort(inputs.begin(), inputs.end());
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  std::vector<std::string> mine;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(o.shard_count)) == o.shard_index) mine.push_back(inputs[i]);
+  }
+  const std::string work = (fs::path(o.out_dir) / "work").string();
+  fs::create_directories(work);
+  CurateResult r;
+  const auto started = Clock::now();
+  std::mutex mu;
+  int64_t done = 0;
+  const int threads = o.threads > 0 ? o.threads : hardware_threads();
+  parallel_for(static_cast<int64_t>(mine.size()), threads, [&](int64_t i) {
+    const std::string& path = mine[static_cast<size_t>(i)];
+    const bool resumed = fs::exists(fs::path(work) / (video_key(path) + ".json"));
+    const nlohmann::json unit = stage_video(path, work, o.config);
+    std::lock_guard lock(mu);
+    ++done;
+    if (resumed) {
+      ++r.resumed;
+    } else {
+      const nlohmann::json seconds = unit.value("seconds", nlohmann::json::object());
+      for (const auto& [stage, s] : seconds.items()) r.stage_seconds[stage] += s.get<double>();
+      r.input_seconds += unit.value("duration", 0.0);
+    }
+    if (o.progress) o.progress(done, static_cast<int64_t>(mine.size()), path, resumed);
+  });
+  r.videos = static_cast<int64_t>(mine.size()) - r.resumed;
+  r.stage_seconds["staging"] = seconds_since(started);
+  if (o.shard_count == 1) {
+    const CurateResult f = finish(o.out_dir, o.config);
+    r.accepted = f.accepted;
+    r.rejected = f.rejected;
+    r.clips = f.clips;
+    r.duplicates = f.duplicates;
+    r.shards = f.shards;
+    r.finished = true;
+    r.stage_seconds["finishing"] = f.stage_seconds.at("finishing");
+  }
+  return r;
+}
+
+CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
+  c.validate();
+  const auto started = Clock::now();
+  const fs::path out(out_dir), work = out / "work";
+  if (!fs::is_directory(work)) throw OpenError(fmt::format("{}: no work units (run curate first)", work.string()));
+  std::vector<nlohmann::json> units;
+  for (const auto& e : fs::directory_iterator(work)) {
+    if (e.path().extension() != ".json" || e.path().filename().string().front() == '.') continue;
+    try {
+      units.push_back(nlohmann::json::parse(read_text(e.path().string())));
+    } catch (const nlohmann::json::parse_error& err) {
+      throw InvalidArgument(fmt::format("{}: not a work unit: {}", e.path().string(), err.what()));
+    }
+  }
+  std::sort(units.begin(), units.end(),
+            [](const nlohmann::json& a, const nlohmann::json& b) { return a["source"].get<std::string>() < b["source"].get<std::string>(); });
+  const Bucketer bucketer(c.buckets.empty() ? BucketConfig::defaults() : BucketConfig::load(c.buckets));
+
+  CurateResult r;
+  std::string rejected_lines;
+  std::map<std::string, int64_t> reasons, buckets;
+  double input_seconds = 0, clip_seconds = 0;
+  struct Kept {
+    nlohmann::json line;
+    fs::path file;
+    const nlohmann::json* descriptor;
+  };
+  std::vector<Kept> kept;
+  for (const nlohmann::json& u : units) {
+    input_seconds += u.value("duration", 0.0);
+    if (u["status"] != "ok") {
+      ++r.rejected;
+      const std::string reason = u["reason"].get<std::string>();
+      ++reasons[reason.substr(0, reason.find(':'))];
+      rejected_lines += nlohmann::json{{"source", u["source"]}, {"reason", reason}}.dump() + "\n";
+      continue;
+    }
+    ++r.accepted;
+    for (const nlohmann::json& clip : u["clips"]) {
+      const std::string key = fs::path(clip["file"].get<std::string>()).stem().string();
+      // A near-copy of a clip kept before (in source order) is left out.
+      const Kept* original = nullptr;
+      for (const Kept& k : kept) {
+        if (dot(*k.descriptor, clip["descriptor"]) >= c.dedup_threshold) {
+          original = &k;
+          break;
+        }
+      }
+      if (original != nullptr) {
+        ++r.duplicates;
+        rejected_lines += nlohmann::json{{"source", u["source"]}, {"clip", key},
+                                         {"reason", fmt::format("duplicate of {} ({})", original->line["key"].get<std::string>(),
+                                                                original->line["source"].get<std::string>())}}
+                              .dump() +
+                          "\n";
+        continue;
+      }
+      const int64_t frames = clip["frames"].get<int64_t>();
+      const auto bucket = bucketer.assign(u["height"].get<int64_t>(), u["width"].get<int64_t>(), frames);
+      if (bucket) ++buckets[bucket->key];
+      const double seconds = clip["end"].get<double>() - clip["start"].get<double>();
+      clip_seconds += seconds;
+      nlohmann::json line = {{"key", key},
+                             {"source", u["source"]},
+                             {"first_frame", clip["first_frame"]},
+                             {"last_frame", clip["last_frame"]},
+                             {"frames", frames},
+                             {"start", clip["start"]},
+                             {"end", clip["end"]},
+                             {"width", u["width"]},
+                             {"height", u["height"]},
+                             {"fps", u["fps"]},
+                             {"scores", clip["scores"]},
+                             {"bucket", bucket ? nlohmann::json(bucket->key) : nlohmann::json(nullptr)}};
+      kept.push_back({line, work / clip["file"].get<std::string>(), &clip["descriptor"]});
+    }
+  }
+  // Shards of shard_clips clips each, in order; the manifest says which shard holds each clip.
+  fs::create_directories(out / "shards");
+  std::string manifest;
+  r.clips = static_cast<int64_t>(kept.size());
+  r.shards = (r.clips + c.shard_clips - 1) / c.shard_clips;
+  for (int64_t s = 0; s < r.shards; ++s) {
+    const std::string name = fmt::format("{:05}.tar", s);
+    io::TarWriter tar((out / "shards" / name).string());
+    for (int64_t i = s * c.shard_clips; i < std::min(r.clips, (s + 1) * c.shard_clips); ++i) {
+      Kept& k = kept[static_cast<size_t>(i)];
+      k.line["shard"] = "shards/" + name;
+      const std::string key = k.line["key"].get<std::string>();
+      tar.add(key + ".mp4", read_text(k.file.string()));
+      tar.add(key + ".json", k.line.dump());
+      manifest += k.line.dump() + "\n";
+    }
+    tar.close();
+  }
+  // Shards a previous, larger run left behind are not part of this set.
+  for (const auto& e : fs::directory_iterator(out / "shards")) {
+    const std::string stem = e.path().stem().string();
+    if (e.path().extension() == ".tar" && std::all_of(stem.begin(), stem.end(), ::isdigit) && std::stoll(stem) >= r.shards) {
+      fs::remove(e.path());
+    }
+  }
+  io::write_file((out / "manifest.jsonl").string(), manifest);
+  io::write_file((out / "rejected.jsonl").string(), rejected_lines);
+  const nlohmann::json stats = {{"inputs", static_cast<int64_t>(units.size())},
+                                {"accepted_videos", r.accepted},
+                                {"rejected_videos", r.rejected},
+                                {"rejected_by_reason", reasons},
+                                {"clips", r.clips},
+                                {"duplicate_clips", r.duplicates},
+                                {"shards", r.shards},
+                                {"input_seconds", std::round(input_seconds * 1e3) / 1e3},
+                                {"clip_seconds", std::round(clip_seconds * 1e3) / 1e3},
+                                {"buckets", buckets},
+                                {"config", nlohmann::json::parse(c.to_json())}};
+  io::write_file((out / "stats.json").string(), stats.dump(2) + "\n");
+  r.finished = true;
+  r.stage_seconds["finishing"] = seconds_since(started);
+  return r;
+}
+
+}  // namespace vidrep::curate
