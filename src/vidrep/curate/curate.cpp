@@ -72,6 +72,16 @@ CurateResult curate(const CurateOptions& o) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (static_cast<int>(i % static_cast<size_t>(o.shard_count)) == o.shard_index) mine.push_back(inputs[i]);
   }
+  // Largest first, so that no long video starts last while the other threads idle (the order
+  // of staging changes nothing in the outputs).
+  std::vector<std::pair<int64_t, std::string>> by_size;
+  for (const std::string& path : mine) {
+    std::error_code ec;
+    const auto bytes = fs::file_size(path, ec);
+    by_size.emplace_back(ec ? 0 : -static_cast<int64_t>(bytes), path);
+  }
+  std::sort(by_size.begin(), by_size.end());
+  for (size_t i = 0; i < mine.size(); ++i) mine[i] = by_size[i].second;
   const std::string work = (fs::path(o.out_dir) / "work").string();
   fs::create_directories(work);
   CurateResult r;

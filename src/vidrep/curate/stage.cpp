@@ -3,6 +3,8 @@
 #include "vidrep/array.h"
 #include "vidrep/error.h"
 #include "vidrep/io/cut.h"
+#include "vidrep/io/demuxer.h"
+#include "vidrep/io/frame_index.h"
 #include "vidrep/io/output_file.h"
 #include "vidrep/io/probe.h"
 #include "vidrep/io/video_reader.h"
@@ -108,19 +110,50 @@ std::string reject_reason(const std::string& path, const MediaInfo& info, const 
   return "";
 }
 
-// Shots as clips: each shot long enough, cut into equal pieces no longer than the maximum.
-std::vector<io::CutRange> clip_ranges(const shots::ShotList& list, const CurateConfig& c) {
+// The frames decoding can start at (key frames, in presentation order).
+std::vector<int64_t> key_frames(const std::string& path) {
+  io::Demuxer demuxer(path);
+  const int video = demuxer.select_stream(AVMEDIA_TYPE_VIDEO, -1);
+  const io::FrameIndex index(demuxer, video);
+  std::vector<int64_t> keys;
+  for (const io::KeyPacket& k : index.keys()) {
+    if (index.decode_order()) {
+      keys.push_back(k.first_frame);
+    } else {
+      const int64_t f = index.displayed_at(k.pts);
+      if (f >= 0 && index[f].pts == k.pts) keys.push_back(f);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// Shots as clips: each shot long enough, longer ones cut into pieces no longer than the maximum,
+// at key frames where one falls in the allowed span (a piece from key frame to key frame is
+// copied whole by the cut, not re-encoded), else into equal pieces.
+std::vector<io::CutRange> clip_ranges(const shots::ShotList& list, const std::vector<int64_t>& keys, const CurateConfig& c) {
   std::vector<io::CutRange> ranges;
   for (const auto& s : list.shots) {
     const int64_t frames = s.end_frame - s.start_frame + 1;
     const double seconds = s.end - s.start;
     if (seconds < c.clip_min_seconds || frames < 2) continue;
-    const auto pieces = static_cast<int64_t>(std::ceil(seconds / c.clip_max_seconds - 1e-9));
-    for (int64_t k = 0; k < pieces; ++k) {
-      const int64_t first = s.start_frame + frames * k / pieces, last = s.start_frame + frames * (k + 1) / pieces - 1;
-      if (static_cast<double>(last - first + 1) < c.clip_min_seconds * frames / seconds) continue;
-      ranges.push_back({.first = first, .last = last});
+    const double fps = static_cast<double>(frames) / seconds;
+    const auto min_frames = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(c.clip_min_seconds * fps - 1e-9)));
+    const auto max_frames = std::max<int64_t>(min_frames, static_cast<int64_t>(std::floor(c.clip_max_seconds * fps + 1e-9)));
+    int64_t start = s.start_frame;
+    while (s.end_frame - start + 1 > max_frames) {
+      // The last key frame that leaves a piece of min_frames..max_frames before it.
+      auto k = std::upper_bound(keys.begin(), keys.end(), start + max_frames);
+      int64_t next = -1;
+      if (k != keys.begin() && *std::prev(k) >= start + min_frames) next = *std::prev(k);
+      if (next < 0) {
+        const int64_t left = s.end_frame - start + 1, pieces = (left + max_frames - 1) / max_frames;
+        next = start + left / pieces;
+      }
+      ranges.push_back({.first = start, .last = next - 1});
+      start = next;
     }
+    if (s.end_frame - start + 1 >= min_frames) ranges.push_back({.first = start, .last = s.end_frame});
   }
   return ranges;
 }
@@ -210,7 +243,7 @@ nlohmann::json stage_video(const std::string& path, const std::string& work_dir,
       unit["reason"] = reason;
     } else {
       const shots::ShotList shots = shots::detect_shots(path, {.threads = 1});
-      const std::vector<io::CutRange> ranges = clip_ranges(shots, c);
+      const std::vector<io::CutRange> ranges = clip_ranges(shots, key_frames(path), c);
       stage_done("shots");
       if (ranges.empty()) {
         unit["status"] = "rejected";
