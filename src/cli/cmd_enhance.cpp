@@ -37,9 +37,9 @@ void register_enhance(CLI::App& app) {
                   "so the picture does not flicker")
       ->capture_default_str();
   cmd->add_option("--sharpen", o.sharpen, "Unsharp-mask amount (0: none; 0.5 mild, 1.5 strong)")->capture_default_str();
-  cmd->add_option("--search", o.denoise.search, "Denoise: search window radius, pixels")->capture_default_str();
+  cmd->add_option("--search", o.denoise.search, "Denoise: search window radius, pixels (-1: 2, or 3 from noise 20 on)")->capture_default_str();
   cmd->add_option("--patch", o.denoise.patch, "Denoise: patch radius, pixels")->capture_default_str();
-  cmd->add_option("--frames", o.denoise.frames, "Denoise: frames searched before and after each frame")->capture_default_str();
+  cmd->add_option("--frames", o.denoise.frames, "Denoise: frames searched before and after each frame (-1: 2, or 1 from noise 20 on)")->capture_default_str();
   cmd->add_option("--strength", o.denoise.h, "Denoise: filtering strength, times the noise level")->capture_default_str();
   cmd->add_option("--crf", o.crf, "libx264 quality of the output (0: lossless; lower: better, larger)")->capture_default_str();
   cmd->add_option("--preset", o.preset, "libx264 preset")->capture_default_str();

@@ -15,6 +15,7 @@ namespace vidrep::enhance {
 namespace {
 
 constexpr int kStripRows = 32;
+constexpr double kStrongNoise = 20;  // from this sigma on, a wider window in fewer frames
 constexpr float kLargestExponent = 80;  // exp(-80) is 0 for a weight
 
 // exp(-t) for t in [0, 80] to about 4 %, in a form compilers vectorise: the float whose bits are
@@ -112,6 +113,14 @@ void denoise_strip(const std::vector<const Plane*>& frames, size_t center, Plane
   }
 }
 
+// The options with the search window chosen where the caller left it to the noise level.
+DenoiseOptions resolved(DenoiseOptions o) {
+  const bool strong = o.sigma >= kStrongNoise;
+  if (o.search < 0) o.search = strong ? 3 : 2;
+  if (o.frames < 0) o.frames = strong ? 1 : 2;
+  return o;
+}
+
 }  // namespace
 
 double estimate_noise(const Plane& plane) {
@@ -131,7 +140,8 @@ double estimate_noise(const Plane& plane) {
   return std::sqrt(std::numbers::pi / 2) * sum / (6.0 * (w - 2) * (h - 2));
 }
 
-void denoise_plane(const std::vector<const Plane*>& frames, size_t center, Plane& out, const DenoiseOptions& o) {
+void denoise_plane(const std::vector<const Plane*>& frames, size_t center, Plane& out, const DenoiseOptions& options) {
+  const DenoiseOptions o = resolved(options);
   const Plane& c = *frames.at(center);
   if (c.border() < o.search + o.patch) {
     throw InvalidArgument(fmt::format("denoise: planes need a border of {} pixels, got {}", o.search + o.patch, c.border()));
@@ -146,11 +156,11 @@ void denoise_plane(const std::vector<const Plane*>& frames, size_t center, Plane
   out.extend_edges();
 }
 
-Denoiser::Denoiser(const DenoiseOptions& options) : options_(options) {
+Denoiser::Denoiser(const DenoiseOptions& options) : options_(resolved(options)) {
   if (!(options.sigma >= 0 && options.sigma <= 100)) throw InvalidArgument(fmt::format("denoise: sigma {}: expected 0..100", options.sigma));
-  if (options.search < 0 || options.search > 8 || options.patch < 0 || options.patch > 4 || options.frames < 0 ||
+  if (options.search < -1 || options.search > 8 || options.patch < 0 || options.patch > 4 || options.frames < -1 ||
       options.frames > 3 || !(options.h > 0)) {
-    throw InvalidArgument("denoise: search 0..8, patch 0..4, frames 0..3 and h > 0");
+    throw InvalidArgument("denoise: search -1..8, patch 0..4, frames -1..3 (-1: by the noise level) and h > 0");
   }
 }
 

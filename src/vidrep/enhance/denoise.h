@@ -3,7 +3,8 @@
 // alike the patches around them are (Buades et al.'s weight exp(-max(d² - 2σ², 0) / h²) on the
 // mean squared 7x7-patch difference d²). Video repeats itself from frame to frame, so a 5x5 window in
 // 5 frames finds about as many good matches as ffmpeg's nlmeans finds in a 15x15 window of one
-// frame, at half the comparisons (bench/enhance/denoise.py measures both).
+// frame, at half the comparisons (bench/enhance/denoise.py measures both). From sigma 20 on, a
+// 7x7 window in 3 frames.
 //
 //   enhance::Denoiser d({.sigma = 15});
 //   d.push(picture, [&](enhance::Picture& out) { ... });   // out: the picture `frames` behind
@@ -22,9 +23,11 @@ namespace vidrep::enhance {
 
 struct DenoiseOptions {
   double sigma = 15;   // noise standard deviation, 8-bit units (0: off)
-  int search = 2;      // search window radius (5x5)
+  int search = -1;     // search window radius; -1: by the noise level (below)
   int patch = 3;       // patch radius (7x7)
-  int frames = 2;      // frames before and after searched too
+  int frames = -1;     // frames before and after searched too; -1: by the noise level. Below sigma
+                       // 20: 2 frames each side, radius 2 (5 x 5x5); from 20 on: 1 frame each side,
+                       // radius 3 (3 x 7x7), more matches per frame at the same cost
   double h = 0.7;      // filtering strength, times sigma
   int threads = 0;     // 0: one per core
 };

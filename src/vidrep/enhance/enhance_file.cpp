@@ -88,8 +88,10 @@ class EnhanceFilter : public io::FrameFilter {
         dn.sigma = estimate_noise(luma);
       }
       result_.sigma = dn.sigma;
-      border_ = std::max(border_, dn.search + dn.patch);
-      if (dn.sigma > 0) denoiser_.emplace(dn);
+      if (dn.sigma > 0) {
+        denoiser_.emplace(dn);
+        border_ = std::max(border_, denoiser_->border());
+      }
     }
     ContrastOptions co = o_.contrast;
     const auto fmt = static_cast<AVPixelFormat>(first->format);
