@@ -127,11 +127,6 @@ struct Input {
   double time_of(int64_t pts) const { return pts * av_q2d(tb) - origin; }
 };
 
-AVRational frame_rate(const AVStream* st) {
-  if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0) return st->avg_frame_rate;
-  return st->r_frame_rate;
-}
-
 class ClipCutter {
  public:
   ClipCutter(Input& in, const CutOptions& o) : in_(in), o_(o), decoder_(in.demuxer, in.video, in.index, o.threads) {}
@@ -250,7 +245,7 @@ class ClipCutter {
     };
     decoder_.decode(first, last, [&](AVFrame* frame, int64_t i) {
       if (!enc) {
-        enc = std::make_unique<ClipEncoder>(mux.path(), frame, in_.tb, frame_rate(in_.stream()),
+        enc = std::make_unique<ClipEncoder>(mux.path(), frame, in_.tb, stream_frame_rate(in_.stream()),
                                             ClipEncoderOptions{.crf = o_.crf, .preset = o_.preset, .threads = o_.threads,
                                                                .splice = true});
       }

@@ -136,6 +136,11 @@ bool is_420(AVPixelFormat fmt) {
 
 }  // namespace
 
+AVRational stream_frame_rate(const AVStream* st) {
+  if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0) return st->avg_frame_rate;
+  return st->r_frame_rate;
+}
+
 bool x264_takes(AVPixelFormat fmt, int width, int height) {
   const AVCodec* codec = x264();
   if (codec == nullptr || codec->pix_fmts == nullptr) return false;

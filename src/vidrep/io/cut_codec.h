@@ -42,6 +42,9 @@ class RangeDecoder {
 // Puts `bytes` in front of the packet's data (keeping its timestamps and flags).
 void prepend_bytes(AVPacket* pkt, const std::string& bytes);
 
+// A stream's frame rate for an encoder's rate control: its average, else its base rate.
+AVRational stream_frame_rate(const AVStream* st);
+
 // Whether libx264 can take `fmt` at width x height as it is (4:2:0 needs even sizes).
 bool x264_takes(AVPixelFormat fmt, int width, int height);
 

@@ -23,7 +23,7 @@ TranscodeResult transcode(Demuxer& demuxer, int video, const FrameIndex& index, 
   TranscodeResult result;
   const AVStream* st = demuxer.stream(video);
   const AVRational tb = st->time_base;
-  const AVRational rate = st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0 ? st->avg_frame_rate : st->r_frame_rate;
+  const AVRational rate = stream_frame_rate(st);
   const int64_t start = demuxer.format()->start_time;
   const int64_t origin = start != AV_NOPTS_VALUE ? av_rescale_q(start, AV_TIME_BASE_Q, tb) : 0;
   const int64_t base = o.keep_times ? std::min(origin, index[first].pts) : index[first].pts, end = end_pts(index, last);
