@@ -127,6 +127,19 @@ TEST(Cut, WholeGopsAreCopiedAndReencodeIsExactToo) {
   expect_frames(dir + "/c.mp4", gop_video(), 37, 75, 3.0);
 }
 
+TEST(Cut, ClipsFollowingEachOtherInsideGopsAreExact) {
+  // Each clip starts where the last ended, inside GOPs (B-frames reordered): decoding continues
+  // from clip to clip instead of going back to the key frame, and every frame is still the right one.
+  const std::string dir = test::scratch_dir("cut_follow");
+  const auto clips = io::cut_clips(gop_video(), io::parse_cut_ranges("3-9,10-19,20-24,25-37,38-49,51-60"),
+                                   {dir + "/a.mp4", dir + "/b.mp4", dir + "/c.mp4", dir + "/d.mp4", dir + "/e.mp4", dir + "/f.mp4"});
+  const int64_t first[] = {3, 10, 20, 25, 38, 51}, count[] = {7, 10, 5, 13, 12, 10};
+  for (size_t i = 0; i < clips.size(); ++i) {
+    EXPECT_EQ(clips[i].mode, "reencode") << i;
+    expect_frames(clips[i].path, gop_video(), first[i], count[i], 3.0);
+  }
+}
+
 TEST(Cut, OtherCodecsAndOpenGopsStayExact) {
   const std::string dir = test::scratch_dir("cut_other");
   // MPEG-4 part 2 cannot be spliced: a partial clip is re-encoded, whole GOPs still copied.

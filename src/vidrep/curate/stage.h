@@ -1,8 +1,8 @@
 // One video's part of curation, done on its own so that any number of processes (shards, Slurm
-// array tasks) can share the work: probe, reject, split into shots, cut the clips (frame-exact,
-// io/cut.h), score them and describe them for deduplication. The result is a work unit in
-// OUT/work/: the clips KEY-NNN.mp4 and, written last and atomically, KEY.json; a video whose
-// KEY.json exists is done, so a killed run continues where it stopped. Everything in a unit
+// array tasks) can share the work: probe, one decode for everything decided from the pictures
+// (curate/analysis.h: rejection, shots, scores, descriptors for deduplication), then cut the
+// clips (frame-exact, io/cut.h). The result is a work unit in OUT/work/: the clips KEY-NNN.mp4
+// and, written last and atomically, KEY.json; a video whose KEY.json exists is done, so a killed run continues where it stopped. Everything in a unit
 // depends only on the video and the config (clips are encoded on one thread each), never on the
 // number of processes or threads: that is what makes curated outputs reproducible.
 //
@@ -22,18 +22,10 @@ namespace vidrep::curate {
 // The work unit's name for a video: 16 hex digits of a hash of its resolved path.
 std::string video_key(const std::string& path);
 
-// Per-clip scores, from 8 frames across the clip at a 128-pixel short side (luma).
-struct ClipScores {
-  double motion = 0;      // mean absolute change between neighbouring frames, 0..255
-  double sharpness = 0;   // variance of the Laplacian
-  double brightness = 0;  // mean luma
-  double contrast = 0;    // luma standard deviation
-};
-
 // Stages `path` into `work_dir` (created) unless its unit is already there; returns the unit's
 // JSON: {source, key, status, reason, duration, width, height, fps, has_audio, clips: [{file,
 // first_frame, last_frame, frames, start, end, mode, scores: {...}, descriptor: [...]}],
-// seconds: {probe, shots, cut, scores, describe}} (the last: where the time went, not an output).
+// seconds: {probe, analysis, shots, cut}} (the last: where the time went, not an output).
 // A video that cannot be read is a rejected unit ("corrupt: ..."), not an error; a failure to
 // write throws WriteError.
 nlohmann::json stage_video(const std::string& path, const std::string& work_dir, const CurateConfig& config);

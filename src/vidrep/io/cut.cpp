@@ -64,6 +64,7 @@ struct CleanKey {
 struct Input {
   std::string path;
   Demuxer demuxer;
+  Demuxer decoding;  // the range decoder's own, so that it can continue from clip to clip
   int video;
   FrameIndex index;
   AVRational tb;
@@ -75,6 +76,7 @@ struct Input {
   explicit Input(const std::string& p)
       : path(p),
         demuxer(p),
+        decoding(p),
         video(demuxer.select_stream(AVMEDIA_TYPE_VIDEO, -1)),
         index(demuxer, video),
         tb(demuxer.stream(video)->time_base),
@@ -129,7 +131,7 @@ struct Input {
 
 class ClipCutter {
  public:
-  ClipCutter(Input& in, const CutOptions& o) : in_(in), o_(o), decoder_(in.demuxer, in.video, in.index, o.threads) {}
+  ClipCutter(Input& in, const CutOptions& o) : in_(in), o_(o), decoder_(in.decoding, in.video, in.index, o.threads) {}
 
   CutClip cut(int64_t first, int64_t last, const std::string& path) {
     CutClip clip;
@@ -192,7 +194,8 @@ class ClipCutter {
   void reencode(Muxer& mux, CutClip& clip) {
     clip.mode = "reencode";
     const TranscodeResult r = transcode(in_.demuxer, in_.video, in_.index, clip.first_frame, clip.last_frame, mux,
-                                        {.crf = o_.crf, .preset = o_.preset, .threads = o_.threads, .audio = o_.audio});
+                                        {.crf = o_.crf, .preset = o_.preset, .threads = o_.threads, .audio = o_.audio,
+                                         .decoder = &decoder_});
     clip.encoded_frames = r.frames;
     clip.audio_packets = r.audio_packets;
     clip.notes.insert(clip.notes.end(), r.notes.begin(), r.notes.end());

@@ -18,21 +18,24 @@ RangeDecoder::RangeDecoder(Demuxer& demuxer, int stream, const FrameIndex& index
       decoder_(demuxer.path(), demuxer.stream(stream), {.threads = threads, .strict = false}) {}
 
 void RangeDecoder::decode(int64_t first, int64_t last, const std::function<void(AVFrame*, int64_t)>& take) {
-  if (index_.decode_order()) {
-    run(first, last, take, -1);
-    return;
+  if (!(continuable_ && first == next_)) {
+    int64_t k = -1;
+    if (!index_.decode_order()) {
+      // A key frame that does not decode on its own (some streams' IDR pictures do not, for the
+      // ffmpeg CLI either) is no start: decoding starts from the key frame before.
+      k = index_[first].key;
+      while (k > 0 && !key_decodes_alone(k, "")) --k;
+    }
+    start(first, k);
   }
-  // A key frame that does not decode on its own (some streams' IDR pictures do not, for the ffmpeg
-  // CLI either) is no start: decoding starts from the key frame before.
-  int64_t k = index_[first].key;
-  while (k > 0 && !key_decodes_alone(k, "")) --k;
-  run(first, last, take, k);
+  run(last, take);
 }
 
 bool RangeDecoder::key_decodes_alone(int64_t key, const std::string& prefix) {
   const auto cached = alone_.find({key, prefix});
   if (cached != alone_.end()) return cached->second;
   UniqueAVPacket pkt = make_packet();
+  continuable_ = false;  // the demuxer moves
   bool clean = seek_to_key(demuxer_, stream_, index_, index_.keys()[static_cast<size_t>(key)], pkt.get());
   if (clean) {
     prepend_bytes(pkt.get(), prefix);
@@ -55,60 +58,67 @@ bool RangeDecoder::decodes_alone(int64_t frame, const std::string& prefix) {
   return key_decodes_alone(index_[frame].key, prefix);
 }
 
-// Decodes from key packet `key` (-1: counting frames from the start of the file).
-void RangeDecoder::run(int64_t first, int64_t last, const std::function<void(AVFrame*, int64_t)>& take, int64_t key) {
-  UniqueAVPacket pkt = make_packet();
-  UniqueAVFrame frame = make_frame();
+// Positions decoding at key packet `key` (-1: counting frames from the start of the file), to
+// give frames from `first` on.
+void RangeDecoder::start(int64_t first, int64_t key) {
+  continuable_ = false;
   decoder_.flush();
-  // Frames are known by their timestamps, or (decode-order streams) by their count from the start.
-  const bool by_count = key < 0;
-  int64_t next = first, counted = 0;
-  if (by_count) {
+  by_count_ = key < 0;
+  next_ = first;
+  counted_ = 0;
+  input_done_ = false;
+  if (by_count_) {
     demuxer_.reopen();
-  } else if (!seek_to_key(demuxer_, stream_, index_, index_.keys()[static_cast<size_t>(key)], pkt.get())) {
+  } else if (!seek_to_key(demuxer_, stream_, index_, index_.keys()[static_cast<size_t>(key)], pkt_.get())) {
     throw DecodeError(fmt::format("{}: stream {}: cannot find the key frame of frame {}", demuxer_.path(), stream_, first));
   }
-  bool have_packet = !by_count, input_done = false;
+  have_packet_ = !by_count_;
+}
+
+void RangeDecoder::run(int64_t last, const std::function<void(AVFrame*, int64_t)>& take) {
+  AVFrame* frame = frame_.get();
   const auto drain = [&] {
     int ret = 0;
-    while (next <= last && (ret = decoder_.receive(frame.get())) == 0) {
-      int64_t i = counted++;
-      if (!by_count) {
-        const int64_t ts = frame_timestamp(frame.get());
+    while (next_ <= last && (ret = decoder_.receive(frame)) == 0) {
+      int64_t i = counted_++;
+      if (!by_count_) {
+        const int64_t ts = frame_timestamp(frame);
         i = ts == AV_NOPTS_VALUE ? -1 : index_.displayed_at(ts);
         if (i < 0 || index_[i].pts != ts) continue;  // not a frame of the index (e.g. discarded)
       }
-      if (i == next) {
-        take(frame.get(), i);
-        ++next;
+      if (i == next_) {
+        take(frame, i);
+        ++next_;
       }
     }
     return ret;
   };
-  while (next <= last) {
-    if (!input_done && !have_packet) {
-      have_packet = demuxer_.read(pkt.get(), stream_);
-      if (!have_packet) {
-        input_done = true;
+  while (next_ <= last) {
+    if (!input_done_ && !have_packet_) {
+      have_packet_ = demuxer_.read(pkt_.get(), stream_);
+      if (!have_packet_) {
+        input_done_ = true;
         decoder_.send(nullptr);
       }
     }
-    if (have_packet) {
-      const int sent = decoder_.send(pkt.get());
+    if (have_packet_) {
+      const int sent = decoder_.send(pkt_.get());
       if (sent == AVERROR(EAGAIN)) {
         drain();
         continue;
       }
       // A packet the decoder rejects is skipped (its frame is missing and reported below).
-      have_packet = false;
-      av_packet_unref(pkt.get());
+      have_packet_ = false;
+      av_packet_unref(pkt_.get());
     }
     const int ret = drain();
-    if (input_done && ret < 0) break;
+    if (input_done_ && ret < 0) break;
   }
-  if (next <= last) {
-    throw DecodeError(fmt::format("{}: stream {}: frame {} could not be decoded", demuxer_.path(), stream_, next));
+  if (next_ <= last) {
+    continuable_ = false;
+    throw DecodeError(fmt::format("{}: stream {}: frame {} could not be decoded", demuxer_.path(), stream_, next_));
   }
+  continuable_ = true;
 }
 
 void prepend_bytes(AVPacket* pkt, const std::string& bytes) {

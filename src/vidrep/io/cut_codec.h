@@ -17,7 +17,9 @@ class Demuxer;
 class FrameIndex;
 
 // Decodes frames first..last (presentation order, inclusive) of one video stream, from the key
-// frame before them (or an earlier one where that does not decode on its own).
+// frame before them (or an earlier one where that does not decode on its own). A range starting
+// right after the last one decoded continues from there, without seeking back: consecutive clips
+// cost one decode. The demuxer must then be the decoder's own (one that nothing else reads).
 class RangeDecoder {
  public:
   RangeDecoder(Demuxer& demuxer, int stream, const FrameIndex& index, int threads);
@@ -29,7 +31,8 @@ class RangeDecoder {
   bool decodes_alone(int64_t frame, const std::string& prefix);
 
  private:
-  void run(int64_t first, int64_t last, const std::function<void(AVFrame*, int64_t)>& take, int64_t key);
+  void start(int64_t first, int64_t key);
+  void run(int64_t last, const std::function<void(AVFrame*, int64_t)>& take);
   bool key_decodes_alone(int64_t key, const std::string& prefix);
 
   Demuxer& demuxer_;
@@ -37,6 +40,13 @@ class RangeDecoder {
   const FrameIndex& index_;
   PacketDecoder decoder_;
   std::map<std::pair<int64_t, std::string>, bool> alone_;  // (key, prefix) -> decodes alone
+  // Where the last run stopped: the next frame it would give, and the packet it held.
+  bool continuable_ = false;
+  bool by_count_ = false;        // frames known by their count from the start (decode-order streams)
+  int64_t next_ = 0, counted_ = 0;
+  UniqueAVPacket pkt_ = make_packet();
+  bool have_packet_ = false, input_done_ = false;
+  UniqueAVFrame frame_ = make_frame();
 };
 
 // Puts `bytes` in front of the packet's data (keeping its timestamps and flags).

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 namespace vidrep::io {
 
@@ -27,7 +28,9 @@ TranscodeResult transcode(Demuxer& demuxer, int video, const FrameIndex& index, 
   const int64_t start = demuxer.format()->start_time;
   const int64_t origin = start != AV_NOPTS_VALUE ? av_rescale_q(start, AV_TIME_BASE_Q, tb) : 0;
   const int64_t base = o.keep_times ? std::min(origin, index[first].pts) : index[first].pts, end = end_pts(index, last);
-  RangeDecoder decoder(demuxer, video, index, o.threads);
+  std::optional<RangeDecoder> own;
+  if (o.decoder == nullptr) own.emplace(demuxer, video, index, o.threads);
+  RangeDecoder& decoder = o.decoder != nullptr ? *o.decoder : *own;
   std::unique_ptr<ClipEncoder> enc;
   AVStream* out = nullptr;
   std::unique_ptr<AudioCopy> audio;

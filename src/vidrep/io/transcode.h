@@ -19,6 +19,7 @@ namespace vidrep::io {
 class Demuxer;
 class FrameIndex;
 class Muxer;
+class RangeDecoder;
 
 // Takes decoded frames (pts already on the output's clock) and hands frames on, in order,
 // perhaps later (a temporal filter) and perhaps in another pixel format; each keeps its pts.
@@ -36,6 +37,9 @@ struct TranscodeOptions {
   bool audio = true;            // copy the audio streams
   bool keep_times = false;      // frame times as in the input (else the first frame is at 0)
   FrameFilter* filter = nullptr;
+  // Decodes with this (on the same stream and index, and its own demuxer), continuing where it
+  // stopped when the range follows its last one; null: a decoder of its own.
+  RangeDecoder* decoder = nullptr;
 };
 
 struct TranscodeResult {

@@ -36,16 +36,21 @@ void normalise_row(float* row, const std::vector<features::FeatureGroup>& groups
   }
 }
 
+features::FeatureExtractor feature_extractor(const EmbedConfig& config) {
+  if (config.method != EmbedMethod::Features) {
+    throw InvalidArgument(fmt::format("--method {}: not a handcrafted method", config.method_text()));
+  }
+  return features::FeatureExtractor(
+      {.kinds = config.kinds.empty() ? kDefaultKinds : features::parse_feature_kinds(config.kinds), .threads = config.threads});
+}
+
 // The handcrafted method: the frames of each window, described together.
 class FeatureEmbedding : public DescriptorExtractor {
  public:
-  explicit FeatureEmbedding(const EmbedConfig& config)
-      : config_(config),
-        extractor_({.kinds = config.kinds.empty() ? kDefaultKinds : features::parse_feature_kinds(config.kinds),
-                    .threads = config.threads}) {}
+  explicit FeatureEmbedding(const EmbedConfig& config) : config_(config), windows_(config) {}
 
   const EmbedConfig& config() const override { return config_; }
-  int64_t dim() const override { return extractor_.dim(); }
+  int64_t dim() const override { return windows_.dim(); }
 
   VideoDescriptors embed(const std::string& path) const override {
     FrameStream stream(path, {.reader = {.width = kFeatureSize, .height = kFeatureSize, .threads = config_.threads},
@@ -63,7 +68,7 @@ class FeatureEmbedding : public DescriptorExtractor {
       // A view of `pending`, which outlives it.
       const Array clips = Array::wrap(DType::UInt8, {windows, frames_each, kFeatureSize, kFeatureSize, 3},
                                       pending.data(), std::shared_ptr<const void>(pending.data(), [](const void*) {}));
-      const Array d = extractor_.extract_batch(clips);
+      const Array d = windows_.describe(clips);
       rows.insert(rows.end(), d.data<float>(), d.data<float>() + d.numel());
       pending.erase(pending.begin(), pending.begin() + windows * frames_each * frame_bytes);
     };
@@ -79,8 +84,6 @@ class FeatureEmbedding : public DescriptorExtractor {
     out.features = Array(DType::Float32, {count, dim()});
     std::memcpy(out.features.data<float>(), rows.data(), rows.size() * sizeof(float));
     for (int64_t w = 0; w < count; ++w) {
-      float* row = out.features.data<float>() + w * dim();
-      normalise_row(row, extractor_.layout());
       out.start.push_back(static_cast<double>(w) / config_.per_second);
       out.end.push_back(std::min(out.duration, static_cast<double>(w + 1) / config_.per_second));
     }
@@ -89,10 +92,18 @@ class FeatureEmbedding : public DescriptorExtractor {
 
  private:
   EmbedConfig config_;
-  features::FeatureExtractor extractor_;
+  FeatureWindows windows_;
 };
 
 }  // namespace
+
+FeatureWindows::FeatureWindows(const EmbedConfig& config) : extractor_(feature_extractor(config)) {}
+
+Array FeatureWindows::describe(const Array& windows) const {
+  Array d = extractor_.extract_batch(windows);
+  for (int64_t k = 0; k < d.size(0); ++k) normalise_row(d.data<float>() + k * dim(), extractor_.layout());
+  return d;
+}
 
 EmbedConfig EmbedConfig::parse(const std::string& method, double per_second) {
   if (!(per_second > 0) || per_second > 30) {
@@ -144,9 +155,6 @@ EmbedConfig EmbedConfig::from_json(const nlohmann::json& j) {
 }
 
 std::unique_ptr<DescriptorExtractor> make_feature_extractor(const EmbedConfig& config) {
-  if (config.method != EmbedMethod::Features) {
-    throw InvalidArgument(fmt::format("--method {}: not a handcrafted method", config.method_text()));
-  }
   return std::make_unique<FeatureEmbedding>(config);
 }
 

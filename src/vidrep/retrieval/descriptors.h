@@ -21,6 +21,7 @@
 #pragma once
 
 #include "vidrep/array.h"
+#include "vidrep/features/feature_extractor.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -69,6 +70,21 @@ class DescriptorExtractor {
   // The video's descriptors: a row per window [k / per_second, (k + 1) / per_second) that holds a
   // frame, the last one ending at the video's end. Throws the reader's OpenError / DecodeError.
   virtual VideoDescriptors embed(const std::string& path) const = 0;
+};
+
+// The features method on frames already decoded: what embed() does to each window, for callers
+// that decode the video themselves (curation describes clips from its one pass over a video).
+class FeatureWindows {
+ public:
+  // InvalidArgument for another method or unknown kinds.
+  explicit FeatureWindows(const EmbedConfig& config);
+  int64_t dim() const { return extractor_.dim(); }
+  // uint8 [K,T,kFeatureSize,kFeatureSize,3] (T frames of each window) -> float32 [K, dim()],
+  // each row normalised as embed()'s rows are.
+  Array describe(const Array& windows) const;
+
+ private:
+  features::FeatureExtractor extractor_;
 };
 
 // The features method's extractor (part of the I/O core, so `vidrep embed` with it starts without
