@@ -29,6 +29,23 @@ void ThreadPool::run(std::function<void()> task) {
   cv_.notify_one();
 }
 
+void ThreadPool::run_first(std::function<void()> task) {
+  if (threads_.empty()) {
+    task();
+    return;
+  }
+  {
+    const std::lock_guard lock(mu_);
+    tasks_.push_front(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+void ThreadPool::wait() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return tasks_.empty() && running_ == 0; });
+}
+
 void ThreadPool::join() {
   {
     const std::lock_guard lock(mu_);
@@ -49,8 +66,14 @@ void ThreadPool::work() {
       if (tasks_.empty()) return;  // stopping, and nothing left to do
       task = std::move(tasks_.front());
       tasks_.pop_front();
+      ++running_;
     }
     task();
+    {
+      const std::lock_guard lock(mu_);
+      --running_;
+    }
+    idle_.notify_all();
   }
 }
 

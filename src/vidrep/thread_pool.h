@@ -5,6 +5,7 @@
 //
 //   ThreadPool pool(2);
 //   pool.run([&] { ... });            // queued; runs on a pool thread
+//   pool.wait();                      // until every task (and the tasks they queued) is done
 //   pool.join();                      // waits for every task, then stops the threads
 //
 //   parallel_for(n, 4, [&](int64_t i) { work(i); });   // job(i) for i in [0, n) on 4 threads
@@ -31,7 +32,12 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(threads_.size()); }
   // Queues a task. A task must not throw (wrap it: the pool cannot report errors to anyone).
+  // Tasks may queue tasks.
   void run(std::function<void()> task);
+  // Queues a task ahead of every task queued so far (to finish work already started first).
+  void run_first(std::function<void()> task);
+  // Waits until no task is queued or running (tasks queued by tasks included); the threads stay.
+  void wait();
   // Waits until every queued task has finished, then stops the threads. Idempotent.
   void join();
 
@@ -39,8 +45,9 @@ class ThreadPool {
   void work();
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_, idle_;
   std::deque<std::function<void()>> tasks_;
+  int running_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <set>
+#include <string>
+#include <vector>
 #include <stdexcept>
 #include <thread>
 
@@ -30,6 +32,40 @@ TEST(ThreadPool, RunsEveryTaskOnItsThreadsBeforeJoinReturns) {
   EXPECT_EQ(done.load(), 100);
   EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
   pool.join();  // idempotent
+}
+
+TEST(ThreadPool, TasksQueueTasksFirstAndWaitSeesThemAll) {
+  // One thread: the order is the queue's. A task's run_first() goes ahead of what was queued.
+  std::vector<std::string> order;
+  std::atomic<bool> queued{false};
+  ThreadPool pool(1);
+  pool.run([&] {
+    while (!queued) std::this_thread::yield();  // b is queued before a goes on
+    order.push_back("a");
+    pool.run_first([&] {
+      order.push_back("c");
+      pool.run([&] { order.push_back("e"); });
+    });
+  });
+  pool.run([&] { order.push_back("b"); });
+  queued = true;
+  pool.wait();
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "c", "b", "e"}));
+  // Several threads: wait() returns only when the tasks queued by tasks are done too.
+  ThreadPool many(3);
+  std::atomic<int> done{0};
+  for (int i = 0; i < 20; ++i) {
+    many.run([&] {
+      for (int j = 0; j < 5; ++j) {
+        many.run_first([&] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          ++done;
+        });
+      }
+    });
+  }
+  many.wait();
+  EXPECT_EQ(done.load(), 100);
 }
 
 TEST(ThreadPool, ZeroThreadsRunOnTheCaller) {

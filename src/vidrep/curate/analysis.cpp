@@ -54,7 +54,7 @@ FrameStats frame_stats(const uint8_t* rgb, std::vector<float>& luma, const std::
 }  // namespace
 
 VideoAnalysis analyse_video(const std::string& path) {
-  FrameStream stream(path, {.reader = {.width = kSide, .height = kSide, .threads = 1}, .batch = 64});
+  FrameStream stream(path, {.reader = {.width = kSide, .height = kSide, .threads = 1, .skip_loop_filter = true}, .batch = 64});
   const VideoReader& reader = stream.reader();
   const double duration = reader.duration();
   // The descriptors' frames: the frame on screen at each tick, kFeatureFrames ticks a second.

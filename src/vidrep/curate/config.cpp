@@ -27,7 +27,7 @@ CurateConfig CurateConfig::from_json(const std::string& text) {
   if (!j.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", kWhat));
   static const char* const known[] = {"min_seconds", "min_side", "dark_luma", "flat_std", "bad_fraction",
                                       "static_motion", "clip_min_seconds", "clip_max_seconds", "dedup_threshold",
-                                      "shard_clips", "buckets"};
+                                      "shard_clips", "buckets", "clip_preset", "clip_crf"};
   for (const auto& [key, _] : j.items()) {
     if (std::find(std::begin(known), std::end(known), key) == std::end(known)) {
       throw ConfigError(fmt::format("{}: unknown key '{}'", kWhat, key));
@@ -45,6 +45,8 @@ CurateConfig CurateConfig::from_json(const std::string& text) {
   read_key(j, kWhat, "dedup_threshold", c.dedup_threshold);
   read_key(j, kWhat, "shard_clips", c.shard_clips);
   read_key(j, kWhat, "buckets", c.buckets);
+  read_key(j, kWhat, "clip_preset", c.clip_preset);
+  read_key(j, kWhat, "clip_crf", c.clip_crf);
   c.validate();
   return c;
 }
@@ -65,7 +67,8 @@ std::string CurateConfig::to_json() const {
   return nlohmann::json{{"min_seconds", min_seconds}, {"min_side", min_side}, {"dark_luma", dark_luma},
                         {"flat_std", flat_std}, {"bad_fraction", bad_fraction}, {"static_motion", static_motion},
                         {"clip_min_seconds", clip_min_seconds}, {"clip_max_seconds", clip_max_seconds},
-                        {"dedup_threshold", dedup_threshold}, {"shard_clips", shard_clips}, {"buckets", buckets}}
+                        {"dedup_threshold", dedup_threshold}, {"shard_clips", shard_clips}, {"buckets", buckets},
+                        {"clip_preset", clip_preset}, {"clip_crf", clip_crf}}
       .dump(2);
 }
 
@@ -80,6 +83,11 @@ void CurateConfig::validate() const {
   require_key(clip_max_seconds >= clip_min_seconds, kWhat, "clip_max_seconds", "expected >= clip_min_seconds");
   require_key(dedup_threshold > 0 && dedup_threshold <= 1, kWhat, "dedup_threshold", "expected in (0, 1]");
   require_key(shard_clips >= 1, kWhat, "shard_clips", "expected >= 1");
+  static const char* const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                        "medium", "slow", "slower", "veryslow", "placebo"};
+  require_key(std::find(std::begin(presets), std::end(presets), clip_preset) != std::end(presets), kWhat, "clip_preset",
+              "expected a libx264 preset (ultrafast .. placebo)");
+  require_key(clip_crf >= 0 && clip_crf <= 51, kWhat, "clip_crf", "expected 0..51");
 }
 
 }  // namespace vidrep::curate

@@ -16,6 +16,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <sstream>
 
@@ -88,22 +92,59 @@ CurateResult curate(const CurateOptions& o) {
   const auto started = Clock::now();
   std::mutex mu;
   int64_t done = 0;
+  std::exception_ptr error;
   const int threads = o.threads > 0 ? o.threads : hardware_threads();
-  parallel_for(static_cast<int64_t>(mine.size()), threads, [&](int64_t i) {
-    const std::string& path = mine[static_cast<size_t>(i)];
-    const bool resumed = fs::exists(fs::path(work) / (video_key(path) + ".json"));
-    const nlohmann::json unit = stage_video(path, work, o.config);
-    std::lock_guard lock(mu);
+  const auto guarded = [&](const std::function<void()>& job) {
+    return [&mu, &error, job] {
+      {
+        const std::lock_guard lock(mu);
+        if (error) return;  // a failure stops what has not started
+      }
+      try {
+        job();
+      } catch (...) {
+        const std::lock_guard lock(mu);
+        if (!error) error = std::current_exception();
+      }
+    };
+  };
+  const auto finished = [&](StagedVideo& v) {
+    const nlohmann::json unit = v.finish();
+    const std::lock_guard lock(mu);
     ++done;
-    if (resumed) {
+    if (v.resumed()) {
       ++r.resumed;
     } else {
       const nlohmann::json seconds = unit.value("seconds", nlohmann::json::object());
       for (const auto& [stage, s] : seconds.items()) r.stage_seconds[stage] += s.get<double>();
       r.input_seconds += unit.value("duration", 0.0);
     }
-    if (o.progress) o.progress(done, static_cast<int64_t>(mine.size()), path, resumed);
-  });
+    if (o.progress) o.progress(done, static_cast<int64_t>(mine.size()), v.path(), v.resumed());
+  };
+  {
+    // Each video is probed and analysed as one task; its clips are then cut as runs of neighbouring
+    // clips queued ahead of the videos not yet started (so that few analyses wait in memory, and
+    // every thread helps cut a long video at the end); the last run to finish writes the unit.
+    ThreadPool pool(threads);
+    for (const std::string& path : mine) {
+      pool.run(guarded([&, path] {
+        auto video = std::make_shared<StagedVideo>(path, work, o.config, threads);
+        if (video->groups() == 0) {
+          finished(*video);
+          return;
+        }
+        auto left = std::make_shared<std::atomic<int>>(video->groups());
+        for (int g = video->groups(); g-- > 0;) {
+          pool.run_first(guarded([&, video, left, g] {
+            video->cut(g);
+            if (--*left == 0) finished(*video);
+          }));
+        }
+      }));
+    }
+    pool.wait();
+  }
+  if (error) std::rethrow_exception(error);
   r.videos = static_cast<int64_t>(mine.size()) - r.resumed;
   r.stage_seconds["staging"] = seconds_since(started);
   if (o.shard_count == 1) {

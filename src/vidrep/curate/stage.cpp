@@ -106,96 +106,156 @@ std::string video_key(const std::string& path) {
   return fmt::format("{:016x}", h);
 }
 
-nlohmann::json stage_video(const std::string& path, const std::string& work_dir, const CurateConfig& c) {
-  fs::create_directories(work_dir);
-  const std::string key = video_key(path);
-  const std::string done = (fs::path(work_dir) / (key + ".json")).string();
-  if (fs::exists(done)) {
-    std::ifstream f(done);
-    std::stringstream text;
-    text << f.rdbuf();
-    try {
-      return nlohmann::json::parse(text.str());
-    } catch (const nlohmann::json::parse_error&) {
-      // written atomically, so only a hand-edited unit gets here: staged again below
+namespace {
+
+nlohmann::json read_unit(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream text;
+  text << f.rdbuf();
+  try {
+    return nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error&) {
+    return nullptr;  // written atomically, so only a hand-edited unit gets here: staged again
+  }
+}
+
+// Splits clips [0, n) into at most `groups` runs of neighbouring clips of about equal frames, each
+// starting at a clip that starts on a key frame (the first excepted), so that no run decodes
+// frames another run decodes: the first index of each run.
+std::vector<size_t> split_runs(const std::vector<io::CutRange>& ranges, const std::vector<int64_t>& keys, int groups) {
+  int64_t total = 0;
+  for (const auto& r : ranges) total += r.last - r.first + 1;
+  std::vector<size_t> begin = {0};
+  int64_t sum = 0;
+  for (size_t i = 0; i + 1 < ranges.size(); ++i) {
+    sum += ranges[i].last - ranges[i].first + 1;
+    const bool at_key = std::binary_search(keys.begin(), keys.end(), ranges[i + 1].first);
+    if (static_cast<int>(begin.size()) < groups && at_key && sum * groups >= total * static_cast<int64_t>(begin.size())) {
+      begin.push_back(i + 1);
     }
   }
-  nlohmann::json unit = {{"source", resolved_path(path)}, {"key", key}, {"status", "ok"}, {"reason", ""},
-                         {"clips", nlohmann::json::array()}};
-  // Where this unit's time went (not part of the curated outputs, which must not vary).
-  nlohmann::json seconds = nlohmann::json::object();
+  return begin;
+}
+
+}  // namespace
+
+StagedVideo::StagedVideo(const std::string& path, const std::string& work_dir, const CurateConfig& config, int groups)
+    : path_(path), work_dir_(work_dir), config_(config) {
+  fs::create_directories(work_dir);
+  const std::string key = video_key(path);
+  done_path_ = (fs::path(work_dir) / (key + ".json")).string();
+  if (fs::exists(done_path_)) {
+    unit_ = read_unit(done_path_);
+    if (!unit_.is_null()) {
+      resumed_ = true;
+      return;
+    }
+  }
+  unit_ = {{"source", resolved_path(path)}, {"key", key}, {"status", "ok"}, {"reason", ""}, {"clips", nlohmann::json::array()}};
   auto lap = std::chrono::steady_clock::now();
   const auto stage_done = [&](const char* stage) {
     const auto now = std::chrono::steady_clock::now();
-    seconds[stage] = seconds.value(stage, 0.0) + std::chrono::duration<double>(now - lap).count();
+    add_seconds(stage, std::chrono::duration<double>(now - lap).count());
     lap = now;
   };
+  std::string reason;
   try {
     const MediaInfo info = probe(path);
     const auto v = std::find_if(info.streams.begin(), info.streams.end(), [](const StreamInfo& s) { return s.type == "video"; });
     if (v == info.streams.end()) throw OpenError(fmt::format("{}: no video stream", path));
-    unit["duration"] = round6(v->duration > 0 ? v->duration : info.duration);
-    unit["width"] = v->width;
-    unit["height"] = v->height;
-    unit["fps"] = round6(v->fps);
-    unit["has_audio"] = std::any_of(info.streams.begin(), info.streams.end(), [](const StreamInfo& s) { return s.type == "audio"; });
-    std::string reason = metadata_reason(info, *v, c);
+    unit_["duration"] = round6(v->duration > 0 ? v->duration : info.duration);
+    unit_["width"] = v->width;
+    unit_["height"] = v->height;
+    unit_["fps"] = round6(v->fps);
+    unit_["has_audio"] = std::any_of(info.streams.begin(), info.streams.end(), [](const StreamInfo& s) { return s.type == "audio"; });
+    reason = metadata_reason(info, *v, config);
     stage_done("probe");
-    std::optional<VideoAnalysis> analysis;
     if (reason.empty()) {
-      analysis = analyse_video(path);
-      reason = content_reason(*analysis, c);
+      analysis_ = analyse_video(path);
+      reason = content_reason(*analysis_, config);
       stage_done("analysis");
     }
-    if (!reason.empty()) {
-      unit["status"] = "rejected";
-      unit["reason"] = reason;
-    } else {
-      const std::vector<io::CutRange> ranges = clip_ranges(analysis->shots, key_frames(path), c);
+    if (reason.empty()) {
+      const std::vector<int64_t> keys = key_frames(path);
+      ranges_ = clip_ranges(analysis_->shots, keys, config);
+      if (ranges_.empty()) reason = fmt::format("no shot of at least {} s", config.clip_min_seconds);
+      runs_ = split_runs(ranges_, keys, groups);
       stage_done("shots");
-      if (ranges.empty()) {
-        unit["status"] = "rejected";
-        unit["reason"] = fmt::format("no shot of at least {} s", c.clip_min_seconds);
-      }
-      std::vector<std::string> files;
-      for (size_t i = 0; i < ranges.size(); ++i) files.push_back(fmt::format("{}-{:03}.mp4", key, i + 1));
-      std::vector<std::string> paths;
-      for (const auto& f : files) paths.push_back((fs::path(work_dir) / f).string());
-      // One thread per clip encode: the same bytes whatever the machine's cores. The partial GOPs
-      // are re-encoded with libx264's veryfast preset (2-3x fast's speed; crf 16 keeps the quality).
-      const std::vector<io::CutClip> clips =
-          ranges.empty() ? std::vector<io::CutClip>{}
-                         : io::cut_clips(path, ranges, paths, {.preset = "veryfast", .threads = 1});
-      stage_done("cut");
-      for (size_t i = 0; i < clips.size(); ++i) {
-        const io::CutClip& clip = clips[i];
-        const ClipScores s = analysis->scores(clip.first_frame, clip.last_frame);
-        unit["clips"].push_back({{"file", files[i]},
-                                 {"first_frame", clip.first_frame},
-                                 {"last_frame", clip.last_frame},
-                                 {"frames", clip.last_frame - clip.first_frame + 1},
-                                 {"start", round6(clip.start)},
-                                 {"end", round6(clip.end)},
-                                 {"mode", clip.mode},
-                                 {"scores",
-                                  {{"motion", round6(s.motion)},
-                                   {"sharpness", round6(s.sharpness)},
-                                   {"brightness", round6(s.brightness)},
-                                   {"contrast", round6(s.contrast)}}},
-                                 {"descriptor", analysis->descriptor(clip.start, clip.end)}});
-      }
     }
   } catch (const OpenError& e) {
-    unit["status"] = "rejected";
-    unit["reason"] = std::string("corrupt: ") + e.what();
+    reason = std::string("corrupt: ") + e.what();
   } catch (const DecodeError& e) {
-    unit["status"] = "rejected";
-    unit["reason"] = std::string("corrupt: ") + e.what();
+    reason = std::string("corrupt: ") + e.what();
   }
-  stage_done("probe");  // (what a rejection after probing took)
-  unit["seconds"] = seconds;
-  io::write_file(done, unit.dump() + "\n");
-  return unit;
+  if (!reason.empty()) {
+    unit_["status"] = "rejected";
+    unit_["reason"] = reason;
+    ranges_.clear();
+    runs_.clear();
+    analysis_.reset();
+  }
+  cut_.resize(runs_.size());
+  errors_.resize(runs_.size());
+}
+
+void StagedVideo::add_seconds(const std::string& stage, double s) {
+  const std::lock_guard lock(mu_);
+  seconds_[stage] = seconds_.value(stage, 0.0) + s;
+}
+
+std::string StagedVideo::clip_path(size_t i) const {
+  return (fs::path(work_dir_) / fmt::format("{}-{:03}.mp4", unit_["key"].get<std::string>(), i + 1)).string();
+}
+
+void StagedVideo::cut(int group) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto g = static_cast<size_t>(group);
+  const size_t from = runs_[g], to = g + 1 < runs_.size() ? runs_[g + 1] : ranges_.size();
+  std::vector<std::string> paths;
+  for (size_t i = from; i < to; ++i) paths.push_back(clip_path(i));
+  try {
+    // One thread per clip encode: the same bytes whatever the machine's cores.
+    cut_[g] = io::cut_clips(path_, {ranges_.begin() + static_cast<std::ptrdiff_t>(from), ranges_.begin() + static_cast<std::ptrdiff_t>(to)},
+                            paths, {.crf = static_cast<int>(config_.clip_crf), .preset = config_.clip_preset, .threads = 1});
+  } catch (const OpenError& e) {
+    errors_[g] = std::string("corrupt: ") + e.what();
+  } catch (const DecodeError& e) {
+    errors_[g] = std::string("corrupt: ") + e.what();
+  }
+  add_seconds("cut", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+nlohmann::json StagedVideo::finish() {
+  if (resumed_) return unit_;
+  const auto error = std::find_if(errors_.begin(), errors_.end(), [](const std::string& e) { return !e.empty(); });
+  if (error != errors_.end()) {
+    unit_["status"] = "rejected";
+    unit_["reason"] = *error;
+  } else {
+    size_t i = 0;
+    for (const auto& run : cut_) {
+      for (const io::CutClip& clip : run) {
+        const ClipScores s = analysis_->scores(clip.first_frame, clip.last_frame);
+        unit_["clips"].push_back({{"file", fs::path(clip_path(i++)).filename().string()},
+                                  {"first_frame", clip.first_frame},
+                                  {"last_frame", clip.last_frame},
+                                  {"frames", clip.last_frame - clip.first_frame + 1},
+                                  {"start", round6(clip.start)},
+                                  {"end", round6(clip.end)},
+                                  {"mode", clip.mode},
+                                  {"scores",
+                                   {{"motion", round6(s.motion)},
+                                    {"sharpness", round6(s.sharpness)},
+                                    {"brightness", round6(s.brightness)},
+                                    {"contrast", round6(s.contrast)}}},
+                                  {"descriptor", analysis_->descriptor(clip.start, clip.end)}});
+      }
+    }
+  }
+  analysis_.reset();
+  unit_["seconds"] = seconds_;
+  io::write_file(done_path_, unit_.dump() + "\n");
+  return unit_;
 }
 
 }  // namespace vidrep::curate

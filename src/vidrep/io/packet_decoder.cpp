@@ -24,6 +24,7 @@ PacketDecoder::PacketDecoder(const std::string& path, const AVStream* st, Decode
   ctx_->thread_count = options.threads > 0 ? options.threads : hardware_threads();
   ctx_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if (options.strict) ctx_->err_recognition |= AV_EF_EXPLODE;
+  if (options.skip_loop_filter) ctx_->skip_loop_filter = AVDISCARD_ALL;
   ret = avcodec_open2(ctx_.get(), codec, nullptr);
   if (ret < 0) {
     throw OpenError(fmt::format("{}: stream {}: cannot open {} decoder: {}", path, st->index,

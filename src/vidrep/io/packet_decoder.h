@@ -13,6 +13,7 @@ namespace vidrep::io {
 struct DecoderOptions {
   int threads = 0;      // 0: one per hardware core
   bool strict = true;   // report bitstream errors instead of concealing them
+  bool skip_loop_filter = false;  // ReaderOptions::skip_loop_filter
 };
 
 class PacketDecoder {

@@ -45,7 +45,7 @@ struct VideoReader::Impl {
         index_owner(opts.index_cache != nullptr ? opts.index_cache->index(demuxer, stream)
                                                 : std::make_shared<const FrameIndex>(demuxer, stream)),
         index(*index_owner),
-        decoder(path, demuxer.stream(stream), DecoderOptions{opts.threads, opts.strict}),
+        decoder(path, demuxer.stream(stream), DecoderOptions{opts.threads, opts.strict, opts.skip_loop_filter}),
         packet(make_packet()),
         frame(make_frame()) {
     const AVStream* st = demuxer.stream(stream);  // valid until the demuxer reopens
