@@ -1,6 +1,6 @@
 // Everything curation decides about a video, from one decode of it: every frame at 64x64 (the
-// size shot detection and the handcrafted descriptors take, so the frames are the same as
-// `vidrep shots` and `vidrep embed` see) gives the shot signatures, per-frame luma statistics
+// size `vidrep shots` and the handcrafted descriptors of `vidrep embed` take) gives the shot
+// signatures, per-frame luma statistics
 // (for rejection and clip scores) and per-second descriptors (for deduplication). Decoding is
 // most of curation's cost; doing it once instead of once per question is what makes it fast, and
 // the frames are decoded without the deblocking filter (ReaderOptions::skip_loop_filter), which
