@@ -1,5 +1,5 @@
-// vidrep curate INPUT... --out DIR [--config curate.json] [--shard I/N] [--json]
-// vidrep curate merge DIR [--config curate.json] [--json]
+// vidrep curate INPUT... --out DIR [--config curate.json] [--shard I/N] [--ae RUN] [--json]
+// vidrep curate merge DIR [--config curate.json] [--ae RUN] [--json]
 #include "cli_common.h"
 #include "progress.h"
 
@@ -18,13 +18,15 @@ namespace {
 
 struct CurateArgs {
   std::vector<std::string> inputs;
-  std::string out, config, shard = "0/1", merge_dir;
+  std::string out, config, shard = "0/1", merge_dir, ae;
   int threads = 0;
   bool json = false;
 };
 
 curate::CurateConfig config_of(const CurateArgs& a) {
-  return a.config.empty() ? curate::CurateConfig{} : curate::CurateConfig::load(a.config);
+  curate::CurateConfig c = a.config.empty() ? curate::CurateConfig{} : curate::CurateConfig::load(a.config);
+  if (!a.ae.empty()) c.ae = a.ae;
+  return c;
 }
 
 void report(const curate::CurateResult& r, const std::string& out, bool json) {
@@ -57,12 +59,14 @@ void register_curate(CLI::App& app) {
   cmd->add_option("--shard", args->shard, "Stage every N-th video from I (I/N); then `vidrep curate merge OUT`")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "Videos staged at once (0: one per core)")->capture_default_str();
+  cmd->add_option("--ae", args->ae, "Autoencoder run: each clip's latents as KEY.latent.npy in the shards (config key \"ae\")");
   cmd->add_flag("--json", args->json,
                 "One JSON line at the end: {out, videos, resumed, finished, accepted, rejected, clips, duplicates, "
                 "shards, seconds}");
   CLI::App* merge = cmd->add_subcommand("merge", "Finish a sharded run: dedup, buckets and shards from every work unit");
   merge->add_option("dir", args->merge_dir, "The --out folder the shards staged into")->required();
   merge->add_option("--config", args->config, "The curate config the shards used");
+  merge->add_option("--ae", args->ae, "The autoencoder run the shards used (their latents go into the shards)");
   merge->add_flag("--json", args->json, "One JSON line");
   merge->callback([args] { report(curate::finish(args->merge_dir, config_of(*args)), args->merge_dir, args->json); });
   cmd->callback([args, merge] {

@@ -2,11 +2,17 @@
 // static files rejected with their reasons, duplicate clips left out, the rest cut into shot clips
 // in tar shards Python's tarfile reads; shards + merge and a run killed and continued give the
 // same bytes as one uninterrupted run.
+#include "vidrep/apps/autoencoder.h"
 #include "vidrep/curate/curate.h"
+#include "vidrep/data/synth_dataset.h"
 #include "vidrep/error.h"
+#include "vidrep/io/npy.h"
+#include "vidrep/tensor.h"
+#include "vidrep/train/trainer.h"
 
 #include "support/fixtures.h"
 
+#include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -157,6 +163,53 @@ TEST(Curate, ShardsThenMergeGiveTheSameBytes) {
   EXPECT_THROW(curate::parse_shard("3/3"), InvalidArgument);
   EXPECT_THROW(curate::parse_shard("1"), InvalidArgument);
   EXPECT_EQ(curate::parse_shard("2/5"), std::make_pair(2, 5));
+}
+
+// --ae: each clip's latents ship beside it, as the run's LatentEncoder gives them.
+TEST(Curate, AutoencoderLatentsShipBesideTheClips) {
+  const std::string dir = test::scratch_dir("curate_ae");
+  synth::SynthOptions s;
+  s.out = dir + "/motion";
+  s.per_class = 1;
+  s.frames = 9;
+  s.width = 16;
+  s.height = 16;
+  synth::synth_dataset(s);
+  TrainConfig t;
+  t.task = Task::Autoencode;
+  t.data = s.out;
+  t.autoencoder.channels = 8;
+  t.autoencoder.max_channels = 8;
+  t.autoencoder.width = 16;
+  t.autoencoder.height = 16;
+  t.epochs = 1;
+  t.batch = 4;
+  t.threads = 1;
+  train(t, dir + "/ae");
+  const fs::path out = fs::path(dir) / "out";
+  curate::CurateConfig c;
+  c.ae = dir + "/ae";
+  const std::vector<std::string> inputs = {raw_folder() + "/a_two_shots.mp4", raw_folder() + "/b_life.mp4"};
+  curate::curate({.inputs = inputs, .out_dir = out.string(), .config = c});
+  const auto manifest = lines_of(out / "manifest.jsonl");
+  ASSERT_EQ(manifest.size(), 3u);
+  const LatentEncoder encoder(dir + "/ae");
+  for (const auto& m : manifest) {
+    const std::string key = m["key"].get<std::string>();
+    const Array z = io::load_npy((out / "work" / (key + ".latent.npy")).string());
+    // Clips of 50 and 75 frames: 5 and 8 chunks of the run's 9 frames, each [16, 3, 2, 2].
+    const int64_t frames = m["frames"].get<int64_t>();
+    EXPECT_EQ(z.shape(), (std::vector<int64_t>{frames / 9, 16, 3, 2, 2})) << key;
+    EXPECT_TRUE(at::equal(to_tensor(z), encoder.encode((out / "work" / (key + ".mp4")).string()))) << key;
+  }
+  std::string listing;
+  ASSERT_EQ(test::run("tar tf '" + (out / "shards/00000.tar").string() + "'", &listing), 0);
+  EXPECT_NE(listing.find(manifest[0]["key"].get<std::string>() + ".latent.npy"), std::string::npos) << listing;
+  // Finishing with --ae needs every clip's latents: a set staged without them is refused.
+  const fs::path plain = test::scratch_dir("curate_ae_plain");
+  curate::curate({.inputs = inputs, .out_dir = plain.string()});
+  const std::string msg = test::error_message<InvalidArgument>([&] { curate::finish(plain.string(), c); });
+  EXPECT_NE(msg.find("has no latents"), std::string::npos) << msg;
 }
 
 TEST(CurateCli, KilledAndContinuedGivesTheSameBytes) {

@@ -30,6 +30,28 @@ at::Tensor encode_file(const std::string& run_dir, const std::string& path, cons
   return ae->encode(transform::to_cthw(transform::to_float(to_tensor(reader.read_range(options.start, options.start + frames)))).unsqueeze(0))[0].contiguous();
 }
 
+struct LatentEncoder::Model {
+  Autoencoder ae;
+};
+
+LatentEncoder::LatentEncoder(const std::string& run_dir, const std::string& checkpoint)
+    : model_(std::make_shared<const Model>(Model{load_run_autoencoder(run_dir, checkpoint)})) {}
+
+at::Tensor LatentEncoder::encode(const std::string& path) const {
+  Autoencoder ae = model_->ae;  // (a handle: shares the network)
+  const AutoencoderConfig& c = ae->config();
+  VideoReader reader(path, {.width = static_cast<int>(c.width), .height = static_cast<int>(c.height), .threads = 1});
+  const int64_t n = reader.num_frames();
+  const int64_t chunk = n >= c.frames ? c.frames : c.frames_up_to(n), chunks = n >= c.frames ? n / c.frames : 1;
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> latents;
+  for (int64_t k = 0; k < chunks; ++k) {
+    const at::Tensor clip = to_tensor(reader.read_range(k * chunk, (k + 1) * chunk));
+    latents.push_back(ae->encode(transform::to_cthw(transform::to_float(clip)).unsqueeze(0))[0]);
+  }
+  return at::stack(latents).contiguous();
+}
+
 at::Tensor decode_latent(const std::string& run_dir, const at::Tensor& latent, const std::string& checkpoint) {
   Autoencoder ae = load_run_autoencoder(run_dir, checkpoint);
   const int64_t channels = ae->config().latent_channels;

@@ -3,6 +3,7 @@
 //
 //   at::Tensor z = vidrep::encode_file("runs/ae", "clip.mp4", {.frames = 17});   // [16,5,4,4]
 //   at::Tensor frames = vidrep::decode_latent("runs/ae", z);                      // uint8 [17,32,32,3]
+//   at::Tensor all = vidrep::LatentEncoder("runs/ae").encode("clip.mp4");       // [K,16,3,4,4]
 //
 // Clips enter the network as rgb / 255 in [0,1]; decoded frames are clamped to [0,1] and rounded
 // to uint8.
@@ -14,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,23 @@ struct AeEncodeOptions {
 // jpg: a 1-frame video). InvalidArgument naming the file for a range outside the video, a frame
 // count or size the compression does not take (with the counts that would fit).
 at::Tensor encode_file(const std::string& run_dir, const std::string& path, const AeEncodeOptions& options = {});
+
+// A run's encoder kept loaded, for many files (curation's KEY.latent.npy). encode() may be called
+// from several threads at once.
+class LatentEncoder {
+ public:
+  // ConfigError for a run that is not an autoencoder run or cannot be loaded.
+  explicit LatentEncoder(const std::string& run_dir, const std::string& checkpoint = "best");
+  // float32 [K,C,t,h,w]: every frame of the video squeezed to the run's training size, in K
+  // consecutive chunks of the run's training frame count, each encoded on its own as the network
+  // was trained (frames after the last whole chunk are left out; a video shorter than one chunk
+  // gives one chunk of the most frames the network takes). Throws the reader's errors.
+  at::Tensor encode(const std::string& path) const;
+
+ private:
+  struct Model;  // the network (models/autoencoder.h, kept out of this header)
+  std::shared_ptr<const Model> model_;
+};
 
 // uint8 [T,H,W,3] frames of a latent [C,t,h,w] (or [1,C,t,h,w]). InvalidArgument for a latent of
 // another rank or channel count: "latent: expected [16,t,h,w] float32, got [8,5,4,4] float32".

@@ -27,7 +27,7 @@ CurateConfig CurateConfig::from_json(const std::string& text) {
   if (!j.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", kWhat));
   static const char* const known[] = {"min_seconds", "min_side", "dark_luma", "flat_std", "bad_fraction",
                                       "static_motion", "clip_min_seconds", "clip_max_seconds", "dedup_threshold",
-                                      "shard_clips", "buckets", "clip_preset", "clip_crf"};
+                                      "shard_clips", "buckets", "clip_preset", "clip_crf", "ae"};
   for (const auto& [key, _] : j.items()) {
     if (std::find(std::begin(known), std::end(known), key) == std::end(known)) {
       throw ConfigError(fmt::format("{}: unknown key '{}'", kWhat, key));
@@ -47,6 +47,7 @@ CurateConfig CurateConfig::from_json(const std::string& text) {
   read_key(j, kWhat, "buckets", c.buckets);
   read_key(j, kWhat, "clip_preset", c.clip_preset);
   read_key(j, kWhat, "clip_crf", c.clip_crf);
+  read_key(j, kWhat, "ae", c.ae);
   c.validate();
   return c;
 }
@@ -68,7 +69,7 @@ std::string CurateConfig::to_json() const {
                         {"flat_std", flat_std}, {"bad_fraction", bad_fraction}, {"static_motion", static_motion},
                         {"clip_min_seconds", clip_min_seconds}, {"clip_max_seconds", clip_max_seconds},
                         {"dedup_threshold", dedup_threshold}, {"shard_clips", shard_clips}, {"buckets", buckets},
-                        {"clip_preset", clip_preset}, {"clip_crf", clip_crf}}
+                        {"clip_preset", clip_preset}, {"clip_crf", clip_crf}, {"ae", ae}}
       .dump(2);
 }
 

@@ -3,7 +3,7 @@
 //   {"min_seconds": 2, "min_side": 64, "dark_luma": 24, "flat_std": 6, "bad_fraction": 0.9,
 //    "static_motion": 0.3, "clip_min_seconds": 1, "clip_max_seconds": 10,
 //    "dedup_threshold": 0.97, "shard_clips": 100, "buckets": "buckets.json",
-//    "clip_preset": "ultrafast", "clip_crf": 18}
+//    "clip_preset": "ultrafast", "clip_crf": 18, "ae": ""}
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,9 @@ struct CurateConfig {
   // speed and 1.34x the bytes.
   std::string clip_preset = "ultrafast";
   int64_t clip_crf = 18;
+  // An autoencoder run (`vidrep ae train`; `vidrep curate --ae RUN`): each clip's latents are
+  // shipped beside it as KEY.latent.npy (apps/autoencoder.h's LatentEncoder). "": none.
+  std::string ae;
 
   // Throws ConfigError naming the key; load() names the file.
   static CurateConfig from_json(const std::string& text);

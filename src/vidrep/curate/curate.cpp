@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 namespace vidrep::curate {
@@ -121,6 +122,13 @@ CurateResult curate(const CurateOptions& o) {
     }
     if (o.progress) o.progress(done, static_cast<int64_t>(mine.size()), v.path(), v.resumed());
   };
+  // Latents: LibTorch on one thread per task (the pool is the parallelism), which also keeps
+  // them the same whatever the cores.
+  std::optional<LatentEncoder> latents;
+  if (!o.config.ae.empty()) {
+    set_num_threads(1);
+    latents.emplace(o.config.ae);
+  }
   {
     // Each video is probed and analysed as one task; its clips are then cut as runs of neighbouring
     // clips queued ahead of the videos not yet started (so that few analyses wait in memory, and
@@ -128,7 +136,7 @@ CurateResult curate(const CurateOptions& o) {
     ThreadPool pool(threads);
     for (const std::string& path : mine) {
       pool.run(guarded([&, path] {
-        auto video = std::make_shared<StagedVideo>(path, work, o.config, threads);
+        auto video = std::make_shared<StagedVideo>(path, work, o.config, threads, latents ? &*latents : nullptr);
         if (video->groups() == 0) {
           finished(*video);
           return;
@@ -184,7 +192,7 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
   double input_seconds = 0, clip_seconds = 0;
   struct Kept {
     nlohmann::json line;
-    fs::path file;
+    fs::path file, latent;  // latent: "" without
     const nlohmann::json* descriptor;
   };
   std::vector<Kept> kept;
@@ -235,7 +243,15 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
                              {"fps", u["fps"]},
                              {"scores", clip["scores"]},
                              {"bucket", bucket ? nlohmann::json(bucket->key) : nlohmann::json(nullptr)}};
-      kept.push_back({line, work / clip["file"].get<std::string>(), &clip["descriptor"]});
+      fs::path latent;
+      if (!c.ae.empty()) {
+        if (!clip.contains("latent")) {
+          throw InvalidArgument(fmt::format("{}: clip {} has no latents: stage its video with --ae {} (or finish without --ae)",
+                                            u["source"].get<std::string>(), key, c.ae));
+        }
+        latent = work / clip["latent"].get<std::string>();
+      }
+      kept.push_back({line, work / clip["file"].get<std::string>(), latent, &clip["descriptor"]});
     }
   }
   // Shards of shard_clips clips each, in order; the manifest says which shard holds each clip.
@@ -252,6 +268,7 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
       const std::string key = k.line["key"].get<std::string>();
       tar.add(key + ".mp4", read_text(k.file.string()));
       tar.add(key + ".json", k.line.dump());
+      if (!k.latent.empty()) tar.add(key + ".latent.npy", read_text(k.latent.string()));
       manifest += k.line.dump() + "\n";
     }
     tar.close();

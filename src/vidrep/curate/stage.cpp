@@ -6,9 +6,11 @@
 #include "vidrep/io/cut.h"
 #include "vidrep/io/demuxer.h"
 #include "vidrep/io/frame_index.h"
+#include "vidrep/io/npy.h"
 #include "vidrep/io/output_file.h"
 #include "vidrep/io/probe.h"
 #include "vidrep/shots/detector.h"
+#include "vidrep/tensor.h"
 #include "vidrep/video_files.h"
 
 #include <fmt/format.h>
@@ -139,14 +141,18 @@ std::vector<size_t> split_runs(const std::vector<io::CutRange>& ranges, const st
 
 }  // namespace
 
-StagedVideo::StagedVideo(const std::string& path, const std::string& work_dir, const CurateConfig& config, int groups)
-    : path_(path), work_dir_(work_dir), config_(config) {
+StagedVideo::StagedVideo(const std::string& path, const std::string& work_dir, const CurateConfig& config, int groups,
+                         const LatentEncoder* latents)
+    : path_(path), work_dir_(work_dir), config_(config), latents_(latents) {
   fs::create_directories(work_dir);
   const std::string key = video_key(path);
   done_path_ = (fs::path(work_dir) / (key + ".json")).string();
   if (fs::exists(done_path_)) {
     unit_ = read_unit(done_path_);
-    if (!unit_.is_null()) {
+    // (a unit staged without latents is staged again when they are asked for now)
+    const auto lacks_latent = [](const nlohmann::json& clip) { return !clip.contains("latent"); };
+    if (!unit_.is_null() && !(latents_ != nullptr && unit_.value("status", "") == "ok" &&
+                              std::any_of(unit_["clips"].begin(), unit_["clips"].end(), lacks_latent))) {
       resumed_ = true;
       return;
     }
@@ -222,7 +228,15 @@ void StagedVideo::cut(int group) {
   } catch (const DecodeError& e) {
     errors_[g] = std::string("corrupt: ") + e.what();
   }
-  add_seconds("cut", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  const auto cut_done = std::chrono::steady_clock::now();
+  add_seconds("cut", std::chrono::duration<double>(cut_done - start).count());
+  if (latents_ == nullptr || !errors_[g].empty()) return;
+  for (const std::string& clip : paths) io::save_npy(latent_path(clip), to_array(latents_->encode(clip), "latent"));
+  add_seconds("latents", std::chrono::duration<double>(std::chrono::steady_clock::now() - cut_done).count());
+}
+
+std::string StagedVideo::latent_path(const std::string& clip) {
+  return (fs::path(clip).parent_path() / (fs::path(clip).stem().string() + ".latent.npy")).string();
 }
 
 nlohmann::json StagedVideo::finish() {
@@ -236,7 +250,8 @@ nlohmann::json StagedVideo::finish() {
     for (const auto& run : cut_) {
       for (const io::CutClip& clip : run) {
         const ClipScores s = analysis_->scores(clip.first_frame, clip.last_frame);
-        unit_["clips"].push_back({{"file", fs::path(clip_path(i++)).filename().string()},
+        const std::string file = clip_path(i++);
+        unit_["clips"].push_back({{"file", fs::path(file).filename().string()},
                                   {"first_frame", clip.first_frame},
                                   {"last_frame", clip.last_frame},
                                   {"frames", clip.last_frame - clip.first_frame + 1},
@@ -249,6 +264,7 @@ nlohmann::json StagedVideo::finish() {
                                     {"brightness", round6(s.brightness)},
                                     {"contrast", round6(s.contrast)}}},
                                   {"descriptor", analysis_->descriptor(clip.start, clip.end)}});
+        if (latents_ != nullptr) unit_["clips"].back()["latent"] = fs::path(latent_path(file)).filename().string();
       }
     }
   }

@@ -8,6 +8,7 @@
 // what makes curated outputs reproducible.
 #pragma once
 
+#include "vidrep/apps/autoencoder.h"
 #include "vidrep/curate/analysis.h"
 #include "vidrep/curate/config.h"
 #include "vidrep/io/cut.h"
@@ -29,7 +30,8 @@ std::string video_key(const std::string& path);
 // then cut in runs of neighbouring clips (each run decodes its own frames, so runs may be cut at
 // once, on any threads); finish() writes the unit and returns its JSON: {source, key, status,
 // reason, duration, width, height, fps, has_audio, clips: [{file, first_frame, last_frame, frames,
-// start, end, mode, scores: {...}, descriptor: [...]}], seconds: {probe, analysis, shots, cut}}
+// start, end, mode, scores: {...}, descriptor: [...], latent (the .npy file, with --ae)}],
+// seconds: {probe, analysis, shots, cut, latents}}
 // (the last: where the time went, not an output). A video that cannot be read is a rejected unit
 // ("corrupt: ..."), not an error; a failure to write throws WriteError.
 //
@@ -38,8 +40,10 @@ std::string video_key(const std::string& path);
 //   nlohmann::json unit = v.finish();
 class StagedVideo {
  public:
-  // `groups`: the most runs its clips are split into.
-  StagedVideo(const std::string& path, const std::string& work_dir, const CurateConfig& config, int groups = 1);
+  // `groups`: the most runs its clips are split into. `latents` (when config.ae is set): what
+  // encodes each clip into KEY-NNN.latent.npy beside it.
+  StagedVideo(const std::string& path, const std::string& work_dir, const CurateConfig& config, int groups = 1,
+              const LatentEncoder* latents = nullptr);
   const std::string& path() const { return path_; }
   bool resumed() const { return resumed_; }  // the unit was there already
   int groups() const { return static_cast<int>(runs_.size()); }
@@ -49,9 +53,11 @@ class StagedVideo {
  private:
   void add_seconds(const std::string& stage, double s);
   std::string clip_path(size_t i) const;
+  static std::string latent_path(const std::string& clip);  // KEY-NNN.mp4 -> KEY-NNN.latent.npy
 
   std::string path_, work_dir_, done_path_;
   CurateConfig config_;
+  const LatentEncoder* latents_;
   nlohmann::json unit_;
   bool resumed_ = false;
   std::optional<VideoAnalysis> analysis_;
