@@ -208,13 +208,17 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
     ++r.accepted;
     for (const nlohmann::json& clip : u["clips"]) {
       const std::string key = fs::path(clip["file"].get<std::string>()).stem().string();
-      // A near-copy of a clip of another video kept before (in source order) is left out. Clips of
-      // one video are not compared: pieces of one long shot look alike without being copies.
+      // A near-copy of a clip of another video kept before (in source order) is left out, as a
+      // duplicate of the most similar one. Clips of one video are not compared: pieces of one
+      // long shot look alike without being copies.
       const Kept* original = nullptr;
+      double best = c.dedup_threshold;
       for (const Kept& k : kept) {
-        if (k.line["source"] != u["source"] && dot(*k.descriptor, clip["descriptor"]) >= c.dedup_threshold) {
+        if (k.line["source"] == u["source"]) continue;
+        const double similarity = dot(*k.descriptor, clip["descriptor"]);
+        if (similarity >= best) {
           original = &k;
-          break;
+          best = similarity;
         }
       }
       if (original != nullptr) {
