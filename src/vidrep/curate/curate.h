@@ -43,7 +43,7 @@ struct CurateResult {
   bool finished = false;                           // outputs written (not for a shard of several)
   double input_seconds = 0;                        // of the videos staged by this call
   // Where the time went: per stage of the videos staged by this call, summed over threads
-  // (probe, shots, cut, scores, describe), and the wall time of staging and finishing.
+  // (probe, analysis, shots, cut, latents), and the wall time of staging and finishing.
   std::map<std::string, double> stage_seconds;
 };
 
