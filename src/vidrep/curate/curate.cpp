@@ -9,11 +9,14 @@
 #include "vidrep/tokens/bucket_config.h"
 #include "vidrep/tokens/bucketer.h"
 
+#include <faiss/IndexFlat.h>
+#include <faiss/impl/AuxIndexStructures.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <atomic>
@@ -38,12 +41,6 @@ std::string read_text(const std::string& path) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
-}
-
-double dot(const nlohmann::json& a, const nlohmann::json& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) s += a[i].get<double>() * b[i].get<double>();
-  return s;
 }
 
 }  // namespace
@@ -193,9 +190,13 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
   struct Kept {
     nlohmann::json line;
     fs::path file, latent;  // latent: "" without
-    const nlohmann::json* descriptor;
   };
   std::vector<Kept> kept;
+  // Kept clips' descriptors (faiss, exact inner products), searched with each video's clips at
+  // once: a video's clips are compared with the clips kept from the videos before it, never with
+  // each other (pieces of one long shot look alike without being copies).
+  std::unique_ptr<faiss::IndexFlatIP> index;
+  const auto radius = std::nextafter(static_cast<float>(c.dedup_threshold), -1.0f);  // faiss keeps ip > radius
   for (const nlohmann::json& u : units) {
     input_seconds += u.value("duration", 0.0);
     if (u["status"] != "ok") {
@@ -206,21 +207,37 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
       continue;
     }
     ++r.accepted;
-    for (const nlohmann::json& clip : u["clips"]) {
+    const nlohmann::json& clips = u["clips"];
+    const auto dim = clips.empty() ? 0 : static_cast<int64_t>(clips[0]["descriptor"].size());
+    std::vector<float> queries;
+    for (const nlohmann::json& clip : clips) {
+      if (static_cast<int64_t>(clip["descriptor"].size()) != dim) {
+        throw InvalidArgument(fmt::format("{}: descriptors of different lengths", u["source"].get<std::string>()));
+      }
+      for (const auto& v : clip["descriptor"]) queries.push_back(v.get<float>());
+    }
+    if (!index && dim > 0) index = std::make_unique<faiss::IndexFlatIP>(dim);
+    if (dim > 0 && dim != static_cast<int64_t>(index->d)) throw InvalidArgument(fmt::format("{}: descriptors of {} values, others have {}",
+                                                                     u["source"].get<std::string>(), dim, index->d));
+    faiss::RangeSearchResult found(static_cast<faiss::Index::idx_t>(clips.size()));
+    const bool search = dim > 0 && index->ntotal > 0;
+    if (search) index->range_search(static_cast<faiss::Index::idx_t>(clips.size()), queries.data(), radius, &found);
+    std::vector<float> kept_now;
+    for (size_t q = 0; q < clips.size(); ++q) {
+      const nlohmann::json& clip = clips[q];
       const std::string key = fs::path(clip["file"].get<std::string>()).stem().string();
-      // A near-copy of a clip of another video kept before (in source order) is left out, as a
-      // duplicate of the most similar one. Clips of one video are not compared: pieces of one
-      // long shot look alike without being copies.
+      // A near-copy of a clip kept before (in source order) is left out, as a duplicate of the
+      // most similar one.
       const Kept* original = nullptr;
-      double best = c.dedup_threshold;
-      for (const Kept& k : kept) {
-        if (k.line["source"] == u["source"]) continue;
-        const double similarity = dot(*k.descriptor, clip["descriptor"]);
-        if (similarity >= best) {
-          original = &k;
-          best = similarity;
+      float best = -2;
+      faiss::Index::idx_t best_label = -1;
+      for (size_t j = search ? found.lims[q] : 0; search && j < found.lims[q + 1]; ++j) {
+        if (found.distances[j] > best || (found.distances[j] == best && found.labels[j] < best_label)) {
+          best = found.distances[j];
+          best_label = found.labels[j];
         }
       }
+      if (best_label >= 0) original = &kept[static_cast<size_t>(best_label)];
       if (original != nullptr) {
         ++r.duplicates;
         rejected_lines += nlohmann::json{{"source", u["source"]}, {"clip", key},
@@ -255,8 +272,11 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
         }
         latent = work / clip["latent"].get<std::string>();
       }
-      kept.push_back({line, work / clip["file"].get<std::string>(), latent, &clip["descriptor"]});
+      kept.push_back({line, work / clip["file"].get<std::string>(), latent});
+      kept_now.insert(kept_now.end(), queries.begin() + static_cast<std::ptrdiff_t>(q * dim),
+                      queries.begin() + static_cast<std::ptrdiff_t>((q + 1) * dim));
     }
+    if (!kept_now.empty()) index->add(static_cast<faiss::Index::idx_t>(kept_now.size() / dim), kept_now.data());
   }
   // Shards of shard_clips clips each, in order; the manifest says which shard holds each clip.
   fs::create_directories(out / "shards");
