@@ -27,16 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 std::vector<nlohmann::json> lines_of(const fs::path& path) {
   std::vector<nlohmann::json> out;
-  std::istringstream in(slurp(path));
+  std::istringstream in(test::read_bytes(path));
   std::string line;
   while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
   return out;
@@ -77,8 +70,8 @@ std::vector<std::string> raw_files() {
 // The outputs that must be reproducible, as one string.
 std::string outputs_of(const fs::path& out) {
   std::string all;
-  for (const char* name : {"manifest.jsonl", "rejected.jsonl", "stats.json"}) all += slurp(out / name);
-  for (const auto& e : fs::directory_iterator(out / "shards")) all += e.path().filename().string() + slurp(e.path());
+  for (const char* name : {"manifest.jsonl", "rejected.jsonl", "stats.json"}) all += test::read_bytes(out / name);
+  for (const auto& e : fs::directory_iterator(out / "shards")) all += e.path().filename().string() + test::read_bytes(e.path());
   return all;
 }
 
@@ -129,7 +122,7 @@ TEST(Curate, RejectsWithReasonsDedupsAndShards) {
     EXPECT_GT(m["scores"]["motion"].get<double>(), 0.0);
     EXPECT_EQ(m["shard"], "shards/00000.tar");
   }
-  const auto stats = nlohmann::json::parse(slurp(out / "stats.json"));
+  const auto stats = nlohmann::json::parse(test::read_bytes(out / "stats.json"));
   EXPECT_EQ(stats["inputs"], 8);
   EXPECT_EQ(stats["clips"], 3);
   EXPECT_EQ(stats["duplicate_clips"], 2);

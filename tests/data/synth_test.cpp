@@ -35,13 +35,6 @@ std::vector<std::string> read_lines(const fs::path& path) {
   return lines;
 }
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Hidden entries (temporary or old folders) beside a dataset folder.
 int hidden_entries(const fs::path& dir) {
   int n = 0;
@@ -205,7 +198,7 @@ TEST(SynthDataset, MotionFilesListsAndContent) {
   const std::vector<std::string> classes = read_lines(dir / "classes.txt");
   EXPECT_EQ(classes, (std::vector<std::string>{"left", "right", "up", "down", "rotate_cw", "rotate_ccw", "zoom_in",
                                                "zoom_out"}));
-  const nlohmann::json j = nlohmann::json::parse(read_bytes(dir / "synth.json"));
+  const nlohmann::json j = nlohmann::json::parse(test::read_bytes(dir / "synth.json"));
   EXPECT_EQ(j["kind"], "motion");
   EXPECT_EQ(j["frames"], 8);
   EXPECT_EQ(j["seed"], 5);
@@ -266,7 +259,7 @@ TEST(SynthDataset, SameSeedSameFilesWhateverTheThreads) {
     EXPECT_NEAR(a.fps(), v.spec.fps, 0.01);
     frame_counts.insert(a.num_frames());
     // Byte-identical files, whatever the thread count.
-    EXPECT_TRUE(read_bytes(root / "one" / v.path) == read_bytes(root / "two" / v.path)) << v.path;
+    EXPECT_TRUE(test::read_bytes(root / "one" / v.path) == test::read_bytes(root / "two" / v.path)) << v.path;
   }
   EXPECT_GT(frame_counts.size(), 3u);  // --vary really varies
 }

@@ -25,11 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Runs `check` on every input of `target`; a vidrep::Error is a fine answer.
 int replay(const std::string& target, const std::function<void(const fs::path&)>& check) {
   const fs::path dir = fs::path(VIDREP_FUZZ_INPUTS) / target;
@@ -73,7 +68,7 @@ TEST(FuzzInputs, NpyAndNpz) {
 TEST(FuzzInputs, Configs) {
   const int n = replay("config", [](const fs::path& p) {
     try {
-      BucketConfig::from_json(read_file(p)).validate();
+      BucketConfig::from_json(test::read_bytes(p)).validate();
     } catch (const Error&) {
     }
     (void)merge_config_file(TrainConfig{}, p.string());
@@ -84,7 +79,7 @@ TEST(FuzzInputs, Configs) {
 TEST(FuzzInputs, DatasetLists) {
   const std::string dir = test::scratch_dir("fuzz_dataset");
   const int n = replay("dataset", [&](const fs::path& p) {
-    const std::string bytes = read_file(p);
+    const std::string bytes = test::read_bytes(p);
     if (bytes.empty()) return;
     const bool csv = bytes[0] & 1;  // as fuzz/fuzz_dataset.cpp lays it out
     fs::remove(dir + (csv ? "/train.txt" : "/train.csv"));
@@ -96,7 +91,7 @@ TEST(FuzzInputs, DatasetLists) {
 
 TEST(FuzzInputs, TransformSpecs) {
   replay("transform", [](const fs::path& p) {
-    const std::string text = read_file(p);
+    const std::string text = test::read_bytes(p);
     try {
       (void)transform::Pipeline::parse(text);
     } catch (const Error&) {

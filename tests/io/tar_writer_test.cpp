@@ -17,13 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 void write_shard(const std::string& path) {
   io::TarWriter tar(path);
   tar.add("clip-0001.mp4", std::string("\0\1\2binary\xff", 10));
@@ -40,7 +33,7 @@ TEST(TarWriter, PythonTarfileReadsItAndTheBytesAreReproducible) {
   const std::string dir = test::scratch_dir("tar_writer");
   write_shard(dir + "/a.tar");
   write_shard(dir + "/b.tar");
-  EXPECT_EQ(slurp(dir + "/a.tar"), slurp(dir + "/b.tar"));
+  EXPECT_EQ(test::read_bytes(dir + "/a.tar"), test::read_bytes(dir + "/b.tar"));
   EXPECT_EQ(fs::file_size(dir + "/a.tar") % 512, 0u);
   std::string out;
   ASSERT_EQ(test::run("/usr/bin/python3 -c \"import tarfile\n"

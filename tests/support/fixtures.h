@@ -16,6 +16,9 @@ std::string fixture_dir();
 // A fresh, empty folder for one test's outputs.
 std::string scratch_dir(const std::string& name);
 
+// The bytes of file `path` ("" when it cannot be read).
+std::string read_bytes(const std::string& path);
+
 // Runs `command` through the shell; returns its exit status, stdout+stderr into `output`.
 int run(const std::string& command, std::string* output = nullptr);
 
