@@ -78,11 +78,22 @@ TrainConfig tiny_ae_config(int64_t epochs = 60) {
   return c;
 }
 
-// The run every test here reads (trained once).
+// The run the learning test reads (60 epochs).
 const std::string& trained_run() {
   static const std::string run = [] {
     const std::string r = test::scratch_dir("ae_trained") + "/run";
     train(tiny_ae_config(), r);
+    return r;
+  }();
+  return run;
+}
+
+// A run for the tests that need any run, not a good one (2 epochs: each test is its own process
+// under CTest, so each would train its own 60).
+const std::string& quick_run() {
+  static const std::string run = [] {
+    const std::string r = test::scratch_dir("ae_quick") + "/run";
+    train(tiny_ae_config(2), r);
     return r;
   }();
   return run;
@@ -116,7 +127,7 @@ TEST(AutoencoderRun, TrainedTinyModelBeatsResizing) {
 }
 
 TEST(AutoencoderRun, CheckpointReloadsBitIdentically) {
-  const std::string& run = trained_run();
+  const std::string& run = quick_run();
   Autoencoder a = load_run_autoencoder(run, "last"), b = load_run_autoencoder(run, "last");
   expect_same_weights(*a, *b);
   torch::manual_seed(2);
@@ -145,7 +156,7 @@ TEST(AutoencoderRun, ResumeEndsWhereAStraightRunEnds) {
 // network of another shape or task is refused before anything is written.
 TEST(AutoencoderRun, InitStartsFromAnotherRunsBestWeights) {
   const std::string dir = test::scratch_dir("ae_init");
-  const std::string& run = trained_run();
+  const std::string& run = quick_run();
   TrainConfig c = tiny_ae_config(1);
   c.init = run;
   c.lr = 1e-12;  // the one epoch then leaves the weights as they came
@@ -206,7 +217,7 @@ TEST(AutoencoderRun, BadInputsGiveClearErrors) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("not an autoencoder run (task classify)"), std::string::npos) << e.what();
   }
-  const std::string& run = trained_run();
+  const std::string& run = quick_run();
   try {
     decode_latent(run, torch::zeros({8, 3, 4, 4}));
     FAIL() << "decoded a latent of 8 channels";
@@ -231,7 +242,7 @@ TEST(AutoencoderRun, BadInputsGiveClearErrors) {
 
 TEST(AutoencoderCli, EncodeDecodeTokensAndLatentTraining) {
   const std::string dir = test::scratch_dir("ae_cli");
-  const std::string& run = trained_run();
+  const std::string& run = quick_run();
   std::string out;
   // A 17-frame clip -> 5 latent frames; decoding writes a playable 17-frame video.
   const std::string video = dir + "/clip17.mp4";
