@@ -87,6 +87,7 @@ void register_features(CLI::App& app);
 void register_embed(CLI::App& app, EmbedderFactory make_embedder);
 void register_shots(CLI::App& app);
 void register_cut(CLI::App& app);
+void register_track(CLI::App& app);
 void register_enhance(CLI::App& app);
 void register_curate(CLI::App& app);
 // The commands that compute with LibTorch (main_torch.cpp):

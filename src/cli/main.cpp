@@ -24,7 +24,7 @@ bool runs_here(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "--version" || command == "probe" || command == "frames" || command == "audio" ||
       command == "encode" || command == "features" || command == "shots" || command == "cut" ||
-      command == "enhance") {
+      command == "enhance" || command == "track") {
     return true;
   }
   if (command != "clips" && command != "tokens" && command != "embed") return false;
@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_embed(app, &vidrep::retrieval::make_feature_extractor);
   vidrep::cli::register_shots(app);
   vidrep::cli::register_cut(app);
+  vidrep::cli::register_track(app);
   vidrep::cli::register_enhance(app);
   return vidrep::cli::run_cli(app, argc, argv);
 }

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_embed(app, &vidrep::retrieval::make_embedder);
   vidrep::cli::register_shots(app);
   vidrep::cli::register_cut(app);
+  vidrep::cli::register_track(app);
   vidrep::cli::register_enhance(app);
   vidrep::cli::register_curate(app);
   vidrep::cli::register_index(app);

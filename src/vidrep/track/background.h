@@ -1,0 +1,65 @@
+// Moving-object detection for a static camera: a per-pixel background model of the luma (a running
+// mean and variance), compensated for global lighting changes, whose foreground is cleaned of
+// noise and cut into boxes (connected components). Free of LibTorch (the I/O core).
+//
+//   track::BackgroundModel bg(width, height);
+//   for (each frame) {
+//     const std::vector<uint8_t>& mask = bg.apply(rgb);     // 1: foreground
+//     std::vector<track::Box> boxes = track::blobs(mask, width, height, 20);
+//   }
+//
+// A pixel is foreground when its luma, less the frame's median change from the background (a
+// light switched on, the sun behind a cloud, automatic exposure: everything moves together), is
+// more than `threshold` standard deviations from its mean, the deviation floored at `min_std`
+// (camera noise). The mean and variance follow the background at `rate` per frame, and at a tenth
+// of it where the pixel is foreground, so that a passing object does not enter the background. A
+// pixel that stays foreground without changing for `absorb` frames becomes background at once:
+// the ghost an object leaves where it stood when the model started (or where it stood still)
+// lasts that long, and so does an object that stops (a uniform object slower than its own size
+// in `absorb` frames fades into the background too). The mask is opened (isolated noise removed)
+// and closed (an object's parts joined) with 3x3 neighbourhoods.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace vidrep::track {
+
+struct Box {
+  float x = 0, y = 0, w = 0, h = 0;  // left, top, size, pixels
+  float area() const { return w * h; }
+};
+
+// Intersection over union (0 for boxes that do not touch).
+float iou(const Box& a, const Box& b);
+
+struct BackgroundOptions {
+  float rate = 0.02f;      // per frame (25 fps: about 2 s to follow a change of scene)
+  float threshold = 3.0f;  // standard deviations
+  float min_std = 6.0f;    // luma levels
+  int warmup = 10;         // frames learnt before anything is foreground
+  int absorb = 25;         // frames of unchanging foreground that become background
+};
+
+class BackgroundModel {
+ public:
+  BackgroundModel(int width, int height, BackgroundOptions options = {});
+  // Takes a frame (uint8 RGB, width x height x 3 packed) and returns its foreground mask (0/1 per
+  // pixel, row-major), valid until the next call.
+  const std::vector<uint8_t>& apply(const uint8_t* rgb);
+  int frames() const { return frames_; }
+
+ private:
+  int w_, h_;
+  BackgroundOptions o_;
+  int frames_ = 0;
+  std::vector<float> mean_, var_, luma_, previous_;
+  std::vector<uint16_t> still_;  // frames each pixel has been unchanging foreground
+  std::vector<uint8_t> mask_, scratch_;
+};
+
+// Boxes around the connected regions (8-neighbourhood) of a mask of at least `min_area` pixels,
+// from left to right (by their first pixel in row-major order).
+std::vector<Box> blobs(const std::vector<uint8_t>& mask, int width, int height, int min_area);
+
+}  // namespace vidrep::track

@@ -1,0 +1,58 @@
+// `vidrep track`: moving objects of a static-camera video detected (track/background.h) and
+// tracked (track/tracker.h) in one pass at a small size, in bounded memory, reported in the
+// video's own pixels. MOTChallenge's text layout for the boxes.
+//
+//   track::TrackFileResult r = track::track_file("cam.mp4", {}, [&](const track::FrameTracks& f) {
+//     mot << track::mot_lines(f);   // frame,id,x,y,w,h,conf,-1,-1,-1
+//   });
+//   r.tracks;                       // each track's span
+#pragma once
+
+#include "vidrep/track/background.h"
+#include "vidrep/track/tracker.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace vidrep::track {
+
+struct TrackFileOptions {
+  int short_side = 240;     // analysis size (the shorter side, pixels)
+  double min_area = 0.001;  // smallest object, as a share of the frame's area
+  int threads = 0;          // decoder threads; 0: one per core
+  BackgroundOptions background;
+  TrackerOptions tracker;
+};
+
+struct FrameTracks {
+  int64_t frame = 0;  // the file's frame number (0-based)
+  double time = 0;    // seconds
+  std::vector<Tracked> objects;  // boxes in the video's pixels
+};
+
+// One track's span, for the summary.
+struct TrackSummary {
+  int64_t id = 0, first_frame = 0, last_frame = 0, detections = 0;
+  double start = 0, end = 0;
+  Box first_box, last_box;
+};
+
+struct TrackFileResult {
+  std::string path;
+  int64_t frames = 0;
+  double fps = 0;
+  int width = 0, height = 0;  // the video's
+  std::vector<TrackSummary> tracks;  // by id
+};
+
+// Throws the reader's OpenError / DecodeError, InvalidArgument for bad options. `on_frame` sees
+// every frame as it is done (objects may be empty); nothing per frame is kept.
+TrackFileResult track_file(const std::string& path, const TrackFileOptions& options = {},
+                           const std::function<void(const FrameTracks&)>& on_frame = {});
+
+// MOTChallenge lines of a frame: frame (1-based), id, left, top, width, height, 1, -1, -1, -1.
+std::string mot_lines(const FrameTracks& frame);
+
+}  // namespace vidrep::track
