@@ -1,10 +1,12 @@
 // vidrep eval --run RUN [--data DIR] [--split test] [--checkpoint best|last] [--json]
 // vidrep eval retrieval --index IDX --truth T.tsv [--k K] [--json]
+// vidrep eval track --truth GT.txt --result MOT.txt [--iou 0.5] [--json]
 #include "cli_common.h"
 #include "retrieval_cli.h"
 
 #include "vidrep/error.h"
 #include "vidrep/retrieval/evaluate.h"
+#include "vidrep/track/mot_metrics.h"
 #include "vidrep/train/evaluate.h"
 
 #include <fmt/format.h>
@@ -77,6 +79,43 @@ CLI::App* register_eval_retrieval(CLI::App* eval) {
   return cmd;
 }
 
+struct TrackArgs {
+  std::string truth, result;
+  float iou = 0.5f;
+  bool json = false;
+};
+
+// MOTChallenge metrics of a tracking result (vidrep track --mot) against a ground truth.
+CLI::App* register_eval_track(CLI::App* eval) {
+  auto args = std::make_shared<TrackArgs>();
+  CLI::App* cmd = eval->add_subcommand("track", "Tracking metrics of MOTChallenge text against a ground truth: MOTA, "
+                                                "MOTP, IDF1, misses, false positives, identity switches");
+  cmd->add_option("--truth", args->truth, "Ground truth, MOTChallenge text (frame,id,x,y,w,h,...)")->required();
+  cmd->add_option("--result", args->result, "Tracks, MOTChallenge text (vidrep track --mot)")->required();
+  cmd->add_option("--iou", args->iou, "Least overlap of a match")->capture_default_str();
+  cmd->add_flag("--json", args->json,
+                "One JSON object: mota, motp, idf1, idp, idr, misses, false_positives, id_switches, matches, "
+                "truth_boxes, result_boxes, truth_ids, result_ids");
+  cmd->callback([args] {
+    const track::MotMetrics m =
+        track::evaluate_tracking(track::load_mot(args->truth), track::load_mot(args->result), args->iou);
+    if (args->json) {
+      fmt::print("{}\n", nlohmann::json{{"mota", m.mota}, {"motp", m.motp}, {"idf1", m.idf1}, {"idp", m.idp},
+                                        {"idr", m.idr}, {"misses", m.misses}, {"false_positives", m.false_positives},
+                                        {"id_switches", m.id_switches}, {"matches", m.matches},
+                                        {"truth_boxes", m.truth_boxes}, {"result_boxes", m.result_boxes},
+                                        {"truth_ids", m.truth_ids}, {"result_ids", m.result_ids}}
+                             .dump());
+      return;
+    }
+    fmt::print("MOTA {:.3f}  MOTP {:.3f}  IDF1 {:.3f} (IDP {:.3f}, IDR {:.3f})\n", m.mota, m.motp, m.idf1, m.idp, m.idr);
+    fmt::print("{} truth boxes of {} objects, {} tracked boxes of {} tracks: {} misses, {} false positives, {} identity "
+               "switches\n",
+               m.truth_boxes, m.truth_ids, m.result_boxes, m.result_ids, m.misses, m.false_positives, m.id_switches);
+  });
+  return cmd;
+}
+
 }  // namespace
 
 void register_eval(CLI::App& app) {
@@ -84,7 +123,7 @@ void register_eval(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   EvalOptions& o = args->second;
   CLI::App* cmd = app.add_subcommand("eval", "Metrics of a trained run on a dataset split: top-1/top-5, per-class P/R/F1, confusion");
-  cmd->add_option("--run", args->first, "Run folder written by vidrep train (required but for `eval retrieval`)");
+  cmd->add_option("--run", args->first, "Run folder written by vidrep train (required but for `eval retrieval` and `eval track`)");
   cmd->add_option("--data", o.data, "Dataset folder (default: the run's)");
   cmd->add_option("--split", o.split, "train | val | test")->capture_default_str();
   cmd->add_option("--checkpoint", o.checkpoint, "best | last")->capture_default_str();
@@ -92,8 +131,9 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--workers", o.workers, "Loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", *json, "One JSON object: accuracy, top5, macro_f1, micro_f1, per_class, confusion");
   CLI::App* retrieval = register_eval_retrieval(cmd);
-  cmd->callback([args, json, retrieval] {
-    if (retrieval->parsed()) return;
+  CLI::App* tracking = register_eval_track(cmd);
+  cmd->callback([args, json, retrieval, tracking] {
+    if (retrieval->parsed() || tracking->parsed()) return;
     if (args->first.empty()) throw InvalidArgument("eval: --run is required");
     const EvalResult r = evaluate_run(args->first, args->second);
     for (const auto& s : r.skipped) fmt::print(stderr, "vidrep: skipped unreadable file {}\n", s);

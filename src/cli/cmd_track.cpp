@@ -41,6 +41,8 @@ void register_track(CLI::App& app) {
   cmd->add_option("--min-area", o.min_area, "Smallest object, as a share of the frame")->capture_default_str();
   cmd->add_option("--threshold", o.background.threshold, "Foreground: standard deviations from the background")
       ->capture_default_str();
+  cmd->add_option("--still", o.still_seconds, "Seconds a track may stand still before it becomes background")
+      ->capture_default_str();
   cmd->add_option("--max-missed", o.tracker.max_missed, "Frames a track survives unseen (occlusions)")->capture_default_str();
   cmd->add_option("--threads", o.threads, "Decoder threads (0: one per core)")->capture_default_str();
   cmd->callback([args] {

@@ -1,8 +1,8 @@
 // Moving-object tracking on a scene rendered by the ffmpeg CLI: two squares crossing on a noisy
 // background whose lighting drifts. Each keeps its identity through the crossing (where the two
 // merge into one foreground region), the lighting change and the noise make no track, the ghosts
-// of where the squares stood when the model started fade within the background model's `absorb`
-// frames, and the MOTChallenge file holds the boxes.
+// of where the squares stood when the model started are absorbed once they have stood still for a
+// second, and the MOTChallenge file holds the boxes.
 #include "vidrep/track/track_file.h"
 
 #include "vidrep/error.h"

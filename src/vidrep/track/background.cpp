@@ -43,16 +43,13 @@ float iou(const Box& a, const Box& b) {
 BackgroundModel::BackgroundModel(int width, int height, BackgroundOptions options)
     : w_(width), h_(height), o_(options) {
   if (width < 3 || height < 3) throw InvalidArgument(fmt::format("background model: {}x{} is too small", width, height));
-  if (!(options.rate > 0 && options.rate <= 1) || !(options.threshold > 0) || !(options.min_std > 0) || options.warmup < 0 ||
-      options.absorb < 1 || options.absorb > 65535) {
-    throw InvalidArgument("background model: rate in (0, 1], threshold and min_std > 0, warmup >= 0, absorb 1..65535");
+  if (!(options.rate > 0 && options.rate <= 1) || !(options.threshold > 0) || !(options.min_std > 0) || options.warmup < 0) {
+    throw InvalidArgument("background model: rate in (0, 1], threshold and min_std > 0, warmup >= 0");
   }
   const auto n = static_cast<size_t>(width) * height;
   mean_.resize(n);
   var_.assign(n, options.min_std * options.min_std);
   luma_.resize(n);
-  previous_.resize(n);
-  still_.assign(n, 0);
   mask_.assign(n, 0);
 }
 
@@ -61,7 +58,6 @@ const std::vector<uint8_t>& BackgroundModel::apply(const uint8_t* rgb) {
   for (size_t i = 0; i < n; ++i) luma_[i] = 0.299f * rgb[3 * i] + 0.587f * rgb[3 * i + 1] + 0.114f * rgb[3 * i + 2];
   if (frames_++ == 0) {
     mean_ = luma_;
-    previous_ = luma_;
     std::fill(mask_.begin(), mask_.end(), 0);
     return mask_;
   }
@@ -77,21 +73,13 @@ const std::vector<uint8_t>& BackgroundModel::apply(const uint8_t* rgb) {
       break;
     }
   }
+  shift_ = shift;
   const bool learning = frames_ <= o_.warmup;
   const float floor = o_.min_std * o_.min_std, k2 = o_.threshold * o_.threshold;
   for (size_t i = 0; i < n; ++i) {
     const float d = luma_[i] - shift - mean_[i];
     const bool fg = !learning && d * d > k2 * std::max(var_[i], floor);
     mask_[i] = fg ? 1 : 0;
-    const float change = luma_[i] - shift - previous_[i];
-    still_[i] = fg && change * change <= k2 * floor ? static_cast<uint16_t>(still_[i] + 1) : 0;
-    previous_[i] = luma_[i] - shift;
-    if (still_[i] >= o_.absorb) {  // unchanging foreground: background now
-      mean_[i] = luma_[i] - shift;
-      var_[i] = floor;
-      still_[i] = 0;
-      continue;
-    }
     // The whole background moves with the lighting; the pixel's own deviation at the rate.
     const float rate = learning ? 1.0f / static_cast<float>(frames_) : (fg ? o_.rate * 0.1f : o_.rate);
     mean_[i] += shift + rate * d;
@@ -102,6 +90,19 @@ const std::vector<uint8_t>& BackgroundModel::apply(const uint8_t* rgb) {
   morph(mask_, scratch_, w_, h_, 1);   // closing: dilate ...
   morph(scratch_, mask_, w_, h_, 9);   // ... then erode
   return mask_;
+}
+
+void BackgroundModel::absorb(const Box& box) {
+  const int x0 = std::clamp(static_cast<int>(std::floor(box.x)), 0, w_), x1 = std::clamp(static_cast<int>(std::ceil(box.x + box.w)), 0, w_);
+  const int y0 = std::clamp(static_cast<int>(std::floor(box.y)), 0, h_), y1 = std::clamp(static_cast<int>(std::ceil(box.y + box.h)), 0, h_);
+  const float floor = o_.min_std * o_.min_std;
+  for (int y = y0; y < y1; ++y) {
+    for (int x = x0; x < x1; ++x) {
+      const size_t i = static_cast<size_t>(y) * w_ + x;
+      mean_[i] = luma_[i] - shift_;
+      var_[i] = floor;
+    }
+  }
 }
 
 std::vector<Box> blobs(const std::vector<uint8_t>& mask, int width, int height, int min_area) {

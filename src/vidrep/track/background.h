@@ -12,12 +12,11 @@
 // light switched on, the sun behind a cloud, automatic exposure: everything moves together), is
 // more than `threshold` standard deviations from its mean, the deviation floored at `min_std`
 // (camera noise). The mean and variance follow the background at `rate` per frame, and at a tenth
-// of it where the pixel is foreground, so that a passing object does not enter the background. A
-// pixel that stays foreground without changing for `absorb` frames becomes background at once:
-// the ghost an object leaves where it stood when the model started (or where it stood still)
-// lasts that long, and so does an object that stops (a uniform object slower than its own size
-// in `absorb` frames fades into the background too). The mask is opened (isolated noise removed)
-// and closed (an object's parts joined) with 3x3 neighbourhoods.
+// of it where the pixel is foreground, so that a passing object does not enter the background.
+// absorb() makes a region background at once: track_file.h does it to a track that has not moved
+// for a second (the "ghost" an object leaves where it stood when the model started, or an object
+// that stopped). The mask is opened (isolated noise removed) and closed (an object's parts
+// joined) with 3x3 neighbourhoods.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +37,6 @@ struct BackgroundOptions {
   float threshold = 3.0f;  // standard deviations
   float min_std = 6.0f;    // luma levels
   int warmup = 10;         // frames learnt before anything is foreground
-  int absorb = 25;         // frames of unchanging foreground that become background
 };
 
 class BackgroundModel {
@@ -47,14 +45,16 @@ class BackgroundModel {
   // Takes a frame (uint8 RGB, width x height x 3 packed) and returns its foreground mask (0/1 per
   // pixel, row-major), valid until the next call.
   const std::vector<uint8_t>& apply(const uint8_t* rgb);
+  // The last frame's pixels inside `box` become the background there.
+  void absorb(const Box& box);
   int frames() const { return frames_; }
 
  private:
   int w_, h_;
   BackgroundOptions o_;
   int frames_ = 0;
-  std::vector<float> mean_, var_, luma_, previous_;
-  std::vector<uint16_t> still_;  // frames each pixel has been unchanging foreground
+  float shift_ = 0;  // the last frame's lighting change
+  std::vector<float> mean_, var_, luma_;
   std::vector<uint8_t> mask_, scratch_;
 };
 

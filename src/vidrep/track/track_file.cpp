@@ -15,6 +15,7 @@ TrackFileResult track_file(const std::string& path, const TrackFileOptions& o,
                            const std::function<void(const FrameTracks&)>& on_frame) {
   if (o.short_side < 16 || o.short_side > 4096) throw InvalidArgument(fmt::format("--size {}: expected 16..4096", o.short_side));
   if (!(o.min_area > 0 && o.min_area < 1)) throw InvalidArgument(fmt::format("--min-area {}: expected in (0, 1)", o.min_area));
+  if (!(o.still_seconds > 0)) throw InvalidArgument(fmt::format("--still {}: expected > 0 seconds", o.still_seconds));
   FrameStream stream(path, {.reader = {.short_side = o.short_side, .threads = o.threads}, .batch = 16});
   const VideoReader& reader = stream.reader();
   const int w = reader.width(), h = reader.height();
@@ -30,12 +31,29 @@ TrackFileResult track_file(const std::string& path, const TrackFileOptions& o,
   r.width = reader.native_width();
   r.height = reader.native_height();
   std::map<int64_t, TrackSummary> spans;
+  // Per track: where it stood still since, and for how many frames.
+  struct Still {
+    Box at;
+    int64_t frames = 0;
+  };
+  std::map<int64_t, Still> still;
+  const auto still_frames = std::max<int64_t>(1, std::llround(o.still_seconds * (r.fps > 0 ? r.fps : 25.0)));
   while (auto batch = stream.next()) {
     const int64_t frame_bytes = int64_t{w} * h * 3;
     for (size_t i = 0; i < batch->indices.size(); ++i) {
       const std::vector<uint8_t>& mask = background.apply(batch->frames.data<uint8_t>() + static_cast<int64_t>(i) * frame_bytes);
       FrameTracks f{batch->indices[i], batch->times[i], tracker.update(blobs(mask, w, h, min_pixels))};
       for (Tracked& t : f.objects) {
+        // A track that stays put is background (a ghost, or an object that stopped): absorbed.
+        Still& put = still[t.id];
+        if (put.frames > 0 && iou(put.at, t.box) >= 0.8f) {
+          if (++put.frames >= still_frames) {
+            background.absorb(t.box);
+            put.frames = 0;
+          }
+        } else {
+          put = {t.box, 1};
+        }
         t.box = {t.box.x * sx, t.box.y * sy, t.box.w * sx, t.box.h * sy};
         auto [it, fresh] = spans.try_emplace(t.id);
         TrackSummary& s = it->second;

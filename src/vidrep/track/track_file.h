@@ -22,6 +22,7 @@ struct TrackFileOptions {
   int short_side = 240;     // analysis size (the shorter side, pixels)
   double min_area = 0.001;  // smallest object, as a share of the frame's area
   int threads = 0;          // decoder threads; 0: one per core
+  double still_seconds = 1.0;  // a track whose box stays put this long becomes background
   BackgroundOptions background;
   TrackerOptions tracker;
 };
