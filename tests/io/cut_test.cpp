@@ -4,6 +4,9 @@
 #include "vidrep/io/cut.h"
 
 #include "vidrep/error.h"
+#include "vidrep/io/cut_codec.h"
+#include "vidrep/io/demuxer.h"
+#include "vidrep/io/frame_index.h"
 #include "vidrep/io/video_reader.h"
 #include "vidrep/tensor.h"
 
@@ -138,6 +141,21 @@ TEST(Cut, ClipsFollowingEachOtherInsideGopsAreExact) {
     EXPECT_EQ(clips[i].mode, "reencode") << i;
     expect_frames(clips[i].path, gop_video(), first[i], count[i], 3.0);
   }
+  // The decoding itself: a range right after the last one costs only its own frames.
+  io::Demuxer demuxer(gop_video());
+  const int video = demuxer.select_stream(AVMEDIA_TYPE_VIDEO, -1);
+  const io::FrameIndex index(demuxer, video);
+  io::RangeDecoder decoder(demuxer, video, index, 1);
+  std::vector<int64_t> seen;
+  const auto take = [&](AVFrame*, int64_t i) { seen.push_back(i); };
+  decoder.decode(3, 9, take);
+  decoder.decode(10, 19, take);
+  EXPECT_EQ(seen.size(), 17u);
+  EXPECT_EQ(seen.front(), 3);
+  EXPECT_EQ(seen.back(), 19);
+  EXPECT_EQ(decoder.frames_decoded(), 20) << "frames 0-19 once (0-2 to reach 3), not again from the key frame";
+  decoder.decode(5, 6, take);  // backwards: from the key frame again
+  EXPECT_EQ(decoder.frames_decoded(), 27);
 }
 
 TEST(Cut, OtherCodecsAndOpenGopsStayExact) {

@@ -24,6 +24,7 @@ class RangeDecoder {
  public:
   RangeDecoder(Demuxer& demuxer, int stream, const FrameIndex& index, int threads);
   const AVCodecContext* context() const { return decoder_.context(); }
+  int64_t frames_decoded() const { return decoder_.frames_decoded(); }  // in all, for tests
   // Calls `take(frame, i)` for each frame i in order. Throws DecodeError when one is missing.
   void decode(int64_t first, int64_t last, const std::function<void(AVFrame*, int64_t)>& take);
   // Whether frame `frame` (a key frame) decodes without errors on its own, after `prefix`
