@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 namespace vidrep {
 namespace {
 
@@ -36,29 +38,34 @@ std::vector<nlohmann::json> lines_of(const fs::path& path) {
 }
 
 void ffmpeg(const std::string& args, const std::string& path) {
-  if (fs::exists(path)) return;
-  const std::string cmd = "ffmpeg -y -v error " + args + " -c:v libx264 -pix_fmt yuv420p -g 50 '" + path + "'";
+  const std::string cmd = "ffmpeg -y -nostdin -v error " + args + " -c:v libx264 -pix_fmt yuv420p -g 50 '" + path + "'";
   ASSERT_EQ(test::run(cmd), 0) << cmd;
 }
 
 // raw/: two good videos (one with two shots), a re-encode of the first (its clips are
-// duplicates), and five that are rejected.
+// duplicates), and five that are rejected. Made in a folder of this process's own, then renamed,
+// so that the plain and sanitized suites running side by side never read a half-written file.
 std::string raw_folder() {
-  const std::string dir = test::fixture_dir() + "/curate_raw";
-  fs::create_directories(dir);
+  const fs::path dir = fs::path(test::fixture_dir()) / "curate_raw";
+  if (fs::exists(dir)) return dir.string();
+  const fs::path tmp = fs::path(test::fixture_dir()) / ("curate_raw." + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const std::string t = tmp.string();
   ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=2 -f lavfi -i 'mandelbrot=size=160x120:rate=25,trim=duration=2' "
          "-filter_complex '[0][1]concat=n=2:v=1'",
-         dir + "/a_two_shots.mp4");
-  ffmpeg("-f lavfi -i 'life=size=160x120:rate=25:mold=10:ratio=0.3:seed=3,trim=duration=3'", dir + "/b_life.mp4");
-  if (!fs::exists(dir + "/c_copy.mp4")) {
-    EXPECT_EQ(test::run("ffmpeg -y -v error -i '" + dir + "/a_two_shots.mp4' -c:v libx264 -crf 30 -g 50 '" + dir + "/c_copy.mp4'"), 0);
-  }
-  ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=1", dir + "/d_short.mp4");
-  ffmpeg("-f lavfi -i testsrc2=size=48x32:rate=25:duration=3", dir + "/e_tiny.mp4");
-  ffmpeg("-f lavfi -i color=black:size=160x120:rate=25:duration=3", dir + "/f_black.mp4");
-  ffmpeg("-f lavfi -i smptebars=size=160x120:rate=25:duration=3", dir + "/g_static.mp4");
-  std::ofstream(dir + "/h_broken.mp4") << "this is not a video";
-  return dir;
+         t + "/a_two_shots.mp4");
+  ffmpeg("-f lavfi -i 'life=size=160x120:rate=25:mold=10:ratio=0.3:seed=3,trim=duration=3'", t + "/b_life.mp4");
+  EXPECT_EQ(test::run("ffmpeg -y -nostdin -v error -i '" + t + "/a_two_shots.mp4' -c:v libx264 -crf 30 -g 50 '" + t + "/c_copy.mp4'"), 0);
+  ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=1", t + "/d_short.mp4");
+  ffmpeg("-f lavfi -i testsrc2=size=48x32:rate=25:duration=3", t + "/e_tiny.mp4");
+  ffmpeg("-f lavfi -i color=black:size=160x120:rate=25:duration=3", t + "/f_black.mp4");
+  ffmpeg("-f lavfi -i smptebars=size=160x120:rate=25:duration=3", t + "/g_static.mp4");
+  std::ofstream(t + "/h_broken.mp4") << "this is not a video";
+  std::error_code taken;  // another process renamed its folder first: use that one
+  fs::rename(tmp, dir, taken);
+  if (taken) fs::remove_all(tmp);
+  return dir.string();
 }
 
 std::vector<std::string> raw_files() {
