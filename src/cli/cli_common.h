@@ -4,6 +4,7 @@
 #pragma once
 
 #include "vidrep/array.h"
+#include "vidrep/curate/config.h"
 #include "vidrep/io/video_reader.h"
 #include "vidrep/retrieval/descriptors.h"
 
@@ -89,7 +90,9 @@ void register_shots(CLI::App& app);
 void register_cut(CLI::App& app);
 void register_track(CLI::App& app);
 void register_enhance(CLI::App& app);
-void register_curate(CLI::App& app);
+// `latents`: what encodes the clips of `--ae RUN`; null in the front end, which hands such
+// command lines to vidrep-torch.
+void register_curate(CLI::App& app, curate::LatentEncoderFactory latents);
 // The commands that compute with LibTorch (main_torch.cpp):
 void register_train(CLI::App& app);
 void register_pretrain(CLI::App& app);

@@ -49,7 +49,7 @@ void report(const curate::CurateResult& r, const std::string& out, bool json) {
 
 }  // namespace
 
-void register_curate(CLI::App& app) {
+void register_curate(CLI::App& app, curate::LatentEncoderFactory latents) {
   auto args = std::make_shared<CurateArgs>();
   CLI::App* cmd = app.add_subcommand(
       "curate", "Raw videos to a curated clip set: reject, split into shots, cut, score, dedup, bucket, shard (resumable)");
@@ -69,7 +69,7 @@ void register_curate(CLI::App& app) {
   merge->add_option("--ae", args->ae, "The autoencoder run the shards used (their latents go into the shards)");
   merge->add_flag("--json", args->json, "One JSON line");
   merge->callback([args] { report(curate::finish(args->merge_dir, config_of(*args)), args->merge_dir, args->json); });
-  cmd->callback([args, merge] {
+  cmd->callback([args, merge, latents] {
     if (merge->parsed()) return;
     if (args->inputs.empty()) throw InvalidArgument("curate: no input videos given");
     if (args->out.empty()) throw InvalidArgument("curate: --out DIR is required");
@@ -85,6 +85,7 @@ void register_curate(CLI::App& app) {
     o.shard_index = index;
     o.shard_count = count;
     o.threads = args->threads;
+    o.latents = latents;
     o.progress = [&](int64_t done, int64_t total, const std::string& path, bool) {
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       const double eta = s * static_cast<double>(total - done) / static_cast<double>(std::max<int64_t>(done, 1));

@@ -1,17 +1,20 @@
 // vidrep: the command-line tool's front end. Loading LibTorch costs a process ~0.5 s before main
 // (its static initialisers), so this executable links only the I/O core (array.h, io/, sample/)
 // and runs the commands that need nothing else itself: probe, frames, audio, encode, features,
-// shots, cut, enhance, clips without --transform/--layout, tokens without --latent and embed with the handcrafted
-// method. Every other command line goes
+// shots, cut, enhance, track, curate without latents (--ae, or "ae" in its --config), clips
+// without --transform/--layout, tokens without --latent and embed with the handcrafted method. Every other command line goes
 // unchanged to vidrep-torch, installed beside it (main_torch.cpp), which runs every command.
 #include "cli_common.h"
 
 #include "vidrep/runtime.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -19,12 +22,29 @@
 
 namespace {
 
+// Whether curate config file `path` names an autoencoder run ("ae"). A file that cannot be read
+// or parsed does not: the command reports it.
+bool config_names_ae(const std::string& path) {
+  std::ifstream in(path);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("ae") && j["ae"].is_string() && !j["ae"].get<std::string>().empty();
+}
+
 bool runs_here(int argc, char** argv) {
   if (argc < 2) return false;
   const std::string_view command = argv[1];
   if (command == "--version" || command == "probe" || command == "frames" || command == "audio" ||
       command == "encode" || command == "features" || command == "shots" || command == "cut" ||
       command == "enhance" || command == "track") {
+    return true;
+  }
+  if (command == "curate") {
+    for (int i = 2; i < argc; ++i) {
+      const std::string_view arg = argv[i];
+      if (arg == "--ae" || arg.starts_with("--ae=")) return false;
+      if (arg.starts_with("--config=") && config_names_ae(std::string(arg.substr(9)))) return false;
+      if (arg == "--config" && i + 1 < argc && config_names_ae(argv[i + 1])) return false;
+    }
     return true;
   }
   if (command != "clips" && command != "tokens" && command != "embed") return false;
@@ -73,5 +93,6 @@ int main(int argc, char** argv) {
   vidrep::cli::register_cut(app);
   vidrep::cli::register_track(app);
   vidrep::cli::register_enhance(app);
+  vidrep::cli::register_curate(app, nullptr);
   return vidrep::cli::run_cli(app, argc, argv);
 }

@@ -2,6 +2,7 @@
 // runs the I/O commands itself and hands everything else to this executable beside it.
 #include "cli_common.h"
 
+#include "vidrep/apps/autoencoder.h"
 #include "vidrep/retrieval/embedder.h"
 #include "vidrep/runtime.h"
 
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_cut(app);
   vidrep::cli::register_track(app);
   vidrep::cli::register_enhance(app);
-  vidrep::cli::register_curate(app);
+  vidrep::cli::register_curate(app, &vidrep::curation_latents);
   vidrep::cli::register_index(app);
   vidrep::cli::register_search(app);
   vidrep::cli::register_dedup(app);

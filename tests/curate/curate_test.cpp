@@ -190,7 +190,7 @@ TEST(Curate, AutoencoderLatentsShipBesideTheClips) {
   curate::CurateConfig c;
   c.ae = dir + "/ae";
   const std::vector<std::string> inputs = {raw_folder() + "/a_two_shots.mp4", raw_folder() + "/b_life.mp4"};
-  curate::curate({.inputs = inputs, .out_dir = out.string(), .config = c});
+  curate::curate({.inputs = inputs, .out_dir = out.string(), .config = c, .latents = &curation_latents});
   const auto manifest = lines_of(out / "manifest.jsonl");
   ASSERT_EQ(manifest.size(), 3u);
   const LatentEncoder encoder(dir + "/ae");
@@ -210,6 +210,21 @@ TEST(Curate, AutoencoderLatentsShipBesideTheClips) {
   curate::curate({.inputs = inputs, .out_dir = plain.string()});
   const std::string msg = test::error_message<InvalidArgument>([&] { curate::finish(plain.string(), c); });
   EXPECT_NE(msg.find("has no latents"), std::string::npos) << msg;
+  // The front end runs curation without LibTorch and hands a run naming "ae" in its config to
+  // vidrep-torch: the same shards.
+  const fs::path cli_out = test::scratch_dir("curate_ae_cli");
+  std::ofstream(cli_out / "curate.json") << c.to_json();
+  std::string log;
+  ASSERT_EQ(test::run(test::cli() + " curate " + inputs[0] + " " + inputs[1] + " --out " + (cli_out / "out").string() +
+                          " --config " + (cli_out / "curate.json").string(),
+                      &log),
+            0)
+      << log;
+  EXPECT_EQ(test::read_bytes(cli_out / "out/shards/00000.tar"), test::read_bytes(out / "shards/00000.tar"));
+  // The library refuses latents without the encoder's factory.
+  const std::string no_factory = test::error_message<InvalidArgument>(
+      [&] { curate::curate({.inputs = inputs, .out_dir = (cli_out / "lib").string(), .config = c}); });
+  EXPECT_NE(no_factory.find("LibTorch"), std::string::npos) << no_factory;
 }
 
 TEST(CurateCli, KilledAndContinuedGivesTheSameBytes) {

@@ -2,6 +2,7 @@
 // deterministic batching, and the warning for buckets that can never fill a batch.
 #include "vidrep/error.h"
 #include "vidrep/tokens/bucketer.h"
+#include "vidrep/tokens/fit_clip.h"
 
 #include "support/fixtures.h"
 

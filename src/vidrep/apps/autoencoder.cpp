@@ -2,6 +2,7 @@
 
 #include "vidrep/describe.h"
 #include "vidrep/error.h"
+#include "vidrep/runtime.h"
 #include "vidrep/tensor.h"
 #include "vidrep/train/run.h"
 #include "vidrep/transform/convert.h"
@@ -50,6 +51,12 @@ at::Tensor LatentEncoder::encode(const std::string& path) const {
     latents.push_back(ae->encode(transform::to_cthw(transform::to_float(clip)).unsqueeze(0))[0]);
   }
   return at::stack(latents).contiguous();
+}
+
+curate::LatentEncoderFn curation_latents(const std::string& run_dir) {
+  set_num_threads(1);
+  auto encoder = std::make_shared<const LatentEncoder>(run_dir);
+  return [encoder](const std::string& clip) { return to_array(encoder->encode(clip), "latent"); };
 }
 
 at::Tensor decode_latent(const std::string& run_dir, const at::Tensor& latent, const std::string& checkpoint) {

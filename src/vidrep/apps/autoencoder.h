@@ -9,6 +9,7 @@
 // to uint8.
 #pragma once
 
+#include "vidrep/curate/config.h"
 #include "vidrep/io/video_reader.h"
 
 #include <ATen/core/Tensor.h>
@@ -49,6 +50,11 @@ class LatentEncoder {
   struct Model;  // the network (models/autoencoder.h, kept out of this header)
   std::shared_ptr<const Model> model_;
 };
+
+// What `vidrep curate --ae RUN` ships beside each clip (curate/config.h's LatentEncoderFactory):
+// LatentEncoder(run_dir).encode as a float32 Array. Sets LibTorch to one thread (curation's pool
+// is the parallelism), which also keeps the latents the same whatever the cores.
+curate::LatentEncoderFn curation_latents(const std::string& run_dir);
 
 // uint8 [T,H,W,3] frames of a latent [C,t,h,w] (or [1,C,t,h,w]). InvalidArgument for a latent of
 // another rank or channel count: "latent: expected [16,t,h,w] float32, got [8,5,4,4] float32".

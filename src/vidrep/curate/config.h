@@ -6,7 +6,10 @@
 //    "clip_preset": "ultrafast", "clip_crf": 18, "ae": ""}
 #pragma once
 
+#include "vidrep/array.h"
+
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace vidrep::curate {
@@ -30,7 +33,7 @@ struct CurateConfig {
   std::string clip_preset = "ultrafast";
   int64_t clip_crf = 18;
   // An autoencoder run (`vidrep ae train`; `vidrep curate --ae RUN`): each clip's latents are
-  // shipped beside it as KEY.latent.npy (apps/autoencoder.h's LatentEncoder). "": none.
+  // shipped beside it as KEY.latent.npy (made by a LatentEncoderFactory, below). "": none.
   std::string ae;
 
   // Throws ConfigError naming the key; load() names the file.
@@ -39,5 +42,11 @@ struct CurateConfig {
   std::string to_json() const;
   void validate() const;
 };
+
+// Curation is free of LibTorch; the latents of --ae come from the LibTorch side of the library,
+// which passes a factory in (apps/autoencoder.h's curation_latents): run folder -> a function
+// from a clip file to its float32 latents [K,C,t,h,w], callable from several threads at once.
+using LatentEncoderFn = std::function<Array(const std::string& clip)>;
+using LatentEncoderFactory = std::function<LatentEncoderFn(const std::string& run_dir)>;
 
 }  // namespace vidrep::curate

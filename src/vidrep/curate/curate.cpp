@@ -119,12 +119,13 @@ CurateResult curate(const CurateOptions& o) {
     }
     if (o.progress) o.progress(done, static_cast<int64_t>(mine.size()), v.path(), v.resumed());
   };
-  // Latents: LibTorch on one thread per task (the pool is the parallelism), which also keeps
-  // them the same whatever the cores.
-  std::optional<LatentEncoder> latents;
+  std::optional<LatentEncoderFn> latents;
   if (!o.config.ae.empty()) {
-    set_num_threads(1);
-    latents.emplace(o.config.ae);
+    if (!o.latents) {
+      throw InvalidArgument(fmt::format("curate: latents of {} (ae) need the LibTorch side of vidrep: none was given",
+                                        o.config.ae));
+    }
+    latents = o.latents(o.config.ae);
   }
   {
     // Each video is probed and analysed as one task; its clips are then cut as runs of neighbouring

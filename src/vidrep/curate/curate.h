@@ -33,6 +33,8 @@ struct CurateOptions {
   CurateConfig config;
   int shard_index = 0, shard_count = 1;  // stage inputs i with i % shard_count == shard_index
   int threads = 0;                       // videos staged at once; 0: one per core
+  // Makes the encoder of config.ae's latents (config.h); needed only when that is set.
+  LatentEncoderFactory latents;
   // After each video staged: (done, total, path); `resumed` when its unit was already there.
   std::function<void(int64_t done, int64_t total, const std::string& path, bool resumed)> progress;
 };

@@ -10,7 +10,6 @@
 #include "vidrep/io/output_file.h"
 #include "vidrep/io/probe.h"
 #include "vidrep/shots/detector.h"
-#include "vidrep/tensor.h"
 #include "vidrep/video_files.h"
 
 #include <fmt/format.h>
@@ -142,7 +141,7 @@ std::vector<size_t> split_runs(const std::vector<io::CutRange>& ranges, const st
 }  // namespace
 
 StagedVideo::StagedVideo(const std::string& path, const std::string& work_dir, const CurateConfig& config, int groups,
-                         const LatentEncoder* latents)
+                         const LatentEncoderFn* latents)
     : path_(path), work_dir_(work_dir), config_(config), latents_(latents) {
   fs::create_directories(work_dir);
   const std::string key = video_key(path);
@@ -231,7 +230,7 @@ void StagedVideo::cut(int group) {
   const auto cut_done = std::chrono::steady_clock::now();
   add_seconds("cut", std::chrono::duration<double>(cut_done - start).count());
   if (latents_ == nullptr || !errors_[g].empty()) return;
-  for (const std::string& clip : paths) io::save_npy(latent_path(clip), to_array(latents_->encode(clip), "latent"));
+  for (const std::string& clip : paths) io::save_npy(latent_path(clip), (*latents_)(clip));
   add_seconds("latents", std::chrono::duration<double>(std::chrono::steady_clock::now() - cut_done).count());
 }
 

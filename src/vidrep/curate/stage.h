@@ -8,7 +8,6 @@
 // what makes curated outputs reproducible.
 #pragma once
 
-#include "vidrep/apps/autoencoder.h"
 #include "vidrep/curate/analysis.h"
 #include "vidrep/curate/config.h"
 #include "vidrep/io/cut.h"
@@ -43,7 +42,7 @@ class StagedVideo {
   // `groups`: the most runs its clips are split into. `latents` (when config.ae is set): what
   // encodes each clip into KEY-NNN.latent.npy beside it.
   StagedVideo(const std::string& path, const std::string& work_dir, const CurateConfig& config, int groups = 1,
-              const LatentEncoder* latents = nullptr);
+              const LatentEncoderFn* latents = nullptr);
   const std::string& path() const { return path_; }
   bool resumed() const { return resumed_; }  // the unit was there already
   int groups() const { return static_cast<int>(runs_.size()); }
@@ -57,7 +56,7 @@ class StagedVideo {
 
   std::string path_, work_dir_, done_path_;
   CurateConfig config_;
-  const LatentEncoder* latents_;
+  const LatentEncoderFn* latents_;
   nlohmann::json unit_;
   bool resumed_ = false;
   std::optional<VideoAnalysis> analysis_;

@@ -16,13 +16,12 @@
 //   3. target height/width = sqrt(area * r), sqrt(area / r) with r = H/W of the ratio, rounded
 //      to the nearest multiple of `multiple_of`.
 // A clip is brought to that shape by resizing it to cover the target, cropping the centre and
-// keeping its first `frames` frames (fit_clip / plan_fit).
+// keeping its first `frames` frames (plan_fit; tokens/fit_clip.h does it to a tensor). Free of
+// LibTorch: curation (I/O core) buckets its clips with it.
 // Thread-safe: a Bucketer is immutable after construction.
 #pragma once
 
 #include "vidrep/tokens/bucket_config.h"
-
-#include <ATen/core/Tensor.h>
 
 #include <cstdint>
 #include <optional>
@@ -53,11 +52,6 @@ struct FitPlan {
   BucketShape shape;
 };
 FitPlan plan_fit(int64_t height, int64_t width, BucketShape target);
-
-// [T,H,W,C] uint8 or float -> [frames, height, width, C], same dtype: first `frames` frames,
-// bilinear resize (antialiased when shrinking), centre crop. Throws InvalidArgument when the clip
-// has fewer than target.frames frames.
-at::Tensor fit_clip(const at::Tensor& clip, BucketShape target);
 
 struct BucketSample {
   int64_t height = 0;
