@@ -26,9 +26,12 @@ void check_regular_file(const std::string& path) {
 }  // namespace
 
 Demuxer::Demuxer(std::string path, DemuxerOptions options)
-    : path_(std::move(path)), deadline_(options.io_timeout), io_(options.io) {
+    : path_(std::move(path)),
+      deadline_(options.io_timeout),
+      io_(options.io),
+      network_(options.network) {
   quiet_libav_logging();
-  if (io_ == nullptr) check_regular_file(path_);
+  if (io_ == nullptr && !network_) check_regular_file(path_);
   open();
 }
 
@@ -40,14 +43,24 @@ void Demuxer::open() {
     raw->pb = io_;
     raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   }
-  deadline_.arm();
-  int ret = avformat_open_input(&raw, path_.c_str(), nullptr, nullptr);
+  AVDictionary* opts = nullptr;
+  if (network_ && path_.starts_with("udp://")) {
+    av_dict_set(&opts, "fifo_size", "65536", 0);  // 188-byte units: 12 MiB, seconds of HD video
+    av_dict_set(&opts, "overrun_nonfatal", "1", 0);
+  }
+  // A live stream is probed as it arrives: reading enough frames to know its rate (20) takes
+  // 2 s at 10 fps. An interrupt inside the probe would leave the input failed for good, so
+  // opening gets the probe's 5 s on top of the budget.
+  const std::chrono::milliseconds open_budget = deadline_.budget() + std::chrono::milliseconds(network_ ? 5000 : 0);
+  deadline_.arm(open_budget);
+  int ret = avformat_open_input(&raw, path_.c_str(), nullptr, &opts);
+  av_dict_free(&opts);
   if (ret < 0) {  // avformat_open_input frees `raw` on failure
     throw OpenError(fmt::format("{}: cannot open: {}", path_,
                                 ret == AVERROR_EXIT ? "timed out" : av_error_text(ret)));
   }
   fmt_.reset(raw);
-  deadline_.arm();
+  deadline_.arm(open_budget);
   ret = avformat_find_stream_info(fmt_.get(), nullptr);
   if (ret < 0) {
     throw OpenError(fmt::format("{}: cannot read stream info: {}", path_, av_error_text(ret)));

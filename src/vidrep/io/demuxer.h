@@ -17,6 +17,9 @@ struct DemuxerOptions {
   // Read from this instead of opening the file (e.g. bytes in memory); the path then only names
   // the input in messages. Not owned: it must outlive the Demuxer.
   AVIOContext* io = nullptr;
+  // `path` is a URL (udp://, rtsp://, ...) opened by FFmpeg's protocols rather than a regular
+  // file. UDP inputs get a large receive queue whose overrun drops packets instead of failing.
+  bool network = false;
 };
 
 class Demuxer {
@@ -63,6 +66,7 @@ class Demuxer {
   std::string path_;
   InterruptDeadline deadline_;
   AVIOContext* io_ = nullptr;  // custom input (not owned), or null for the file at path_
+  bool network_ = false;
   UniqueAVFormatInput fmt_;
   int64_t packets_read_ = 0;
   int64_t seeks_ = 0;

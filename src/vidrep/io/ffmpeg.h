@@ -86,7 +86,8 @@ std::string av_error_text(int code);
 class InterruptDeadline {
  public:
   explicit InterruptDeadline(std::chrono::milliseconds budget) : budget_(budget) { arm(); }
-  void arm() { deadline_ = std::chrono::steady_clock::now() + budget_; }
+  void arm() { arm(budget_); }
+  void arm(std::chrono::milliseconds budget) { deadline_ = std::chrono::steady_clock::now() + budget; }
   bool expired() const { return std::chrono::steady_clock::now() > deadline_; }
   std::chrono::milliseconds budget() const { return budget_; }
   // Installs this deadline as `ctx`'s interrupt callback; `this` must outlive ctx.

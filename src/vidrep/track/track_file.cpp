@@ -11,50 +11,65 @@
 
 namespace vidrep::track {
 
-TrackFileResult track_file(const std::string& path, const TrackFileOptions& o,
-                           const std::function<void(const FrameTracks&)>& on_frame) {
+void validate(const TrackFileOptions& o) {
   if (o.short_side < 16 || o.short_side > 4096) throw InvalidArgument(fmt::format("--size {}: expected 16..4096", o.short_side));
   if (!(o.min_area > 0 && o.min_area < 1)) throw InvalidArgument(fmt::format("--min-area {}: expected in (0, 1)", o.min_area));
   if (!(o.still_seconds > 0)) throw InvalidArgument(fmt::format("--still {}: expected > 0 seconds", o.still_seconds));
+}
+
+ObjectTracker::ObjectTracker(int width, int height, int native_width, int native_height, double fps,
+                             const TrackFileOptions& o)
+    : w_(width),
+      h_(height),
+      sx_(static_cast<float>(native_width) / static_cast<float>(width)),
+      sy_(static_cast<float>(native_height) / static_cast<float>(height)),
+      min_pixels_(std::max(4, static_cast<int>(std::lround(o.min_area * width * height)))),
+      still_frames_(std::max<int64_t>(1, std::llround(o.still_seconds * (fps > 0 ? fps : 25.0)))),
+      background_(width, height, o.background),
+      tracker_(o.tracker) {
+  validate(o);
+}
+
+std::vector<Tracked> ObjectTracker::update(const uint8_t* rgb) {
+  const std::vector<uint8_t>& mask = background_.apply(rgb);
+  activity_ = static_cast<double>(std::count(mask.begin(), mask.end(), uint8_t{1})) / static_cast<double>(mask.size());
+  std::vector<Tracked> objects = tracker_.update(blobs(mask, w_, h_, min_pixels_));
+  for (Tracked& t : objects) {
+    // A track that stays put is background (a ghost, or an object that stopped): absorbed.
+    Still& put = still_[t.id];
+    if (put.frames > 0 && iou(put.at, t.box) >= 0.8f) {
+      if (++put.frames >= still_frames_) {
+        background_.absorb(t.box);
+        put.frames = 0;
+      }
+    } else {
+      put = {t.box, 1};
+    }
+    t.box = {t.box.x * sx_, t.box.y * sy_, t.box.w * sx_, t.box.h * sy_};
+  }
+  return objects;
+}
+
+TrackFileResult track_file(const std::string& path, const TrackFileOptions& o,
+                           const std::function<void(const FrameTracks&)>& on_frame) {
+  validate(o);
   FrameStream stream(path, {.reader = {.short_side = o.short_side, .threads = o.threads}, .batch = 16});
   const VideoReader& reader = stream.reader();
   const int w = reader.width(), h = reader.height();
-  BackgroundModel background(w, h, o.background);
-  Tracker tracker(o.tracker);
-  const int min_pixels = std::max(4, static_cast<int>(std::lround(o.min_area * w * h)));
-  const float sx = static_cast<float>(reader.native_width()) / static_cast<float>(w);
-  const float sy = static_cast<float>(reader.native_height()) / static_cast<float>(h);
   TrackFileResult r;
   r.path = path;
   r.frames = reader.num_frames();
   r.fps = reader.fps();
   r.width = reader.native_width();
   r.height = reader.native_height();
+  ObjectTracker tracker(w, h, r.width, r.height, r.fps, o);
   std::map<int64_t, TrackSummary> spans;
-  // Per track: where it stood still since, and for how many frames.
-  struct Still {
-    Box at;
-    int64_t frames = 0;
-  };
-  std::map<int64_t, Still> still;
-  const auto still_frames = std::max<int64_t>(1, std::llround(o.still_seconds * (r.fps > 0 ? r.fps : 25.0)));
   while (auto batch = stream.next()) {
     const int64_t frame_bytes = int64_t{w} * h * 3;
     for (size_t i = 0; i < batch->indices.size(); ++i) {
-      const std::vector<uint8_t>& mask = background.apply(batch->frames.data<uint8_t>() + static_cast<int64_t>(i) * frame_bytes);
-      FrameTracks f{batch->indices[i], batch->times[i], tracker.update(blobs(mask, w, h, min_pixels))};
-      for (Tracked& t : f.objects) {
-        // A track that stays put is background (a ghost, or an object that stopped): absorbed.
-        Still& put = still[t.id];
-        if (put.frames > 0 && iou(put.at, t.box) >= 0.8f) {
-          if (++put.frames >= still_frames) {
-            background.absorb(t.box);
-            put.frames = 0;
-          }
-        } else {
-          put = {t.box, 1};
-        }
-        t.box = {t.box.x * sx, t.box.y * sy, t.box.w * sx, t.box.h * sy};
+      FrameTracks f{batch->indices[i], batch->times[i],
+                    tracker.update(batch->frames.data<uint8_t>() + static_cast<int64_t>(i) * frame_bytes)};
+      for (const Tracked& t : f.objects) {
         auto [it, fresh] = spans.try_emplace(t.id);
         TrackSummary& s = it->second;
         if (fresh) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,37 @@ struct FrameTracks {
   int64_t frame = 0;  // the file's frame number (0-based)
   double time = 0;    // seconds
   std::vector<Tracked> objects;  // boxes in the video's pixels
+};
+
+// InvalidArgument for options out of range (naming the command-line flag).
+void validate(const TrackFileOptions& options);
+
+// What track_file does to each frame, one frame at a time (watch.h uses it on live video):
+// foreground, boxes, tracks, and a track that has stood still for `still_seconds` absorbed into
+// the background.
+class ObjectTracker {
+ public:
+  // Frames of width x height (the analysis size) from a video of native_width x native_height at
+  // `fps` (0: unknown, 25 assumed).
+  ObjectTracker(int width, int height, int native_width, int native_height, double fps, const TrackFileOptions& options);
+  // A frame (packed uint8 RGB at the analysis size) -> the confirmed tracks seen in it, boxes in
+  // the video's pixels.
+  std::vector<Tracked> update(const uint8_t* rgb);
+  double activity() const { return activity_; }  // the share of the last frame's pixels in motion
+
+ private:
+  struct Still {
+    Box at;
+    int64_t frames = 0;
+  };
+  int w_, h_;
+  float sx_, sy_;
+  int min_pixels_;
+  int64_t still_frames_;
+  BackgroundModel background_;
+  Tracker tracker_;
+  std::map<int64_t, Still> still_;  // per track: where it has stood, for how many frames
+  double activity_ = 0;
 };
 
 // One track's span, for the summary.
