@@ -134,6 +134,7 @@ struct LiveReader::Impl {
   double origin = 0, fps = 0, last_time = 0;
   int64_t given = 0;
   bool draining = false;
+  std::string failure;  // a read error, thrown once the decoder is drained
   std::vector<uint8_t> rgb;
   std::deque<KeptPacket> kept;
   std::list<Recording> recordings;
@@ -174,13 +175,22 @@ bool LiveReader::next(LiveFrame& f) {
       f = {m.rgb.data(), m.out_w, m.out_h, t, m.given++};
       return true;
     }
-    if (r == AVERROR_EOF) return false;
+    if (r == AVERROR_EOF || (r == AVERROR(EAGAIN) && m.draining)) {
+      // The frames the decoder held are out; a read that failed is reported now.
+      if (!m.failure.empty()) throw DecodeError(std::exchange(m.failure, {}));
+      return false;
+    }
     if (r != AVERROR(EAGAIN)) {
       // A frame the decoder cannot produce (damage): concealed ones come out; this one is skipped.
       continue;
     }
-    if (m.draining) return false;
-    if (!m.demuxer.read(m.packet.get(), m.stream)) {
+    bool more = false;
+    try {
+      more = m.demuxer.read(m.packet.get(), m.stream);
+    } catch (const DecodeError& e) {
+      m.failure = e.what();  // after the frames already sent to the decoder
+    }
+    if (!more) {
       m.draining = true;
       m.decoder.send(nullptr);
       continue;
