@@ -90,6 +90,7 @@ void register_shots(CLI::App& app);
 void register_cut(CLI::App& app);
 void register_track(CLI::App& app);
 void register_watch(CLI::App& app);
+void register_anomaly(CLI::App& app);
 void register_enhance(CLI::App& app);
 // `latents`: what encodes the clips of `--ae RUN`; null in the front end, which hands such
 // command lines to vidrep-torch.

@@ -6,12 +6,15 @@
 
 #include "vidrep/error.h"
 #include "vidrep/retrieval/evaluate.h"
+#include "vidrep/track/anomaly.h"
+#include "vidrep/track/anomaly_metrics.h"
 #include "vidrep/track/mot_metrics.h"
 #include "vidrep/train/evaluate.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <memory>
 
 namespace vidrep::cli {
@@ -116,6 +119,57 @@ CLI::App* register_eval_track(CLI::App* eval) {
   return cmd;
 }
 
+// Frame AUROC (Liu et al.'s protocol) and event-level recall/precision of anomaly scores.
+CLI::App* register_eval_anomaly(CLI::App* eval) {
+  struct Args {
+    std::string truth, scores, model;
+    double threshold = std::nan("");
+    double gap = 5;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = eval->add_subcommand("anomaly", "Anomaly metrics of per-frame scores against anomalous frame ranges: "
+                                                  "micro/macro frame AUROC, event recall/precision, false alerts");
+  cmd->add_option("--truth", args->truth, "Anomalous frame ranges, TSV: video start_frame end_frame [type] (end exclusive)")
+      ->required();
+  cmd->add_option("--scores", args->scores, "Scores, JSON lines {video, frame, time, score} (vidrep anomaly score --json)")
+      ->required();
+  cmd->add_option("--model", args->model, "The anomaly run, for its alert threshold");
+  cmd->add_option("--threshold", args->threshold, "Alert threshold on the raw score (instead of the run's)");
+  cmd->add_option("--gap", args->gap, "Seconds: alerts closer than this are one")->capture_default_str();
+  cmd->add_flag("--json", args->json, "One JSON object");
+  cmd->callback([args] {
+    double threshold = args->threshold;
+    if (std::isnan(threshold)) {
+      if (args->model.empty()) throw InvalidArgument("eval anomaly: give --model RUN or --threshold T for the alerts");
+      threshold = track::AnomalyModel::load(args->model).threshold;
+    }
+    const track::AnomalyMetrics m = track::evaluate_anomaly(track::load_anomaly_truth(args->truth),
+                                                            track::load_anomaly_scores(args->scores), threshold, args->gap);
+    if (args->json) {
+      nlohmann::json by_type = nlohmann::json::object();
+      for (const auto& [type, n] : m.by_type) by_type[type] = {{"detected", n.first}, {"events", n.second}};
+      fmt::print("{}\n", nlohmann::json{{"micro_auroc", m.micro_auroc}, {"macro_auroc", m.macro_auroc},
+                                        {"raw_auroc", m.raw_auroc}, {"videos", m.videos}, {"frames", m.frames},
+                                        {"anomalous_frames", m.anomalous_frames}, {"threshold", threshold},
+                                        {"events", m.events}, {"detected", m.detected}, {"recall", m.recall},
+                                        {"alerts", m.alerts}, {"true_alerts", m.true_alerts}, {"precision", m.precision},
+                                        {"false_per_10min", m.false_per_10min}, {"normal_minutes", m.normal_minutes},
+                                        {"by_type", by_type}}
+                             .dump());
+      return;
+    }
+    fmt::print("frame AUROC {:.3f} (micro, per-video min-max), {:.3f} (macro), {:.3f} (raw scores); {} videos, {} of {} "
+               "frames anomalous\n",
+               m.micro_auroc, m.macro_auroc, m.raw_auroc, m.videos, m.anomalous_frames, m.frames);
+    fmt::print("events: {} of {} detected (recall {:.3f}); {} alerts, precision {:.3f}; {:.2f} false alerts per 10 min of "
+               "normal video (threshold {:.3f})\n",
+               m.detected, m.events, m.recall, m.alerts, m.precision, m.false_per_10min, threshold);
+    for (const auto& [type, n] : m.by_type) fmt::print("  {:16} {} of {}\n", type, n.first, n.second);
+  });
+  return cmd;
+}
+
 }  // namespace
 
 void register_eval(CLI::App& app) {
@@ -123,7 +177,7 @@ void register_eval(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   EvalOptions& o = args->second;
   CLI::App* cmd = app.add_subcommand("eval", "Metrics of a trained run on a dataset split: top-1/top-5, per-class P/R/F1, confusion");
-  cmd->add_option("--run", args->first, "Run folder written by vidrep train (required but for `eval retrieval` and `eval track`)");
+  cmd->add_option("--run", args->first, "Run folder written by vidrep train (required but for `eval retrieval`, `eval track` and `eval anomaly`)");
   cmd->add_option("--data", o.data, "Dataset folder (default: the run's)");
   cmd->add_option("--split", o.split, "train | val | test")->capture_default_str();
   cmd->add_option("--checkpoint", o.checkpoint, "best | last")->capture_default_str();
@@ -132,8 +186,9 @@ void register_eval(CLI::App& app) {
   cmd->add_flag("--json", *json, "One JSON object: accuracy, top5, macro_f1, micro_f1, per_class, confusion");
   CLI::App* retrieval = register_eval_retrieval(cmd);
   CLI::App* tracking = register_eval_track(cmd);
-  cmd->callback([args, json, retrieval, tracking] {
-    if (retrieval->parsed() || tracking->parsed()) return;
+  CLI::App* anomaly = register_eval_anomaly(cmd);
+  cmd->callback([args, json, retrieval, tracking, anomaly] {
+    if (retrieval->parsed() || tracking->parsed() || anomaly->parsed()) return;
     if (args->first.empty()) throw InvalidArgument("eval: --run is required");
     const EvalResult r = evaluate_run(args->first, args->second);
     for (const auto& s : r.skipped) fmt::print(stderr, "vidrep: skipped unreadable file {}\n", s);

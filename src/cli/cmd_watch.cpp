@@ -1,4 +1,4 @@
-// vidrep watch SOURCE [--zones Z.json] [--alerts-dir D] [--json]
+// vidrep watch SOURCE [--model RUN] [--zones Z.json] [--alerts-dir D] [--json]
 #include "cli_common.h"
 
 #include "vidrep/error.h"
@@ -44,6 +44,9 @@ void register_watch(CLI::App& app) {
       "watch", "Analyse a camera's video as it arrives (a file or a udp/rtsp/http/srt stream): tracks, rule alerts, evidence");
   cmd->add_option("source", args->source, "Video file or stream URL (udp://, rtp://, rtsp://, http://, srt://, tcp://)")
       ->required();
+  cmd->add_option("--model", args->options.model,
+                  "Anomaly run (vidrep anomaly train): the per-second score and \"anomaly\" alerts above its threshold; "
+                  "its analysis settings replace --size, --min-area and --still");
   cmd->add_option("--zones", args->zones,
                   "Alert rules as JSON: zones (polygons) with intrusion, loiter_seconds, direction, max_speed (README)");
   cmd->add_option("--alerts-dir", args->options.alerts_dir,

@@ -1,7 +1,7 @@
 // vidrep: the command-line tool's front end. Loading LibTorch costs a process ~0.5 s before main
 // (its static initialisers), so this executable links only the I/O core (array.h, io/, sample/)
 // and runs the commands that need nothing else itself: probe, frames, audio, encode, features,
-// shots, cut, enhance, track, watch, curate without latents (--ae, or "ae" in its --config), clips
+// shots, cut, enhance, track, watch, anomaly, curate without latents (--ae, or "ae" in its --config), clips
 // without --transform/--layout, tokens without --latent and embed with the handcrafted method. Every other command line goes
 // unchanged to vidrep-torch, installed beside it (main_torch.cpp), which runs every command.
 #include "cli_common.h"
@@ -35,7 +35,8 @@ bool runs_here(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "--version" || command == "probe" || command == "frames" || command == "audio" ||
       command == "encode" || command == "features" || command == "shots" || command == "cut" ||
-      command == "enhance" || command == "track" || command == "watch") {
+      command == "enhance" || command == "track" || command == "watch" ||
+      command == "anomaly") {
     return true;
   }
   if (command == "curate") {
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_cut(app);
   vidrep::cli::register_track(app);
   vidrep::cli::register_watch(app);
+  vidrep::cli::register_anomaly(app);
   vidrep::cli::register_enhance(app);
   vidrep::cli::register_curate(app, nullptr);
   return vidrep::cli::run_cli(app, argc, argv);

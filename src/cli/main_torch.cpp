@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_cut(app);
   vidrep::cli::register_track(app);
   vidrep::cli::register_watch(app);
+  vidrep::cli::register_anomaly(app);
   vidrep::cli::register_enhance(app);
   vidrep::cli::register_curate(app, &vidrep::curation_latents);
   vidrep::cli::register_index(app);

@@ -50,14 +50,23 @@ BackgroundModel::BackgroundModel(int width, int height, BackgroundOptions option
   mean_.resize(n);
   var_.assign(n, options.min_std * options.min_std);
   luma_.resize(n);
+  chroma_.resize(2 * n);
+  chroma_mean_.resize(2 * n);
+  chroma_var_.assign(n, options.min_std * options.min_std);
   mask_.assign(n, 0);
 }
 
 const std::vector<uint8_t>& BackgroundModel::apply(const uint8_t* rgb) {
   const size_t n = luma_.size();
-  for (size_t i = 0; i < n; ++i) luma_[i] = 0.299f * rgb[3 * i] + 0.587f * rgb[3 * i + 1] + 0.114f * rgb[3 * i + 2];
+  for (size_t i = 0; i < n; ++i) {
+    const float y = 0.299f * rgb[3 * i] + 0.587f * rgb[3 * i + 1] + 0.114f * rgb[3 * i + 2];
+    luma_[i] = y;
+    chroma_[2 * i] = rgb[3 * i + 2] - y;  // B - Y
+    chroma_[2 * i + 1] = rgb[3 * i] - y;  // R - Y
+  }
   if (frames_++ == 0) {
     mean_ = luma_;
+    chroma_mean_ = chroma_;
     std::fill(mask_.begin(), mask_.end(), 0);
     return mask_;
   }
@@ -78,12 +87,17 @@ const std::vector<uint8_t>& BackgroundModel::apply(const uint8_t* rgb) {
   const float floor = o_.min_std * o_.min_std, k2 = o_.threshold * o_.threshold;
   for (size_t i = 0; i < n; ++i) {
     const float d = luma_[i] - shift - mean_[i];
-    const bool fg = !learning && d * d > k2 * std::max(var_[i], floor);
+    const float du = chroma_[2 * i] - chroma_mean_[2 * i], dv = chroma_[2 * i + 1] - chroma_mean_[2 * i + 1];
+    const float dc = 0.5f * (du * du + dv * dv);
+    const bool fg = !learning && (d * d > k2 * std::max(var_[i], floor) || dc > k2 * std::max(chroma_var_[i], floor));
     mask_[i] = fg ? 1 : 0;
     // The whole background moves with the lighting; the pixel's own deviation at the rate.
     const float rate = learning ? 1.0f / static_cast<float>(frames_) : (fg ? o_.rate * 0.1f : o_.rate);
     mean_[i] += shift + rate * d;
     var_[i] += rate * (d * d - var_[i]);
+    chroma_mean_[2 * i] += rate * du;
+    chroma_mean_[2 * i + 1] += rate * dv;
+    chroma_var_[i] += rate * (dc - chroma_var_[i]);
   }
   morph(mask_, scratch_, w_, h_, 9);   // opening: erode ...
   morph(scratch_, mask_, w_, h_, 1);   // ... then dilate
@@ -101,6 +115,9 @@ void BackgroundModel::absorb(const Box& box) {
       const size_t i = static_cast<size_t>(y) * w_ + x;
       mean_[i] = luma_[i] - shift_;
       var_[i] = floor;
+      chroma_mean_[2 * i] = chroma_[2 * i];
+      chroma_mean_[2 * i + 1] = chroma_[2 * i + 1];
+      chroma_var_[i] = floor;
     }
   }
 }

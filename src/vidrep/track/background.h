@@ -11,7 +11,8 @@
 // A pixel is foreground when its luma, less the frame's median change from the background (a
 // light switched on, the sun behind a cloud, automatic exposure: everything moves together), is
 // more than `threshold` standard deviations from its mean, the deviation floored at `min_std`
-// (camera noise). The mean and variance follow the background at `rate` per frame, and at a tenth
+// (camera noise), or when its colour (B - Y, R - Y, which a lighting change barely moves) is as
+// far from its mean colour: an orange coat on grey paving differs in colour, hardly in luma. The mean and variance follow the background at `rate` per frame, and at a tenth
 // of it where the pixel is foreground, so that a passing object does not enter the background.
 // absorb() makes a region background at once: track_file.h does it to a track that has not moved
 // for a second (the "ghost" an object leaves where it stood when the model started, or an object
@@ -55,6 +56,7 @@ class BackgroundModel {
   int frames_ = 0;
   float shift_ = 0;  // the last frame's lighting change
   std::vector<float> mean_, var_, luma_;
+  std::vector<float> chroma_, chroma_mean_, chroma_var_;  // (B - Y, R - Y) per pixel; one variance for both
   std::vector<uint8_t> mask_, scratch_;
 };
 

@@ -34,12 +34,14 @@ std::vector<Tracked> ObjectTracker::update(const uint8_t* rgb) {
   const std::vector<uint8_t>& mask = background_.apply(rgb);
   activity_ = static_cast<double>(std::count(mask.begin(), mask.end(), uint8_t{1})) / static_cast<double>(mask.size());
   std::vector<Tracked> objects = tracker_.update(blobs(mask, w_, h_, min_pixels_));
+  absorbed_.clear();
   for (Tracked& t : objects) {
     // A track that stays put is background (a ghost, or an object that stopped): absorbed.
     Still& put = still_[t.id];
     if (put.frames > 0 && iou(put.at, t.box) >= 0.8f) {
       if (++put.frames >= still_frames_) {
         background_.absorb(t.box);
+        absorbed_.push_back({t.box.x * sx_, t.box.y * sy_, t.box.w * sx_, t.box.h * sy_});
         put.frames = 0;
       }
     } else {
@@ -68,7 +70,7 @@ TrackFileResult track_file(const std::string& path, const TrackFileOptions& o,
     const int64_t frame_bytes = int64_t{w} * h * 3;
     for (size_t i = 0; i < batch->indices.size(); ++i) {
       FrameTracks f{batch->indices[i], batch->times[i],
-                    tracker.update(batch->frames.data<uint8_t>() + static_cast<int64_t>(i) * frame_bytes)};
+                    tracker.update(batch->frames.data<uint8_t>() + static_cast<int64_t>(i) * frame_bytes), tracker.absorbed()};
       for (const Tracked& t : f.objects) {
         auto [it, fresh] = spans.try_emplace(t.id);
         TrackSummary& s = it->second;

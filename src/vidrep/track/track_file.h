@@ -32,6 +32,7 @@ struct FrameTracks {
   int64_t frame = 0;  // the file's frame number (0-based)
   double time = 0;    // seconds
   std::vector<Tracked> objects;  // boxes in the video's pixels
+  std::vector<Box> absorbed;     // tracks that stood still and became background this frame
 };
 
 // InvalidArgument for options out of range (naming the command-line flag).
@@ -49,6 +50,8 @@ class ObjectTracker {
   // the video's pixels.
   std::vector<Tracked> update(const uint8_t* rgb);
   double activity() const { return activity_; }  // the share of the last frame's pixels in motion
+  // The boxes (video pixels) of the tracks that became background in the last update().
+  const std::vector<Box>& absorbed() const { return absorbed_; }
 
  private:
   struct Still {
@@ -63,6 +66,7 @@ class ObjectTracker {
   Tracker tracker_;
   std::map<int64_t, Still> still_;  // per track: where it has stood, for how many frames
   double activity_ = 0;
+  std::vector<Box> absorbed_;
 };
 
 // One track's span, for the summary.

@@ -3,6 +3,7 @@
 #include "vidrep/error.h"
 #include "vidrep/io/image_writer.h"
 #include "vidrep/io/live_reader.h"
+#include "vidrep/track/anomaly.h"
 
 #include <fmt/format.h>
 
@@ -66,8 +67,15 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
     if (ec || !fs::is_directory(o.alerts_dir)) throw WriteError(fmt::format("{}: cannot make the alerts folder", o.alerts_dir));
   }
   const bool live = io::LiveReader::is_url(source);
-  const io::LiveOptions lo{.short_side = o.track.short_side,
-                           .threads = o.track.threads,
+  std::optional<AnomalyModel> model;
+  TrackFileOptions track_options = o.track;
+  if (!o.model.empty()) {
+    model = AnomalyModel::load(o.model);
+    track_options = model->track_options();
+    track_options.threads = o.track.threads;
+  }
+  const io::LiveOptions lo{.short_side = track_options.short_side,
+                           .threads = track_options.threads,
                            .timeout = o.timeout,
                            .keep_seconds = o.alerts_dir.empty() ? 0.0 : o.pre_roll + 1.0};
   const auto status = [&](const char* event, const std::string& message, double t) {
@@ -80,6 +88,7 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
   std::optional<RuleEngine> rules;
   if (o.rules) rules.emplace(*o.rules, reader->native_width(), reader->native_height());
   std::unique_ptr<ObjectTracker> tracker;
+  std::unique_ptr<AnomalyScorer> scorer;  // with a model; one per connection, as the tracker
   int64_t id_base = 0, max_id = 0;  // ids stay unique across reconnects (each starts a tracker)
   double offset = 0;                // watch time = offset + the connection's stream time
   bool synced = false;              // offset set for this connection
@@ -105,7 +114,8 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
     if (more) {
       if (!tracker) {
         tracker = std::make_unique<ObjectTracker>(f.width, f.height, reader->native_width(), reader->native_height(),
-                                                  reader->fps(), o.track);
+                                                  reader->fps(), track_options);
+        if (model) scorer = std::make_unique<AnomalyScorer>(*model, reader->native_width(), reader->native_height());
       }
       if (!synced) {
         offset = r.frames == 0 ? -f.time
@@ -121,8 +131,8 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
         max_id = std::max(max_id, obj.id);
       }
       std::optional<double> learned;
-      if (o.score) learned = o.score(f.rgb, f.width, f.height, t);
-      const double score = o.score ? learned.value_or(0.0) : tracker->activity();
+      if (scorer) learned = scorer->update(t, objects, tracker->absorbed());
+      const double score = learned.value_or(tracker->activity());
       const auto s = static_cast<int64_t>(std::floor(t));
       if (s != second) {
         flush_second();
@@ -134,12 +144,13 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
       acc.objects = objects;
 
       std::vector<Alert> alerts = rules ? rules->update(t, objects) : std::vector<Alert>{};
-      if (learned && *learned > o.threshold && t - last_anomaly > o.alert_gap) {
+      if (learned && *learned > model->threshold && t - last_anomaly > o.alert_gap) {
+        // The object (or the stopped one's box, id 0) that scored highest.
         Alert a{"anomaly", "", t, t, *learned, {}, {}};
-        for (const Tracked& obj : objects) a.track_ids.push_back(obj.id), a.boxes.push_back(obj.box);
+        if (scorer->top_id() >= 0) a.track_ids.push_back(scorer->top_id()), a.boxes.push_back(scorer->top_box());
         alerts.push_back(std::move(a));
       }
-      if (learned && *learned > o.threshold) last_anomaly = t;
+      if (learned && *learned > model->threshold) last_anomaly = t;
       for (Alert& a : alerts) {
         WatchAlert w;
         static_cast<Alert&>(w) = std::move(a);
@@ -195,6 +206,7 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
     }
     ++r.reconnects;
     tracker.reset();
+    scorer.reset();
     id_base = max_id;
     synced = false;
     status("reconnected", fmt::format("{}: reconnected after {} tries", source, tries), last_time);

@@ -4,8 +4,9 @@
 // from `pre_roll` seconds before the alert's start to `post_roll` after it (copied, not
 // re-encoded) and a PNG thumbnail of the analysed frame with the objects boxed. A live stream
 // that drops (no data within the timeout, or an error) is reopened with a backoff of 0.5 s,
-// doubling up to `max_backoff`; a file ends at its end. Free of LibTorch (the I/O core); a learned
-// anomaly score comes in through `score` (the LibTorch side makes it).
+// doubling up to `max_backoff`; a file ends at its end. With `model` (an anomaly run, anomaly.h),
+// each frame is scored and a score above the run's threshold raises an "anomaly" alert. Free of
+// LibTorch (the I/O core).
 //
 //   track::watch("udp://127.0.0.1:5000", {.alerts_dir = "alerts"}, {
 //       .on_second = [](const track::WatchSecond& s) { ... s.time, s.score, s.objects },
@@ -25,10 +26,6 @@
 
 namespace vidrep::track {
 
-// A learned per-frame anomaly score: (RGB frame at the analysis size, width, height, time) ->
-// score, or nullopt while it has too little history. Higher is more anomalous.
-using FrameScorer = std::function<std::optional<double>(const uint8_t* rgb, int width, int height, double time)>;
-
 struct WatchOptions {
   TrackFileOptions track;             // analysis size, object size, still objects, decoder threads
   std::optional<RuleConfig> rules;    // zones; none: no rule alerts
@@ -38,8 +35,10 @@ struct WatchOptions {
   int reconnects = -1;                // tries in a row before giving up on a live stream; -1: no limit
   double max_backoff = 10;            // seconds between tries, at most
   std::function<bool()> stop;         // polled between frames and between tries (Ctrl-C)
-  FrameScorer score;                  // none: the score is the share of the picture in motion
-  double threshold = 0;               // with `score`: an "anomaly" alert while it is above this
+  // An anomaly run (`vidrep anomaly train`): the score, and "anomaly" alerts above its threshold.
+  // Its analysis settings (size, smallest object, still objects) replace `track`'s. "": the score
+  // is the share of the picture in motion, and there are no anomaly alerts.
+  std::string model;
   double alert_gap = 5;               // seconds: anomaly alerts closer than this are one
 };
 
