@@ -75,10 +75,11 @@ int AnomalyScorer::cell(double x, double y) const {
 double AnomalyScorer::score(double x, double y, const Features& f) const {
   if (m_.cells.empty()) return -std::log(kFloor);
   const int cx = cell(x, y) % m_.grid_x, cy = cell(x, y) / m_.grid_x;
-  // The object's own cell; where it has too few samples, the cell and the eight around it.
+  // The object's own cell; where it has too few samples, the 3 x 3 cells around it, then 5 x 5,
+  // then the whole picture.
   double sum = 0;
   int64_t n = 0;
-  for (const int reach : {0, 1}) {
+  for (const int reach : {0, 1, 2, std::max(m_.grid_x, m_.grid_y)}) {
     sum = 0;
     n = 0;
     for (int dy = -reach; dy <= reach; ++dy) {
