@@ -88,6 +88,10 @@ PY
       echo -n '[{"name":"resize","value":"64x48"},{"name":"gaussian_blur","value":"0.5-2"}]' > "$seeds/json" ;;
   esac
 fi
+# Seeds added since a target's seed folder was first made.
+if [ "$target" = config ] && [ ! -f "$seeds/zones.json" ]; then
+  echo '{"units": "fraction", "min_seconds": 0.2, "zones": [{"name": "door", "polygon": [[0.5,0],[1,0],[1,1],[0.5,1]], "intrusion": true, "loiter_seconds": 1}, {"direction": [-1, 0], "max_speed": 0.1}]}' > "$seeds/zones.json"
+fi
 
 log="$build/fuzz-$target.log"
 # -rss_limit_mb bounds memory per input (a leak or an unbounded allocation fails the run).
