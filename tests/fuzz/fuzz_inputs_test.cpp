@@ -9,6 +9,7 @@
 #include "vidrep/io/video_reader.h"
 #include "vidrep/tensor.h"
 #include "vidrep/tokens/bucket_config.h"
+#include "vidrep/track/rules.h"
 #include "vidrep/train/config.h"
 #include "vidrep/transform/pipeline.h"
 
@@ -69,6 +70,10 @@ TEST(FuzzInputs, Configs) {
   const int n = replay("config", [](const fs::path& p) {
     try {
       BucketConfig::from_json(test::read_bytes(p)).validate();
+    } catch (const Error&) {
+    }
+    try {
+      (void)track::RuleConfig::from_json(test::read_bytes(p));
     } catch (const Error&) {
     }
     (void)merge_config_file(TrainConfig{}, p.string());

@@ -21,7 +21,7 @@ CurateConfig CurateConfig::from_json(const std::string& text) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     throw ConfigError(fmt::format("{}: not JSON: {}", kWhat, e.what()));
   }
   if (!j.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", kWhat));

@@ -176,7 +176,7 @@ CurateResult finish(const std::string& out_dir, const CurateConfig& c) {
     if (e.path().extension() != ".json" || e.path().filename().string().front() == '.') continue;
     try {
       units.push_back(nlohmann::json::parse(read_text(e.path().string())));
-    } catch (const nlohmann::json::parse_error& err) {
+    } catch (const nlohmann::json::exception& err) {  // a syntax error, or a number out of range
       throw InvalidArgument(fmt::format("{}: not a work unit: {}", e.path().string(), err.what()));
     }
   }

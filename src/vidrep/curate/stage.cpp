@@ -115,7 +115,7 @@ nlohmann::json read_unit(const std::string& path) {
   text << f.rdbuf();
   try {
     return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {  // a syntax error, or a number out of range
     return nullptr;  // written atomically, so only a hand-edited unit gets here: staged again
   }
 }

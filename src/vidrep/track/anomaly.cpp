@@ -289,7 +289,7 @@ AnomalyModel AnomalyModel::load(const std::string& run_dir) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     throw ConfigError(fmt::format("{}: not JSON: {}", path, e.what()));
   }
   if (!j.is_object() || j.value("kind", "") != "anomaly") throw ConfigError(fmt::format("{}: not an anomaly model", path));

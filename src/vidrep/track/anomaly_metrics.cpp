@@ -55,7 +55,7 @@ std::map<std::string, VideoScores> load_anomaly_scores(const std::string& path) 
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // a syntax error, or a number out of range
       throw InvalidArgument(fmt::format("{}:{}: not a JSON line", path, n));
     }
     if (!j.is_object() || !j.contains("video") || !j.contains("frame") || !j.contains("score") ||

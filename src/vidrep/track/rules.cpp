@@ -20,7 +20,8 @@ enum Rule { kIntrusion, kLoitering, kWrongDirection, kSpeed };
 constexpr const char* kRuleNames[] = {"intrusion", "loitering", "wrong_direction", "speed"};
 
 void only_keys(const json& j, std::initializer_list<const char*> known, const std::string& what) {
-  for (const auto& [key, _] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
       throw ConfigError(fmt::format("{}: unknown key '{}'", what, key));
     }
@@ -80,7 +81,7 @@ RuleConfig RuleConfig::from_json(const std::string& text, const std::string& wha
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range
     throw ConfigError(fmt::format("{}: not JSON: {}", what, e.what()));
   }
   if (!j.is_object()) throw ConfigError(fmt::format("{}: expected a JSON object", what));
