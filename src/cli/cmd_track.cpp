@@ -1,5 +1,6 @@
 // vidrep track FILE [--json] [--mot OUT.txt]
 #include "cli_common.h"
+#include "track_json.h"
 
 #include "vidrep/error.h"
 #include "vidrep/io/output_file.h"
@@ -20,10 +21,6 @@ struct TrackArgs {
   bool json = false;
   track::TrackFileOptions options;
 };
-
-nlohmann::json box_json(const track::Box& b) {
-  return {std::round(b.x * 100) / 100, std::round(b.y * 100) / 100, std::round(b.w * 100) / 100, std::round(b.h * 100) / 100};
-}
 
 }  // namespace
 

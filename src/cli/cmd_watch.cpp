@@ -1,5 +1,6 @@
 // vidrep watch SOURCE [--model RUN] [--zones Z.json] [--alerts-dir D] [--json]
 #include "cli_common.h"
+#include "track_json.h"
 
 #include "vidrep/error.h"
 #include "vidrep/track/watch.h"
@@ -25,10 +26,6 @@ struct WatchArgs {
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
-
-double round2(double x) { return std::round(x * 100) / 100; }
-
-nlohmann::json box_json(const track::Box& b) { return {round2(b.x), round2(b.y), round2(b.w), round2(b.h)}; }
 
 nlohmann::json objects_json(const std::vector<track::Tracked>& objects) {
   nlohmann::json out = nlohmann::json::array();
