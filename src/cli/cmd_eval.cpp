@@ -9,12 +9,14 @@
 #include "vidrep/track/anomaly.h"
 #include "vidrep/track/anomaly_metrics.h"
 #include "vidrep/track/mot_metrics.h"
+#include "vidrep/track/timeline.h"
 #include "vidrep/train/evaluate.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <memory>
 
 namespace vidrep::cli {
@@ -122,7 +124,7 @@ CLI::App* register_eval_track(CLI::App* eval) {
 // Frame AUROC (Liu et al.'s protocol) and event-level recall/precision of anomaly scores.
 CLI::App* register_eval_anomaly(CLI::App* eval) {
   struct Args {
-    std::string truth, scores, model;
+    std::string truth, scores, model, timeline;
     double threshold = std::nan("");
     double gap = 5;
     bool json = false;
@@ -137,6 +139,8 @@ CLI::App* register_eval_anomaly(CLI::App* eval) {
   cmd->add_option("--model", args->model, "The anomaly run, for its alert threshold");
   cmd->add_option("--threshold", args->threshold, "Alert threshold on the raw score (instead of the run's)");
   cmd->add_option("--gap", args->gap, "Seconds: alerts closer than this are one")->capture_default_str();
+  cmd->add_option("--timeline", args->timeline,
+                  "Folder for a timeline picture per video (VIDEO.svg): score, threshold, ground truth, alerts");
   cmd->add_flag("--json", args->json, "One JSON object");
   cmd->callback([args] {
     double threshold = args->threshold;
@@ -144,8 +148,22 @@ CLI::App* register_eval_anomaly(CLI::App* eval) {
       if (args->model.empty()) throw InvalidArgument("eval anomaly: give --model RUN or --threshold T for the alerts");
       threshold = track::AnomalyModel::load(args->model).threshold;
     }
-    const track::AnomalyMetrics m = track::evaluate_anomaly(track::load_anomaly_truth(args->truth),
-                                                            track::load_anomaly_scores(args->scores), threshold, args->gap);
+    const auto truth = track::load_anomaly_truth(args->truth);
+    const auto scores = track::load_anomaly_scores(args->scores);
+    const track::AnomalyMetrics m = track::evaluate_anomaly(truth, scores, threshold, args->gap);
+    if (!args->timeline.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(args->timeline, ec);
+      if (ec) throw WriteError(fmt::format("{}: cannot make the folder: {}", args->timeline, ec.message()));
+      for (const auto& [name, v] : scores) {
+        track::Timeline t{.title = name, .scores = v.scores, .fps = v.fps, .threshold = threshold};
+        if (const auto it = truth.find(name); it != truth.end()) {
+          for (const auto& e : it->second) t.truth.push_back({e.start / v.fps, e.end / v.fps, e.type});
+        }
+        for (const auto& [a, b] : m.alert_frames.at(name)) t.alerts.push_back({a / v.fps, b / v.fps, "alert"});
+        track::write_timeline((std::filesystem::path(args->timeline) / (name + ".svg")).string(), t);
+      }
+    }
     if (args->json) {
       nlohmann::json by_type = nlohmann::json::object();
       for (const auto& [type, n] : m.by_type) by_type[type] = {{"detected", n.first}, {"events", n.second}};

@@ -5,6 +5,7 @@
 #include "vidrep/track/anomaly_metrics.h"
 #include "vidrep/track/mot_metrics.h"
 #include "vidrep/track/synth_scene.h"
+#include "vidrep/track/timeline.h"
 
 #include "vidrep/error.h"
 
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -109,6 +111,26 @@ TEST(AnomalyMetrics, AurocEventsAndFalseAlerts) {
   EXPECT_NEAR(m.normal_minutes, 80 / 10.0 / 60.0, 1e-9);
   EXPECT_NEAR(m.false_per_10min, 1 / (m.normal_minutes / 10), 1e-6);
   EXPECT_EQ(m.by_type.at("fall"), std::make_pair(int64_t{1}, int64_t{1}));
+  EXPECT_EQ(m.alert_frames.at("a.mp4"), (std::vector<std::pair<int64_t, int64_t>>{{45, 50}, {80, 82}}));
+  // The timeline: the curve's 100 points, the event shaded and labelled, both alerts, the
+  // threshold; text is escaped.
+  const std::string svg = track::timeline_svg({.title = "a<b>.mp4", .scores = v.scores, .fps = 10, .threshold = 0.5,
+                                               .truth = {{4, 6, "fall"}}, .alerts = {{4.5, 5, ""}, {8, 8.2, ""}}});
+  const auto count = [&](const std::string& what) {
+    int n = 0;
+    for (size_t at = svg.find(what); at != std::string::npos; at = svg.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_EQ(count("class=\"truth\""), 1);
+  EXPECT_EQ(count("class=\"alert\""), 2);
+  EXPECT_EQ(count("class=\"threshold\""), 1);
+  EXPECT_NE(svg.find(">fall<"), std::string::npos);
+  EXPECT_NE(svg.find("a&lt;b&gt;.mp4"), std::string::npos);
+  const size_t points = svg.find("points=\"");
+  ASSERT_NE(points, std::string::npos);
+  const std::string list = svg.substr(points + 8, svg.find('"', points + 8) - points - 8);
+  EXPECT_EQ(std::count(list.begin(), list.end(), ','), 100);
   EXPECT_THROW(track::evaluate_anomaly({}, {{"a.mp4", v}}, 0.5), InvalidArgument);  // no anomalous frame
 }
 
@@ -128,6 +150,12 @@ TEST(AnomalyCli, TrainScoreEvalAndWatch) {
             0)
       << log;
   const nlohmann::json m = nlohmann::json::parse(log);
+  ASSERT_EQ(test::run(test::cli() + " eval anomaly --truth " + (out / "truth.tsv").string() + " --scores " + dir +
+                          "/scores.jsonl --threshold 5 --timeline " + dir + "/timelines",
+                      &log),
+            0)
+      << log;
+  EXPECT_EQ(test::read_bytes(dir + "/timelines/test_000.mp4.svg").rfind("<svg", 0), 0u);
   EXPECT_GT(m["micro_auroc"].get<double>(), 0.85);
   EXPECT_EQ(m["events"], 1);
   // watch with the run: the per-second score is the model's, higher while the wrong-way walker

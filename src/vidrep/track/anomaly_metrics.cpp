@@ -157,6 +157,7 @@ AnomalyMetrics evaluate_anomaly(const std::map<std::string, std::vector<AnomalyE
       t.first += hit;
       ++t.second;
     }
+    m.alert_frames[name] = alerts;
     for (const auto& a : alerts) {
       ++m.alerts;
       m.true_alerts += std::any_of(events.begin(), events.end(), [&](const AnomalyEvent& e) { return overlaps(a.first, a.second, e.start, e.end); });

@@ -46,6 +46,7 @@ struct AnomalyMetrics {
   int64_t events = 0, detected = 0, alerts = 0, true_alerts = 0;
   double recall = 0, precision = 0, false_per_10min = 0, normal_minutes = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> by_type;  // type -> (detected, events)
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> alert_frames;  // video -> alerts [start, end)
 };
 
 // Videos in `scores` without truth are all normal. InvalidArgument when no frame is anomalous or
