@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <list>
 #include <utility>
+#include <vector>
 
 namespace vidrep::io {
 namespace {
@@ -95,7 +96,6 @@ struct LiveReader::Impl {
     for (auto it = recordings.begin(); it != recordings.end();) {
       if (t > it->to) {
         it->muxer->close();
-        done.push_back(it->muxer->path());
         it = recordings.erase(it);
       } else {
         it->write(pkt, tb);
@@ -117,7 +117,6 @@ struct LiveReader::Impl {
   void close_all() {
     for (Recording& r : recordings) {
       r.muxer->close();
-      done.push_back(r.muxer->path());
     }
     recordings.clear();
   }
@@ -138,7 +137,6 @@ struct LiveReader::Impl {
   std::vector<uint8_t> rgb;
   std::deque<KeptPacket> kept;
   std::list<Recording> recordings;
-  std::vector<std::string> done;
 };
 
 LiveReader::LiveReader(const std::string& source, LiveOptions options)
@@ -224,8 +222,6 @@ std::string LiveReader::record(const std::string& path, double from, double to) 
   m.recordings.push_back(std::move(r));
   return target;
 }
-
-std::vector<std::string> LiveReader::finished() { return std::exchange(impl_->done, {}); }
 
 void LiveReader::close() { impl_->close_all(); }
 

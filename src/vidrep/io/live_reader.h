@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 namespace vidrep::io {
 
@@ -55,8 +54,6 @@ class LiveReader {
   // packet read until one past `to` (or close()). Written as mp4 (or, for a codec mp4 cannot
   // hold, as .mkv beside it) through a temporary name; returns the path it will have.
   std::string record(const std::string& path, double from, double to);
-  // Clips completed since the last call.
-  std::vector<std::string> finished();
   // Finishes every clip still recording with what it has. Throws WriteError.
   void close();
 
