@@ -40,16 +40,30 @@ TEST(BatchSampler, ShuffledCoversEverySampleOncePerEpoch) {
   EXPECT_THROW(ShuffledBatches(4, 0, false, false, 0), InvalidArgument);
 }
 
-TEST(BatchSampler, DistributedRanksShareOneEpochWithoutOverlap) {
-  auto all = std::make_shared<ShuffledBatches>(23, 2, false, true, 3);  // 12 batches
-  std::set<int64_t> seen;
-  for (int rank = 0; rank < 3; ++rank) {
-    const auto mine = DistributedBatches(all, rank, 3).batches(4);
-    EXPECT_EQ(mine.size(), 4u);  // 12 / 3 each: the same number of steps on every rank
-    for (int64_t i : flat(mine)) EXPECT_TRUE(seen.insert(i).second) << "sample " << i << " on two ranks";
-  }
+TEST(BatchSampler, DistributedRanksSplitEveryBatchWithoutOverlap) {
+  auto all = std::make_shared<ShuffledBatches>(23, 8, false, true, 3);  // batches of 8, 8, 7
   const auto whole = all->batches(4);
-  EXPECT_EQ(DistributedBatches(all, 1, 3).batches(4)[2].samples, whole[2 * 3 + 1].samples);
+  std::set<int64_t> seen;
+  std::vector<std::vector<PlannedBatch>> ranks;
+  for (int rank = 0; rank < 3; ++rank) ranks.push_back(DistributedBatches(all, rank, 3).batches(4));
+  for (size_t b = 0; b < whole.size(); ++b) {
+    std::vector<int64_t> joined;
+    for (int rank = 0; rank < 3; ++rank) {
+      ASSERT_EQ(ranks[static_cast<size_t>(rank)].size(), whole.size());  // every rank in step
+      const auto& part = ranks[static_cast<size_t>(rank)][b].samples;
+      EXPECT_GE(part.size(), whole[b].samples.size() / 3);
+      EXPECT_LE(part.size(), whole[b].samples.size() / 3 + 1);
+      joined.insert(joined.end(), part.begin(), part.end());
+    }
+    EXPECT_EQ(joined, whole[b].samples);  // the ranks' parts, in rank order, are the global batch
+  }
+  for (const auto& mine : ranks)
+    for (int64_t i : flat(mine)) EXPECT_TRUE(seen.insert(i).second) << "sample " << i << " on two ranks";
+  EXPECT_EQ(seen.size(), 23u);
+  // A batch smaller than the world leaves some ranks an empty part, still in step.
+  auto tiny = std::make_shared<ShuffledBatches>(1, 4, false, false, 0);
+  EXPECT_TRUE(DistributedBatches(tiny, 0, 2).batches(0)[0].samples.empty());
+  EXPECT_EQ(DistributedBatches(tiny, 1, 2).batches(0)[0].samples, (std::vector<int64_t>{0}));
   EXPECT_THROW(DistributedBatches(all, 3, 3), InvalidArgument);
 }
 

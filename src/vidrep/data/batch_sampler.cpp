@@ -66,11 +66,13 @@ DistributedBatches::DistributedBatches(std::shared_ptr<const BatchSampler> all, 
 
 std::vector<PlannedBatch> DistributedBatches::batches(int64_t epoch) const {
   std::vector<PlannedBatch> all = all_->batches(epoch);
-  const size_t per_rank = all.size() / static_cast<size_t>(world_);
-  std::vector<PlannedBatch> out;
-  out.reserve(per_rank);
-  for (size_t i = 0; i < per_rank; ++i) out.push_back(std::move(all[i * static_cast<size_t>(world_) + static_cast<size_t>(rank_)]));
-  return out;
+  const auto world = static_cast<size_t>(world_), rank = static_cast<size_t>(rank_);
+  for (PlannedBatch& b : all) {
+    const size_t n = b.samples.size();
+    b.samples = {b.samples.begin() + static_cast<std::ptrdiff_t>(n * rank / world),
+                 b.samples.begin() + static_cast<std::ptrdiff_t>(n * (rank + 1) / world)};
+  }
+  return all;
 }
 
 }  // namespace vidrep

@@ -6,9 +6,10 @@
 //   BucketedBatches     equal-shape batches at each clip's native aspect ratio and duration:
 //                       tokens::Bucketer groups samples by (area, frames, aspect ratio) from a
 //                       buckets table, Sora / Open-Sora style; a batch's shape is its bucket's
-//   DistributedBatches  rank r of `world` processes takes every world-th batch of another
-//                       sampler; every rank computes the same epoch (same seed), so together
-//                       they see each batch once, and each rank gets the same number of batches
+//   DistributedBatches  rank r of `world` processes takes part r of every batch of another
+//                       sampler (the global batch split into `world` near-equal parts); every
+//                       rank computes the same epoch (same seed), so together they see each
+//                       batch once, in step, and each rank gets the same number of batches
 //
 //   auto sampler = std::make_shared<ShuffledBatches>(dataset.samples.size(), 16, false, true, seed);
 //   for (const PlannedBatch& b : sampler->batches(epoch)) { b.samples; }
@@ -71,8 +72,8 @@ class DistributedBatches : public BatchSampler {
  public:
   // Throws InvalidArgument unless 0 <= rank < world.
   DistributedBatches(std::shared_ptr<const BatchSampler> all, int rank, int world);
-  // Batches rank, rank + world, ... of all->batches(epoch), the tail that cannot give every rank
-  // one more batch left out.
+  // Part `rank` of each of all->batches(epoch): samples [n*rank/world, n*(rank+1)/world) of a
+  // batch of n, with its shape. A part may be empty (a batch smaller than the world).
   std::vector<PlannedBatch> batches(int64_t epoch) const override;
 
  private:

@@ -164,6 +164,7 @@ struct DataLoader::Impl {
         parts.push_back({index, std::move(decoded), std::move(views)});
       }
       if (!parts.empty()) made.batch = assemble(parts);
+      else if (o.empty_batches) made.batch = Batch{};
     } catch (...) {
       made.error = std::current_exception();
     }

@@ -56,6 +56,10 @@ struct LoaderOptions {
   // Which samples make each batch (data/batch_sampler.h); null: ShuffledBatches from batch_size,
   // drop_last, shuffle and seed.
   std::shared_ptr<const BatchSampler> batch_sampler;
+  // A planned batch that ends up with no sample (an empty part of a distributed batch, or every
+  // file unreadable) is returned as a Batch without samples (no indices, undefined tensors)
+  // instead of being skipped, so that distributed ranks stay in step.
+  bool empty_batches = false;
   uint64_t seed = 0;
   int64_t clip_len = 16;
   int64_t frame_stride = 1;
