@@ -13,7 +13,7 @@ mode=${1:-build}
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
-  libtorch-dev libopenblas0-pthread libfaiss-dev
+  libtorch-dev libopenblas0-pthread libfaiss-dev libgloo-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   python3-numpy python3-torch
 )
