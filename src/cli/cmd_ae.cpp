@@ -56,7 +56,7 @@ void register_ae_train(CLI::App& ae) {
     if (!args->resume.empty()) {
       refuse_with_resume(*cmd, args->resume,
                          {"--data", "--out", "--config", "--compress", "--latent-channels", "--epochs", "--size", "--seed", "--init"});
-      run_training(flags->config(), args->out, args->resume, args->json, "vidrep ae train");
+      run_training(flags->config(), args->out, args->resume, args->json, "vidrep ae train", flags->distributed());
       return;
     }
     if (args->out.empty() && !args->print_config) throw InvalidArgument("ae train: --out RUN is required (or --resume RUN)");
@@ -75,7 +75,7 @@ void register_ae_train(CLI::App& ae) {
     if (args->print_config) {      fmt::print("{}\n", nlohmann::json(config).dump(2));
       return;
     }
-    run_training(config, args->out, "", args->json, "vidrep ae train");
+    run_training(config, args->out, "", args->json, "vidrep ae train", flags->distributed());
   });
 }
 

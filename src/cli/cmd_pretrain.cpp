@@ -55,7 +55,7 @@ void register_pretrain(CLI::App& app) {
   cmd->callback([cmd, args, flags] {
     if (!args->resume.empty()) {
       refuse_with_resume(*cmd, args->resume, {"--data", "--out", "--config", "--model", "--epochs", "--size", "--seed", "--init"});
-      run_training(flags->config(), args->out, args->resume, args->json, "vidrep pretrain");
+      run_training(flags->config(), args->out, args->resume, args->json, "vidrep pretrain", flags->distributed());
       return;
     }
     if (args->out.empty() && !args->print_config) throw InvalidArgument("pretrain: --out RUN is required (or --resume RUN)");
@@ -76,7 +76,7 @@ void register_pretrain(CLI::App& app) {
       fmt::print("{}\n", nlohmann::json(config).dump(2));
       return;
     }
-    run_training(config, args->out, "", args->json, "vidrep pretrain");
+    run_training(config, args->out, "", args->json, "vidrep pretrain", flags->distributed());
   });
 }
 

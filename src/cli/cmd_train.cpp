@@ -104,7 +104,7 @@ void register_train(CLI::App& app) {
   cmd->callback([cmd, args, flags] {
     if (!args->resume.empty()) {
       refuse_with_resume(*cmd, args->resume, {"--data", "--out", "--config", "--model", "--modality", "--epochs", "--size", "--seed", "--init", "--task"});
-      run_training(flags->config(), args->out, args->resume, args->json, "vidrep train");
+      run_training(flags->config(), args->out, args->resume, args->json, "vidrep train", flags->distributed());
       return;
     }
     if (args->out.empty() && !args->print_config && !args->find_lr) throw InvalidArgument("train: --out RUN is required (or --resume RUN)");
@@ -133,10 +133,12 @@ void register_train(CLI::App& app) {
       return;
     }
     if (args->find_lr) {
+      if (flags->distributed().launches() || distributed_from_environment().active())
+        throw InvalidArgument("train: --find-lr runs in one process; leave out --nproc-per-node / --nnodes");
       print_lr_range(find_lr(config, args->find_lr_steps), config, args->json);
       return;
     }
-    run_training(config, args->out, "", args->json, "vidrep train");
+    run_training(config, args->out, "", args->json, "vidrep train", flags->distributed());
   });
 }
 

@@ -1,5 +1,6 @@
 #include "train_console.h"
 
+#include "cli_common.h"
 #include "progress.h"
 
 #include "vidrep/error.h"
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <unistd.h>
@@ -114,6 +116,7 @@ void add_optimization_flags(ConfigFlags& f) {
   f.add("--init", c.init, "/init", "Start from the best weights of run RUN (same network; fresh optimizer and schedule)");
   f.add("--threads", c.threads, "/threads", "LibTorch threads (0: one per core)")->check(CLI::NonNegativeNumber);
   f.add("--workers", c.workers, "/workers", "Loader threads")->check(CLI::NonNegativeNumber);
+  add_distributed_flags(f.command(), f.distributed());
 }
 
 void add_clip_flags(ConfigFlags& f) {
@@ -137,8 +140,35 @@ void refuse_with_resume(const CLI::App& cmd, const std::string& resume, std::ini
       throw InvalidArgument(fmt::format("{}: --resume continues a run with its saved config; leave {} out", resume, name));
 }
 
+void add_distributed_flags(CLI::App* cmd, DistributedFlags& f) {
+  const std::string group = "Distributed (data-parallel, torchrun's flags and environment)";
+  cmd->add_option("--nproc-per-node", f.launch.nproc_per_node,
+                  "Worker processes on this machine; the global --batch is split among all workers (threads per "
+                  "worker: cores / workers)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(group);
+  cmd->add_option("--nnodes", f.launch.nnodes, "Machines in the run (the same command on each)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(group);
+  cmd->add_option("--node-rank", f.launch.node_rank, "This machine's place, 0 .. nnodes-1")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(group);
+  cmd->add_option("--master-addr", f.launch.master_addr,
+                  "Address of machine 0, where rank 0 serves the store (default: this machine alone, through a file)")
+      ->group(group);
+  cmd->add_option("--master-port", f.launch.master_port, "Port of that store")->capture_default_str()->group(group);
+  cmd->add_option("--dist-timeout", f.timeout,
+                  "Seconds a worker waits for the others (start, each collective) before failing")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(group);
+}
+
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume_dir, bool json,
-                  const std::string& command) {
+                  const std::string& command, const DistributedFlags& flags) {
+  DistributedOptions distributed = distributed_from_environment();
+  if (!distributed.active() && flags.launches()) {
+    const int code = launch_workers(flags.launch, [](const std::string& m) { fmt::print(stderr, "vidrep: {}\n", m); });
+    if (code != 0) throw ExitStatus{code};
+    return;
+  }
+  distributed.timeout_seconds = flags.timeout;
+  distributed.heartbeat_timeout_seconds = std::min(distributed.heartbeat_timeout_seconds, flags.timeout);
   const TrainConfig c = resume_dir.empty() ? config : load_run_info(resume_dir).config;
   // What best.pt was picked by: val accuracy, PSNR (autoencode), the masked patches' SNR (pretrain) or
   // the val clips' pair accuracy (contrastive).
@@ -147,9 +177,10 @@ void run_training(const TrainConfig& config, const std::string& out, const std::
                              : c.task == Task::Contrastive ? "pair_accuracy"
                                                            : "accuracy";
   TrainConsole console(json ? stderr : stdout, c.epochs);
-  const TrainResult r = resume_dir.empty() ? train(config, out, console.callbacks())
-                                           : resume(resume_dir, console.callbacks(), config.threads);
+  const TrainResult r = resume_dir.empty() ? train(config, out, console.callbacks(), distributed)
+                                           : resume(resume_dir, console.callbacks(), config.threads, distributed);
   console.finish();
+  if (distributed.rank > 0) return;  // rank 0 reports the run
   if (json) {
     fmt::print("{}\n", nlohmann::json{{"run", r.run_dir},
                                       {"epochs_done", r.epochs_done},

@@ -3,6 +3,7 @@
 // after the epoch, resumable; the second aborts).
 #pragma once
 
+#include "vidrep/train/launch.h"
 #include "vidrep/train/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -35,12 +36,24 @@ class TrainConsole {
   TrainCallbacks callbacks_;
 };
 
+// Data-parallel training flags (torchrun's): --nproc-per-node, --nnodes, --node-rank,
+// --master-addr, --master-port, and --dist-timeout.
+struct DistributedFlags {
+  LaunchOptions launch;
+  double timeout = DistributedOptions{}.timeout_seconds;
+  bool launches() const { return launch.nproc_per_node * launch.nnodes > 1; }
+};
+void add_distributed_flags(CLI::App* cmd, DistributedFlags& flags);
+
 // Trains `config` into `out`, or continues the run `resume` when it is not empty, with a console
 // as above; then prints one JSON summary line (`json`) or a
 // sentence naming `command` for resuming an interrupted run (best_val_accuracy, best_val_psnr for
-// autoencode, best_val_snr for pretrain).
+// autoencode, best_val_snr for pretrain). Distributed: a process started by a launcher (torchrun's
+// or Slurm's environment) is a worker, and only rank 0 prints; otherwise, flags asking for more
+// than one worker make this process the launcher (train/launch.h), which exits with the workers'
+// status.
 void run_training(const TrainConfig& config, const std::string& out, const std::string& resume, bool json,
-                  const std::string& command);
+                  const std::string& command, const DistributedFlags& distributed = {});
 
 // InvalidArgument when any of `options` was given with --resume RUN (a resumed run keeps its
 // saved config).
@@ -71,10 +84,14 @@ class ConfigFlags {
   nlohmann::json given() const;
   // Records a value a command derived from a flag of its own syntax (--size WxH, --compress).
   void set(const std::string& pointer, const nlohmann::json& value) { derived_[nlohmann::json::json_pointer(pointer)] = value; }
+  // The distributed flags (not config keys: a run can resume with another number of workers).
+  DistributedFlags& distributed() { return distributed_; }
+  CLI::App* command() const { return cmd_; }
 
  private:
   CLI::App* cmd_;
   TrainConfig config_;
+  DistributedFlags distributed_;
   std::vector<std::pair<CLI::Option*, std::string>> bound_;
   struct Text {
     CLI::Option* option;
@@ -86,7 +103,7 @@ class ConfigFlags {
 };
 
 // The flags every training command shares: epochs, batch, optimizer and schedule, clipping, seed,
-// threads, workers, --config.
+// threads, workers, --config, and the distributed ones.
 void add_optimization_flags(ConfigFlags& flags);
 // What training clips go through: --transform, --hflip, --preprocess; early stopping: --patience,
 // --min-epochs.

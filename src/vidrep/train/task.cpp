@@ -16,6 +16,15 @@
 namespace vidrep {
 namespace {
 
+// `values` summed over the ranks of `group` (as they are without one).
+std::vector<double> summed(DistributedGroup* group, const std::vector<double>& values) {
+  return group != nullptr ? group->sum(values, "validation") : values;
+}
+
+at::Tensor gathered(DistributedGroup* group, const at::Tensor& rows) {
+  return group != nullptr ? group->all_gather_rows(rows.contiguous(), "validation") : rows;
+}
+
 // Correct predictions in a batch: top-1 = label, or the exact label set for multi-label.
 int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels) {
   if (labels.dim() == 2) return ((logits > 0) == (labels > 0.5)).all(1).sum().item<int64_t>();
@@ -36,8 +45,13 @@ class ClassifyTask : public TrainTask {
             static_cast<double>(count_correct(out.logits.detach(), batch.labels)), out.logits.size(0)};
   }
 
-  TaskValidation validate(DataLoader& loader) override {
-    const InferenceResult val = run_inference(net_, loader, 0);
+  TaskValidation validate(DataLoader& loader, DistributedGroup* group) override {
+    InferenceResult val = run_inference(net_, loader, 0);
+    const auto n = static_cast<double>(val.scores.size(0));
+    const std::vector<double> loss = summed(group, {val.loss * n, n});
+    val.loss = loss[0] / std::max(1.0, loss[1]);
+    val.scores = gathered(group, val.scores);
+    val.labels = gathered(group, val.labels);
     const ClassificationReport report = classification_report(val.scores, val.labels, classes_);
     return {val.loss, val.labels.dim() == 2 ? report.micro_f1 : report.accuracy,
             {{"val_accuracy", report.accuracy}, {"val_macro_f1", report.macro_f1}}};
@@ -63,7 +77,7 @@ class AutoencodeTask : public TrainTask {
     return {loss.total, score, batch.video.size(0)};
   }
 
-  TaskValidation validate(DataLoader& loader) override {
+  TaskValidation validate(DataLoader& loader, DistributedGroup* group) override {
     const bool was_training = ae_->is_training();
     ae_->eval();
     torch::NoGradGuard no_grad;
@@ -80,8 +94,9 @@ class AutoencodeTask : public TrainTask {
       count += n;
     }
     ae_->train(was_training);
-    const double d = static_cast<double>(std::max<int64_t>(count, 1));
-    return {loss_sum / d, psnr_sum / d, {{"val_psnr", psnr_sum / d}, {"val_ssim", ssim_sum / d}}};
+    const std::vector<double> s = summed(group, {loss_sum, psnr_sum, ssim_sum, static_cast<double>(count)});
+    const double d = std::max(s[3], 1.0);
+    return {s[0] / d, s[1] / d, {{"val_psnr", s[1] / d}, {"val_ssim", s[2] / d}}};
   }
 
  private:
@@ -103,7 +118,7 @@ class PretrainTask : public TrainTask {
     return {errors.mean(), models::snr(errors.detach()).sum().item<double>(), batch.video.size(0)};
   }
 
-  TaskValidation validate(DataLoader& loader) override {
+  TaskValidation validate(DataLoader& loader, DistributedGroup* group) override {
     const bool was_training = model_->is_training();
     model_->eval();
     torch::NoGradGuard no_grad;
@@ -116,7 +131,8 @@ class PretrainTask : public TrainTask {
       count += batch->video.size(0);
     }
     model_->train(was_training);
-    const double error = error_sum / static_cast<double>(std::max<int64_t>(count, 1));
+    const std::vector<double> s = summed(group, {error_sum, static_cast<double>(count)});
+    const double error = s[0] / std::max(s[1], 1.0);
     const double db = models::snr(at::scalar_tensor(error, at::kDouble)).item<double>();
     return {error, db, {{"val_snr", db}}};
   }
@@ -130,7 +146,8 @@ class PretrainTask : public TrainTask {
 class ContrastiveTask : public TrainTask {
  public:
   explicit ContrastiveTask(const RunInfo& run)
-      : temperature_(run.config.temperature), entropy_weight_(run.config.entropy_weight), net_(make_run_network(run.config)) {}
+      : temperature_(run.config.temperature), entropy_weight_(run.config.entropy_weight),
+        embed_dim_(run.config.model.embed_dim), net_(make_run_network(run.config)) {}
 
   torch::nn::Module& module() override { return *net_.net; }
   std::string score_name() const override { return "pair_accuracy"; }
@@ -140,7 +157,7 @@ class ContrastiveTask : public TrainTask {
     return {loss(z), static_cast<double>(pair_hits(z.detach())), z.size(0)};
   }
 
-  TaskValidation validate(DataLoader& loader) override {
+  TaskValidation validate(DataLoader& loader, DistributedGroup* group) override {
     const bool was_training = net_.net->is_training();
     net_.net->eval();
     torch::NoGradGuard no_grad;
@@ -157,10 +174,14 @@ class ContrastiveTask : public TrainTask {
       second.push_back(z.slice(0, n));
     }
     net_.net->train(was_training);
-    if (first.empty()) return {};
+    const std::vector<double> s = summed(group, {loss_sum, static_cast<double>(count)});
+    if (s[1] == 0) return {};
+    const auto none = torch::zeros({0, embed_dim_});
+    const at::Tensor a = gathered(group, first.empty() ? none : at::cat(first));
+    const at::Tensor b = gathered(group, second.empty() ? none : at::cat(second));
     // Over the whole split: each clip's view among every clip's other view.
-    const double accuracy = pair_accuracy(at::cat(first), at::cat(second));
-    return {loss_sum / static_cast<double>(count), accuracy, {{"val_pair_accuracy", accuracy}}};
+    const double accuracy = pair_accuracy(a, b);
+    return {s[0] / s[1], accuracy, {{"val_pair_accuracy", accuracy}}};
   }
 
  private:
@@ -171,6 +192,7 @@ class ContrastiveTask : public TrainTask {
   }
 
   double temperature_, entropy_weight_;
+  int64_t embed_dim_;
   RunNetwork net_;
 };
 

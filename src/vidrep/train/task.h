@@ -11,6 +11,7 @@
 #pragma once
 
 #include "vidrep/data/loader.h"
+#include "vidrep/train/distributed.h"
 #include "vidrep/train/run.h"
 
 #include <ATen/core/Tensor.h>
@@ -45,8 +46,10 @@ class TrainTask {
   virtual std::string score_name() const = 0;
   // Forward pass and loss on one batch, in training mode.
   virtual TaskStep step(const Batch& batch) = 0;
-  // One pass over the val loader in eval mode (the module's training flag is restored).
-  virtual TaskValidation validate(DataLoader& loader) = 0;
+  // One pass over the val loader in eval mode (the module's training flag is restored). With a
+  // `group`, each rank's loader holds its shard of the split and every rank returns the result
+  // over the whole split (sums and predictions gathered from all ranks).
+  virtual TaskValidation validate(DataLoader& loader, DistributedGroup* group) = 0;
 };
 
 // The task of run.config.task, its module built under the current torch seed.

@@ -7,8 +7,11 @@
 #include "vidrep/io/output_file.h"
 #include "vidrep/io/video_reader.h"
 #include "vidrep/sample/clip_sampler.h"
+#include "vidrep/random.h"
 #include "vidrep/runtime.h"
 #include "vidrep/train/checkpoint.h"
+#include "vidrep/train/distributed.h"
+#include "vidrep/train/gradient_reducer.h"
 #include "vidrep/train/inference.h"
 #include "vidrep/train/run.h"
 #include "vidrep/train/schedule.h"
@@ -26,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -130,8 +134,8 @@ constexpr int64_t kLossCheckEpochs = 3;
 
 class Session {
  public:
-  Session(RunInfo run, const TrainCallbacks& callbacks, bool resuming)
-      : run_(std::move(run)), c_(run_.config), callbacks_(callbacks) {
+  Session(RunInfo run, const TrainCallbacks& callbacks, bool resuming, DistributedGroup* group = nullptr)
+      : run_(std::move(run)), c_(run_.config), callbacks_(callbacks), group_(group) {
     // Both loaders share the files' frame indexes, kept in the run folder for later processes.
     if (!run_.dir.empty()) index_cache_->load(run_.index_cache_path());  // find_lr runs without a folder
     LoaderOptions train_options = task_loader_options(c_, true), val_options = task_loader_options(c_, false);
@@ -148,6 +152,7 @@ class Session {
       val_options.batch_sampler = bucketed_batches(val_split, false);
       fit_model_to(train_batches->shapes());
     }
+    if (group_ != nullptr) shard(train_split, val_split, train_options, val_options);
     torch::manual_seed(c_.seed);
     task_ = make_task(run_);
     optimizer_ = make_optimizer(c_, task_->module());
@@ -163,6 +168,7 @@ class Session {
     if (train_loader_->batches_per_epoch() == 0)
       throw ConfigError(fmt::format("{}: the train split's {} samples make no batch of {}; lower --batch", c_.data,
                                     train_loader_->dataset().samples.size(), c_.batch));
+    if (group_ != nullptr) join_ranks();
   }
 
   const RunInfo& info() const { return run_; }
@@ -177,7 +183,7 @@ class Session {
     const bool finished_before = state_.next_epoch >= c_.epochs || early_stop_due();
     while (!finished_before && state_.next_epoch < c_.epochs) {
       const EpochRecord record = run_epoch();
-      if (callbacks_.on_epoch) callbacks_.on_epoch(record);
+      if (callbacks_.on_epoch && rank() == 0) callbacks_.on_epoch(record);
       check_loss_falls(record);
       report_skipped();
       if (early_stop_due()) {
@@ -186,7 +192,7 @@ class Session {
                             state_.best_epoch));
         break;
       }
-      if (state_.next_epoch < c_.epochs && callbacks_.stop_requested && callbacks_.stop_requested()) {
+      if (state_.next_epoch < c_.epochs && stop_requested()) {
         result.interrupted = true;
         break;
       }
@@ -213,17 +219,33 @@ class Session {
     module.train();
     train_loader_->start_epoch(epoch);
     double loss_sum = 0, score_sum = 0, lr = c_.lr;
-    int64_t seen = 0, batch_index = 0;
+    int64_t seen = 0, global_seen = 0, batch_index = 0;
+    const double wait_before = reducer_ ? reducer_->stats().wait_seconds : 0;
     const std::string score_name = task_->score_name();
-    while (auto batch = train_loader_->next()) {
+    while (true) {
+      std::optional<Batch> batch = train_loader_->next();
       lr = scheduled_lr(c_, state_.step, batches);
-      const TaskStep out = optimizer_step(*batch, lr);
+      TaskStep out;
+      if (group_ != nullptr) {
+        // Every rank takes the step while any has a batch; its share of the global batch
+        // weighs its gradient.
+        const auto mine = static_cast<double>(batch ? batch->indices.size() : 0);
+        const std::vector<double> all = group_->sum({mine, batch ? 1.0 : 0.0}, "the batch count");
+        if (all[1] == 0) break;
+        if (all[0] == 0) continue;
+        out = distributed_step(batch, lr, mine / all[0]);
+        global_seen += static_cast<int64_t>(all[0]);
+      } else {
+        if (!batch) break;
+        out = optimizer_step(*batch, lr);
+        global_seen += out.count;
+      }
       ++state_.step;
-      loss_sum += out.loss.item<double>() * static_cast<double>(out.count);
+      if (out.count > 0) loss_sum += out.loss.item<double>() * static_cast<double>(out.count);
       score_sum += out.score;
       seen += out.count;
       ++batch_index;
-      if (callbacks_.on_batch) {
+      if (callbacks_.on_batch && rank() == 0) {
         const double elapsed = seconds_since(start);
         const double per_batch = elapsed / static_cast<double>(batch_index);
         // Validation costs about a third of a training batch per batch (no backward pass).
@@ -231,9 +253,18 @@ class Session {
         const double left = static_cast<double>(batches - batch_index) + val_batches +
                             static_cast<double>(c_.epochs - epoch - 1) * (static_cast<double>(batches) + val_batches);
         callbacks_.on_batch({epoch + 1, c_.epochs, batch_index, batches, loss_sum / static_cast<double>(seen),
-                             score_sum / static_cast<double>(seen), score_name, static_cast<double>(seen) / elapsed,
+                             score_sum / static_cast<double>(std::max<int64_t>(seen, 1)), score_name,
+                             static_cast<double>(global_seen) / elapsed,
                              left * per_batch, false});
       }
+    }
+    const double train_seconds = seconds_since(start);
+    if (group_ != nullptr) {
+      const std::vector<double> all = group_->sum({loss_sum, score_sum, static_cast<double>(seen)}, "the epoch's sums");
+      loss_sum = all[0];
+      score_sum = all[1];
+      seen = static_cast<int64_t>(all[2]);
+      average_batch_norm_statistics();
     }
     EpochRecord record;
     record.epoch = epoch + 1;
@@ -241,12 +272,17 @@ class Session {
     record.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
     record.train_score = seen > 0 ? score_sum / static_cast<double>(seen) : 0.0;
     record.score_name = score_name;
-    record.clips_per_second = static_cast<double>(seen) / seconds_since(start);
+    record.clips_per_second = static_cast<double>(global_seen) / train_seconds;
+    if (reducer_) {
+      record.world = group_->world();
+      record.allreduce_wait_seconds = reducer_->stats().wait_seconds - wait_before;
+      record.train_seconds = train_seconds;
+    }
 
     double metric = record.train_score;
     const bool has_val = !val_loader_->dataset().samples.empty();
     if (has_val) {
-      const TaskValidation val = task_->validate(*val_loader_);
+      const TaskValidation val = task_->validate(*val_loader_, group_);
       record.val_loss = val.loss;
       record.val_values = val.values;
       metric = val.metric;
@@ -276,10 +312,18 @@ class Session {
     line["clips_per_second"] = record.clips_per_second;
     line["seconds"] = record.seconds;
     line["best"] = record.best;
-    append_line(run_.metrics_path(), line.dump());
-    if (record.best) save_checkpoint(run_.checkpoint("best"), module, optimizer_.get(), state_);
-    save_checkpoint(run_.checkpoint("last"), module, optimizer_.get(), state_);
-    if (index_cache_->changed()) index_cache_->save(run_.index_cache_path());
+    if (reducer_) {
+      line["world_size"] = record.world;
+      line["allreduce_wait_seconds"] = record.allreduce_wait_seconds;
+      line["train_seconds"] = record.train_seconds;
+    }
+    // One writer: rank 0 (the others hold the same weights and state).
+    if (rank() == 0) {
+      append_line(run_.metrics_path(), line.dump());
+      if (record.best) save_checkpoint(run_.checkpoint("best"), module, optimizer_.get(), state_);
+      save_checkpoint(run_.checkpoint("last"), module, optimizer_.get(), state_);
+      if (index_cache_->changed()) index_cache_->save(run_.index_cache_path());
+    }
     return record;
   }
 
@@ -288,7 +332,7 @@ class Session {
       for (const auto& s : loader->skipped())
         if (reported_.insert(s).second) {
           skipped_.push_back(s);
-          message("skipped unreadable file " + s);
+          rank_message("skipped unreadable file " + s);
         }
   }
 
@@ -355,6 +399,81 @@ class Session {
     return out;
   }
 
+  // The same step as one of a distributed run: this rank's part of the global batch (none, when
+  // `batch` is empty or absent) weighted by `weight`, the gradients summed over the ranks.
+  TaskStep distributed_step(const std::optional<Batch>& batch, double lr, double weight) {
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+    optimizer_->zero_grad();
+    reducer_->prepare(weight);
+    TaskStep out;
+    if (batch && !batch->indices.empty()) {
+      out = task_->step(*batch);
+      out.loss.backward();
+    }
+    reducer_->finish();
+    if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(task_->module().parameters(), c_.grad_clip);
+    optimizer_->step();
+    return out;
+  }
+
+  int rank() const { return group_ != nullptr ? group_->rank() : 0; }
+
+  // The user's Ctrl-C (or a caller's stop) on any rank stops every rank after the same epoch.
+  bool stop_requested() {
+    const bool mine = callbacks_.stop_requested && callbacks_.stop_requested();
+    if (group_ == nullptr) return mine;
+    return group_->sum({mine ? 1.0 : 0.0}, "the stop check")[0] > 0;
+  }
+
+  // Each rank's loaders take their part of every batch: the global batch (--batch) is split
+  // over the ranks, in step (empty parts included), and validation is sharded the same way.
+  void shard(const Dataset& train_split, const Dataset& val_split, LoaderOptions& train_options,
+             LoaderOptions& val_options) const {
+    auto whole = [](const Dataset& split, const LoaderOptions& o) -> std::shared_ptr<const BatchSampler> {
+      if (o.batch_sampler) return o.batch_sampler;
+      return std::make_shared<ShuffledBatches>(static_cast<int64_t>(split.samples.size()), o.batch_size, o.drop_last,
+                                               o.shuffle, o.seed);
+    };
+    train_options.batch_sampler = std::make_shared<DistributedBatches>(whole(train_split, train_options), group_->rank(), group_->world());
+    val_options.batch_sampler = std::make_shared<DistributedBatches>(whole(val_split, val_options), group_->rank(), group_->world());
+    train_options.empty_batches = true;
+  }
+
+  // Every rank checks that the others run the same configuration on the same data, then takes
+  // rank 0's weights and buffers (a resumed or --init run loads them everywhere; this also makes
+  // sure), and draws its own dropout and mask randomness from here on.
+  void join_ranks() {
+    nlohmann::json config = c_;
+    config.erase("threads");
+    config.erase("workers");
+    std::string text = config.dump(1) + "\n";
+    for (const DataLoader* loader : {train_loader_.get(), val_loader_.get()}) {
+      const Dataset& d = loader->dataset();
+      text += fmt::format("{} split: {} samples, classes [{}]\n", d.split, d.samples.size(), fmt::join(d.classes, ","));
+    }
+    text += fmt::format("resumed at epoch {}\n", state_.next_epoch);
+    group_->require_same("configuration", text);
+    torch::NoGradGuard no_grad;
+    for (auto& p : task_->module().parameters()) group_->broadcast(p, 0, "the start weights");
+    for (auto& b : task_->module().buffers()) group_->broadcast(b, 0, "the start buffers");
+    if (group_->rank() > 0) torch::manual_seed(derive_seed(c_.seed, 1000 + static_cast<uint64_t>(group_->rank())));
+    reducer_ = std::make_unique<GradientReducer>(*group_, task_->module().parameters());
+  }
+
+  // BatchNorm normalises with each rank's own batch (as DistributedDataParallel does without
+  // SyncBatchNorm); its running statistics are averaged over the ranks after every epoch, so
+  // validation and the checkpoint use the same buffers on every rank.
+  void average_batch_norm_statistics() {
+    torch::NoGradGuard no_grad;
+    for (const auto& b : task_->module().named_buffers()) {
+      const std::string& name = b.key();
+      if (!name.ends_with("running_mean") && !name.ends_with("running_var")) continue;
+      at::Tensor t = b.value();
+      group_->all_reduce_sum(t, "the BatchNorm statistics");
+      t.div_(group_->world());
+    }
+  }
+
   // A loss that has not fallen after the first epochs means the rate is far off (or the labels
   // carry nothing the network can see): say so while the user can still stop the run. Not for
   // pretraining, whose masked loss falls slowly at a good rate too (a c3d run with --mask-ratio
@@ -374,8 +493,14 @@ class Session {
                         kLossCheckEpochs, first_loss_, record.train_loss, chance, c_.lr));
   }
 
+  // Said once, by rank 0 (every rank would say the same).
   void message(const std::string& text) {
-    if (callbacks_.on_message) callbacks_.on_message(text);
+    if (callbacks_.on_message && rank() == 0) callbacks_.on_message(text);
+  }
+
+  // What only this rank saw (its own files), named by rank in a distributed run.
+  void rank_message(const std::string& text) {
+    if (callbacks_.on_message) callbacks_.on_message(group_ != nullptr ? fmt::format("rank {}: {}", rank(), text) : text);
   }
 
   // Each sample's native size and length in frames at the run's stride, read once (the index
@@ -451,6 +576,8 @@ class Session {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::shared_ptr<io::FrameIndexCache> index_cache_ = std::make_shared<io::FrameIndexCache>();
   std::unique_ptr<DataLoader> train_loader_, val_loader_;
+  DistributedGroup* group_ = nullptr;  // null: one process
+  std::unique_ptr<GradientReducer> reducer_;
   TrainState state_;
   std::set<std::string> reported_;
   std::vector<std::string> skipped_;
@@ -483,12 +610,19 @@ RunInfo prepare_run(TrainConfig config, const std::string& run_dir) {
 
 }  // namespace
 
-TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks) {
+TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks,
+                  const DistributedOptions& distributed) {
+  std::unique_ptr<DistributedGroup> group;
+  if (distributed.active()) group = std::make_unique<DistributedGroup>(distributed);
   if (fs::exists(fs::path(run_dir) / "config.json"))
     throw ConfigError(fmt::format("{}: already holds a run (continue it with --resume {}, or pick another --out)",
                                   run_dir, run_dir));
-  Session session(prepare_run(std::move(config), run_dir), callbacks, false);
-  save_run_info(session.info());
+  if (group) group->barrier("the start");  // every rank looked before rank 0 writes
+  const int threads = config.threads;
+  RunInfo run = prepare_run(std::move(config), run_dir);
+  if (group) set_num_threads(worker_threads(threads, distributed));
+  Session session(std::move(run), callbacks, false, group.get());
+  if (!group || group->rank() == 0) save_run_info(session.info());
   return session.run();
 }
 
@@ -499,12 +633,15 @@ LrRange find_lr(TrainConfig config, int64_t steps, double lo, double hi, const T
   return session.find_lr(steps, lo, hi);
 }
 
-TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks, int threads) {
+TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks, int threads,
+                   const DistributedOptions& distributed) {
+  std::unique_ptr<DistributedGroup> group;
+  if (distributed.active()) group = std::make_unique<DistributedGroup>(distributed);
   RunInfo run = load_run_info(run_dir);
   if (threads > 0) run.config.threads = threads;
-  set_num_threads(run.config.threads);
-  Session session(run, callbacks, true);
-  truncate_metrics(run.metrics_path(), session.epochs_done());
+  set_num_threads(group ? worker_threads(threads, distributed) : run.config.threads);
+  Session session(run, callbacks, true, group.get());
+  if (!group || group->rank() == 0) truncate_metrics(run.metrics_path(), session.epochs_done());
   return session.run();
 }
 

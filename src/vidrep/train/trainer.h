@@ -18,6 +18,7 @@
 #pragma once
 
 #include "vidrep/train/config.h"
+#include "vidrep/train/distributed.h"
 
 #include <cstdint>
 #include <functional>
@@ -46,9 +47,14 @@ struct EpochRecord {
   double val_metric = 0;            // the one that picks best.pt (higher is better)
   // As in metrics.jsonl: val_accuracy, val_macro_f1 (classify) or val_psnr, val_ssim (autoencode).
   std::vector<std::pair<std::string, double>> val_values;
-  double clips_per_second = 0;      // training clips / training seconds
+  double clips_per_second = 0;      // training clips (of all ranks) / training seconds
   double seconds = 0;               // whole epoch, validation included
   bool best = false;
+  // Distributed runs: the ranks, and the seconds of training this rank spent waiting for the
+  // gradient all-reduce after its backward pass ended (metrics.jsonl: world_size,
+  // allreduce_wait_seconds, train_seconds).
+  int world = 1;
+  double allreduce_wait_seconds = 0, train_seconds = 0;
 };
 
 struct TrainCallbacks {
@@ -71,7 +77,23 @@ struct TrainResult {
 
 // Builds a new run in `run_dir` (created; ConfigError if it already holds a run). For classify,
 // the config's model.num_classes / multi_label / mel shape are filled in from the data.
-TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks = {});
+//
+// Data-parallel over processes (and machines) when `distributed` is active (train/distributed.h),
+// each process calling train() with the same config, as PyTorch's DistributedDataParallel does:
+// the global batch (config.batch) is split over the ranks (DistributedBatches: every rank reads
+// its part of every batch of the same seeded epoch), each rank's gradient is weighted by its
+// share of the batch and summed over the ranks in buckets while backward runs
+// (train/gradient_reducer.h), so every rank takes the same optimizer step and the run equals a
+// one-process run with the same global batch (up to float rounding) for networks without
+// BatchNorm. BatchNorm layers normalise with each rank's part of the batch and average their
+// running statistics over the ranks after each epoch; dropout and masks draw per rank.
+// Validation is sharded and gathered. Rank 0 alone writes the run folder and calls on_batch,
+// on_epoch and on_message (other ranks' messages: their skipped files, prefixed with the rank);
+// a stop requested on any rank stops all after the same epoch. The ranks must agree on the
+// config (threads and workers aside) and the data (ConfigError otherwise). Threads: config.threads,
+// or the machine's cores shared among its local workers.
+TrainResult train(TrainConfig config, const std::string& run_dir, const TrainCallbacks& callbacks = {},
+                  const DistributedOptions& distributed = {});
 
 // The learning-rate range test (L. Smith, "Cyclical learning rates", 2017; fast.ai's lr_find): the
 // network of `config` (fresh, or --init's weights) trained for `steps` batches of the training
@@ -88,6 +110,8 @@ LrRange find_lr(TrainConfig config, int64_t steps = 100, double lo = 1e-6, doubl
 
 // Continues a run from RUN/last.pt (a finished run returns at once). `threads` > 0 overrides the
 // saved thread count (results then match a run with that count).
-TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks = {}, int threads = 0);
+// Distributed as train(), with any number of ranks: the global batch stays the run's.
+TrainResult resume(const std::string& run_dir, const TrainCallbacks& callbacks = {}, int threads = 0,
+                   const DistributedOptions& distributed = {});
 
 }  // namespace vidrep
