@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -221,6 +222,7 @@ class Session {
     double loss_sum = 0, score_sum = 0, lr = c_.lr;
     int64_t seen = 0, global_seen = 0, batch_index = 0;
     const double wait_before = reducer_ ? reducer_->stats().wait_seconds : 0;
+    const int64_t steps_before = state_.step;
     const std::string score_name = task_->score_name();
     while (true) {
       std::optional<Batch> batch = train_loader_->next();
@@ -259,6 +261,7 @@ class Session {
       }
     }
     const double train_seconds = seconds_since(start);
+    batch_steps_ = state_.step - steps_before;
     if (group_ != nullptr) {
       const std::vector<double> all = group_->sum({loss_sum, score_sum, static_cast<double>(seen)}, "the epoch's sums");
       loss_sum = all[0];
@@ -316,6 +319,8 @@ class Session {
       line["world_size"] = record.world;
       line["allreduce_wait_seconds"] = record.allreduce_wait_seconds;
       line["train_seconds"] = record.train_seconds;
+      line["gradient_bytes"] = reducer_->stats().bytes_per_step;
+      line["steps"] = batch_steps_;
     }
     // One writer: rank 0 (the others hold the same weights and state).
     if (rank() == 0) {
@@ -457,7 +462,11 @@ class Session {
     for (auto& p : task_->module().parameters()) group_->broadcast(p, 0, "the start weights");
     for (auto& b : task_->module().buffers()) group_->broadcast(b, 0, "the start buffers");
     if (group_->rank() > 0) torch::manual_seed(derive_seed(c_.seed, 1000 + static_cast<uint64_t>(group_->rank())));
-    reducer_ = std::make_unique<GradientReducer>(*group_, task_->module().parameters());
+    // VIDREP_GRADIENT_OVERLAP=0 starts the all-reduce only after backward: for measuring what
+    // the overlap gains (bench/distributed.py).
+    const char* overlap = std::getenv("VIDREP_GRADIENT_OVERLAP");
+    reducer_ = std::make_unique<GradientReducer>(*group_, task_->module().parameters(), 25 << 20, 1 << 20,
+                                                 overlap == nullptr || std::string(overlap) != "0");
   }
 
   // BatchNorm normalises with each rank's own batch (as DistributedDataParallel does without
@@ -578,6 +587,7 @@ class Session {
   std::unique_ptr<DataLoader> train_loader_, val_loader_;
   DistributedGroup* group_ = nullptr;  // null: one process
   std::unique_ptr<GradientReducer> reducer_;
+  int64_t batch_steps_ = 0;  // optimizer steps of the last epoch
   TrainState state_;
   std::set<std::string> reported_;
   std::vector<std::string> skipped_;

@@ -52,7 +52,7 @@ struct EpochRecord {
   bool best = false;
   // Distributed runs: the ranks, and the seconds of training this rank spent waiting for the
   // gradient all-reduce after its backward pass ended (metrics.jsonl: world_size,
-  // allreduce_wait_seconds, train_seconds).
+  // allreduce_wait_seconds, train_seconds, and gradient_bytes and steps per epoch).
   int world = 1;
   double allreduce_wait_seconds = 0, train_seconds = 0;
 };
