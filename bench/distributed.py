@@ -82,6 +82,9 @@ def main():
         print(line)
     grad = results["2 processes x 1 thread"][0]["gradient_bytes"]
     step_ms = statistics.median(x["step_ms"] for x in results["2 processes x 1 thread"])
+    if not os.path.exists(os.path.join(args.bin, "vidrep_bench_allreduce")):
+        print("(build vidrep_bench_allreduce for the all-reduce latency, bandwidth and projection: scripts/setup.sh bench)")
+        return
     out = subprocess.run([os.path.join(args.bin, "vidrep_bench_allreduce"), "--world", "2"], check=True,
                          capture_output=True, text=True).stdout
     sizes = [json.loads(line) for line in out.splitlines() if line.strip()]
