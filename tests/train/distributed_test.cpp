@@ -104,13 +104,15 @@ TEST(Distributed, EnvironmentGivesTheWorkersPlace) {
   for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(name);
   ::setenv("SLURM_PROCID", "2", 1);
   ::setenv("SLURM_NTASKS", "3", 1);
+  EXPECT_FALSE(distributed_from_environment().active());  // an sbatch script's shell, not an srun task
+  ::setenv("SLURM_STEP_NUM_TASKS", "3", 1);
   ::setenv("SLURM_LOCALID", "2", 1);
-  ::setenv("SLURM_NNODES", "1", 1);
+  ::setenv("SLURM_STEP_NUM_NODES", "1", 1);
   const DistributedOptions s = distributed_from_environment();
   EXPECT_EQ(s.rank, 2);
   EXPECT_EQ(s.world, 3);
   EXPECT_EQ(s.master_addr, "127.0.0.1");
-  for (const char* name : {"SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NNODES"}) ::unsetenv(name);
+  for (const char* name : {"SLURM_PROCID", "SLURM_NTASKS", "SLURM_STEP_NUM_TASKS", "SLURM_LOCALID", "SLURM_STEP_NUM_NODES"}) ::unsetenv(name);
   EXPECT_FALSE(distributed_from_environment().active());
 }
 

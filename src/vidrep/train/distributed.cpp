@@ -55,7 +55,7 @@ std::string env_text(const char* name) {
   return text == nullptr ? std::string() : std::string(text);
 }
 
-// Slurm's SLURM_TASKS_PER_NODE ("2(x3),1"): the first node's count.
+// Slurm's SLURM_STEP_TASKS_PER_NODE ("2(x3),1"): the first node's count.
 int first_count(const std::string& tasks_per_node) {
   int value = 0;
   std::from_chars(tasks_per_node.data(), tasks_per_node.data() + tasks_per_node.size(), value);
@@ -104,12 +104,14 @@ DistributedOptions distributed_from_environment() {
     o.world = env_int("WORLD_SIZE", 1);
     o.local_rank = env_int("LOCAL_RANK", o.rank);
     o.local_world = env_int("LOCAL_WORLD_SIZE", o.world);
-  } else if (!env_text("SLURM_PROCID").empty() && !env_text("SLURM_NTASKS").empty()) {
+  } else if (!env_text("SLURM_PROCID").empty() && !env_text("SLURM_STEP_NUM_TASKS").empty()) {
+    // A task of an srun step (a batch script's own shell has SLURM_NTASKS but no step: it is one
+    // process, not a worker).
     o.rank = env_int("SLURM_PROCID", 0);
-    o.world = env_int("SLURM_NTASKS", 1);
+    o.world = env_int("SLURM_STEP_NUM_TASKS", 1);
     o.local_rank = env_int("SLURM_LOCALID", 0);
-    const int nodes = env_int("SLURM_NNODES", 1);
-    o.local_world = nodes == 1 ? o.world : std::max(1, first_count(env_text("SLURM_TASKS_PER_NODE")));
+    const int nodes = env_int("SLURM_STEP_NUM_NODES", 1);
+    o.local_world = nodes == 1 ? o.world : std::max(1, first_count(env_text("SLURM_STEP_TASKS_PER_NODE")));
     if (env_text("MASTER_ADDR").empty() && nodes > 1 && o.world > 1)
       throw ConfigError(fmt::format("srun over {} nodes: set MASTER_ADDR to the first node's address "
                                     "(e.g. $(scontrol show hostnames $SLURM_NODELIST | head -1))", nodes));

@@ -6,8 +6,9 @@
 //   if (o.active()) { DistributedGroup group(o); group.all_reduce_sum(t); }
 //
 // A worker learns its place from the environment, as torchrun's workers do: RANK, WORLD_SIZE,
-// LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; under Slurm's srun SLURM_PROCID,
-// SLURM_NTASKS, SLURM_LOCALID (MASTER_ADDR defaults to 127.0.0.1 on one node); the local launcher
+// LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; in a task of Slurm's srun SLURM_PROCID,
+// SLURM_STEP_NUM_TASKS, SLURM_LOCALID (MASTER_ADDR defaults to 127.0.0.1 on one node; a batch
+// script's own shell is no worker); the local launcher
 // (train/launch.h) sets VIDREP_STORE_FILE for a FileStore instead of a TCP store. Rank 0 serves the
 // TCP store at MASTER_ADDR:MASTER_PORT.
 //
