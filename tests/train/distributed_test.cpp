@@ -138,14 +138,14 @@ TEST(Distributed, BucketedReduceGivesTheGlobalBatchGradient) {
       GradientReducer reducer(g, m->parameters(), 4000, 1000, overlap);
       EXPECT_GE(reducer.bucket_sizes().size(), 3u);
       const int64_t from = g.rank() == 0 ? 0 : 4, to = g.rank() == 0 ? 4 : 10;
-      reducer.prepare(static_cast<double>(to - from) / 10);
+      reducer.prepare(static_cast<double>(to - from));
       torch::nn::functional::cross_entropy(m->forward(x.slice(0, from, to)), y.slice(0, from, to)).backward();
-      reducer.finish();
+      EXPECT_EQ(reducer.finish(), 10.0);
       // A second step in which rank 0 has no batch: rank 1's whole-batch gradient everywhere.
       m->zero_grad();
-      reducer.prepare(g.rank() == 0 ? 0.0 : 1.0);
+      reducer.prepare(g.rank() == 0 ? 0.0 : 10.0);
       if (g.rank() == 1) torch::nn::functional::cross_entropy(m->forward(x), y).backward();
-      reducer.finish();
+      EXPECT_EQ(reducer.finish(), 10.0);
     });
     ASSERT_EQ(errors, (std::vector<std::string>{"", ""}));
     for (const auto& m : ranks)

@@ -127,25 +127,28 @@ void GradientReducer::prepare(double weight) {
   }
 }
 
-void GradientReducer::finish() {
+double GradientReducer::finish() {
   const auto start = Clock::now();
   Impl& m = *impl_;
-  // Which parameters got a gradient on any rank: the others keep none, as in one process (an
-  // optimizer skips them: no weight decay, no momentum).
-  at::Tensor used = torch::zeros({static_cast<int64_t>(m.params.size())}, torch::kFloat);
+  // Which parameters got a gradient on any rank (the others keep none, as in one process: an
+  // optimizer skips them, no weight decay, no momentum), and after them the ranks' weights.
+  const auto count = static_cast<int64_t>(m.params.size());
+  at::Tensor used = torch::zeros({count + 1}, torch::kFloat);
   std::optional<DistributedGroup::Pending> used_work;
   {
     std::lock_guard lock(m.mu);
+    float* mark = used.data_ptr<float>();
     // Parameters backward gave nothing (unused, or no batch on this rank) contribute zeros.
     for (size_t p = 0; p < m.params.size(); ++p) {
       if (m.got[p]) {
-        used[static_cast<int64_t>(p)] = 1;
+        mark[p] = 1;
         continue;
       }
       m.slice(p).zero_();
       m.got[p] = true;
       --m.buckets[m.bucket_of[p]].waiting;
     }
+    mark[count] = static_cast<float>(m.weight);
     m.launch_ready();
     m.active = false;
     used_work = m.group.all_reduce_sum_async(used, "the gradient all-reduce");
@@ -156,18 +159,20 @@ void GradientReducer::finish() {
   m.stats.wait_seconds += seconds_since(waiting);
   torch::NoGradGuard no_grad;
   const float* any = used.data_ptr<float>();
+  const double total = any[count];
   for (size_t p = 0; p < m.params.size(); ++p) {
     at::Tensor& grad = m.params[p].mutable_grad();
-    if (any[p] == 0) {
+    if (any[p] == 0 || total <= 0) {
       grad = at::Tensor();
       continue;
     }
     const at::Tensor sum = m.slice(p).view_as(m.params[p]);
-    if (grad.defined()) grad.copy_(sum);
-    else grad = sum.clone();
+    if (!grad.defined()) grad = at::empty_like(m.params[p]);
+    at::mul_out(grad, sum, 1.0 / total);
   }
   ++m.stats.steps;
   m.stats.finish_seconds += seconds_since(start);
+  return total;
 }
 
 const ReducerStats& GradientReducer::stats() const { return impl_->stats; }

@@ -8,16 +8,17 @@
 // ones before it), as Gloo's collectives require.
 //
 //   GradientReducer reducer(group, module.parameters());
-//   reducer.prepare(local_clips / global_clips);   // this rank's share of the global batch
+//   reducer.prepare(local_clips);                  // this rank's part of the global batch
 //   loss.backward();
-//   reducer.finish();                              // every rank's .grad: the global batch's gradient
+//   double global_clips = reducer.finish();        // every rank's .grad: the global batch's gradient
 //
-// Each rank's gradient (of its own mean loss) is weighted by its share of the global batch
-// before the sum, so ranks with unequal batches (the last batch of an epoch) still give exactly
-// the gradient of the global batch's mean loss. A rank without a batch in a step prepares weight 0
+// Each rank's gradient (of its own mean loss) is weighted by its clip count, summed, and divided
+// by the sum of the counts (which rides along with the last all-reduce, so a step needs no other
+// collective): ranks with unequal batches (the last batch of an epoch) still give exactly the
+// gradient of the global batch's mean loss. A rank without a batch in a step prepares weight 0
 // and calls finish() without a backward pass; a parameter that got no gradient counts as zero,
-// and one that got none on any rank is left without a gradient, as in one process (optimizers
-// skip it).
+// and one that got none on any rank (or a step whose weights sum to 0) is left without a
+// gradient, as in one process (optimizers skip it).
 #pragma once
 
 #include "vidrep/train/distributed.h"
@@ -49,8 +50,10 @@ class GradientReducer {
   GradientReducer(const GradientReducer&) = delete;
   GradientReducer& operator=(const GradientReducer&) = delete;
 
+  // `weight` >= 0: this rank's part of the step (its clip count).
   void prepare(double weight);
-  void finish();
+  // Waits for the all-reduce; returns the weights' sum over the ranks.
+  double finish();
   const ReducerStats& stats() const;
   // Parameter counts per bucket, in launch order (for tests).
   std::vector<int64_t> bucket_sizes() const;

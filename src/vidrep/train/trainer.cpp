@@ -229,14 +229,13 @@ class Session {
       lr = scheduled_lr(c_, state_.step, batches);
       TaskStep out;
       if (group_ != nullptr) {
-        // Every rank takes the step while any has a batch; its share of the global batch
-        // weighs its gradient.
-        const auto mine = static_cast<double>(batch ? batch->indices.size() : 0);
-        const std::vector<double> all = group_->sum({mine, batch ? 1.0 : 0.0}, "the batch count");
-        if (all[1] == 0) break;
-        if (all[0] == 0) continue;
-        out = distributed_step(batch, lr, mine / all[0]);
-        global_seen += static_cast<int64_t>(all[0]);
+        // Every rank has a part (maybe empty) of every global batch, so all run out together;
+        // the step's all-reduce also counts the global batch.
+        if (!batch) break;
+        int64_t global = 0;
+        out = distributed_step(*batch, lr, global);
+        if (global == 0) continue;  // every file of the batch was unreadable
+        global_seen += global;
       } else {
         if (!batch) break;
         out = optimizer_step(*batch, lr);
@@ -404,18 +403,19 @@ class Session {
     return out;
   }
 
-  // The same step as one of a distributed run: this rank's part of the global batch (none, when
-  // `batch` is empty or absent) weighted by `weight`, the gradients summed over the ranks.
-  TaskStep distributed_step(const std::optional<Batch>& batch, double lr, double weight) {
+  // The same step as one of a distributed run: this rank's part of the global batch (maybe
+  // empty), the gradients averaged over the global batch, whose size goes to `global`.
+  TaskStep distributed_step(const Batch& batch, double lr, int64_t& global) {
     for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
     optimizer_->zero_grad();
-    reducer_->prepare(weight);
+    reducer_->prepare(static_cast<double>(batch.indices.size()));
     TaskStep out;
-    if (batch && !batch->indices.empty()) {
-      out = task_->step(*batch);
+    if (!batch.indices.empty()) {
+      out = task_->step(batch);
       out.loss.backward();
     }
-    reducer_->finish();
+    global = std::llround(reducer_->finish());
+    if (global == 0) return out;
     if (c_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(task_->module().parameters(), c_.grad_clip);
     optimizer_->step();
     return out;
