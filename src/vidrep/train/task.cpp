@@ -47,11 +47,13 @@ class ClassifyTask : public TrainTask {
 
   TaskValidation validate(DataLoader& loader, DistributedGroup* group) override {
     InferenceResult val = run_inference(net_, loader, 0);
-    const auto n = static_cast<double>(val.scores.size(0));
-    const std::vector<double> loss = summed(group, {val.loss * n, n});
-    val.loss = loss[0] / std::max(1.0, loss[1]);
-    val.scores = gathered(group, val.scores);
-    val.labels = gathered(group, val.labels);
+    if (group != nullptr) {
+      const auto n = static_cast<double>(val.scores.size(0));
+      const std::vector<double> loss = group->sum({val.loss * n, n}, "validation");
+      val.loss = loss[0] / std::max(1.0, loss[1]);
+      val.scores = gathered(group, val.scores);
+      val.labels = gathered(group, val.labels);
+    }
     const ClassificationReport report = classification_report(val.scores, val.labels, classes_);
     return {val.loss, val.labels.dim() == 2 ? report.micro_f1 : report.accuracy,
             {{"val_accuracy", report.accuracy}, {"val_macro_f1", report.macro_f1}}};
