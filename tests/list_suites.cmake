@@ -1,0 +1,27 @@
+# Writes the GoogleTest suites of a test binary to OUT, one "suite cases" line each (run after
+# each build by tests/CMakeLists.txt): `cmake -D EXE=... -D OUT=... -P list_suites.cmake`.
+execute_process(COMMAND "${EXE}" --gtest_list_tests OUTPUT_VARIABLE listing RESULT_VARIABLE status TIMEOUT 120)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "${EXE} --gtest_list_tests failed: ${status}")
+endif()
+string(REPLACE "\n" ";" lines "${listing}")
+set(suites "")
+set(suite "")
+foreach(line IN LISTS lines)
+  # Suite lines start in the first column and end with a dot (then maybe a "# TypeParam"
+  # comment); its cases follow, indented.
+  if(line MATCHES "^([^ #][^ ]*)\\.( |$)")
+    if(suite)
+      string(APPEND suites "${suite} ${cases}\n")
+    endif()
+    set(suite "${CMAKE_MATCH_1}")
+    set(cases 0)
+  elseif(line MATCHES "^  [^ ]")
+    math(EXPR cases "${cases} + 1")
+  endif()
+endforeach()
+if(suite)
+  string(APPEND suites "${suite} ${cases}\n")
+endif()
+file(WRITE "${OUT}.new" "${suites}")
+file(RENAME "${OUT}.new" "${OUT}")
