@@ -82,7 +82,7 @@ struct TrainResult {
 // each process calling train() with the same config, as PyTorch's DistributedDataParallel does:
 // the global batch (config.batch) is split over the ranks (DistributedBatches: every rank reads
 // its part of every batch of the same seeded epoch), each rank's gradient is weighted by its
-// share of the batch and summed over the ranks in buckets while backward runs
+// clip count, summed over the ranks in buckets while backward runs and divided by the batch
 // (train/gradient_reducer.h), so every rank takes the same optimizer step and the run equals a
 // one-process run with the same global batch (up to float rounding) for networks without
 // BatchNorm. BatchNorm layers normalise with each rank's part of the batch and average their
