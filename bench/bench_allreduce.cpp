@@ -2,10 +2,13 @@
 // a FileStore), between `--world` processes on this machine: latency (small messages) and
 // bandwidth (large ones), the figures bench/distributed.py projects scaling from.
 //
-//   vidrep_bench_allreduce [--world 2] [--reps 20]
+//   vidrep_bench_allreduce [--world 2] [--reps 20] [--steps 100]
 //
 // One JSON line per message size (rank 0): bytes, median ms, algorithm bandwidth (bytes / time)
-// and bus bandwidth (x 2(W-1)/W, what each link carries in a ring all-reduce), in GB/s.
+// and bus bandwidth (x 2(W-1)/W, what each link carries in a ring all-reduce), in GB/s. Then a
+// training-like loop without data: `--steps` of the same fixed compute on every rank (one thread,
+// about 40 ms here) followed by a 1 MB all-reduce, and the share of the time spent in the all-reduce:
+// what this machine's scheduling alone costs a step, whatever the network.
 #include "vidrep/runtime.h"
 #include "vidrep/train/distributed.h"
 
@@ -24,13 +27,14 @@
 #include <unistd.h>
 
 int main(int argc, char** argv) {
-  int world = 2, reps = 20;
+  int world = 2, reps = 20, steps = 100;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--world") world = std::atoi(argv[i + 1]);
     else if (flag == "--reps") reps = std::atoi(argv[i + 1]);
+    else if (flag == "--steps") steps = std::atoi(argv[i + 1]);
     else {
-      fmt::print(stderr, "usage: vidrep_bench_allreduce [--world N] [--reps N]\n");
+      fmt::print(stderr, "usage: vidrep_bench_allreduce [--world N] [--reps N] [--steps N]\n");
       return 2;
     }
   }
@@ -81,6 +85,27 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
     }
+    // The same work on every rank, then the all-reduce a step ends with.
+    const at::Tensor a = torch::randn({384, 384}), grad = torch::ones({1 << 18}, torch::kFloat);
+    at::Tensor sum = grad.clone();
+    group.barrier("bench");
+    double waited = 0;
+    const auto begin = std::chrono::steady_clock::now();
+    for (int s = 0; s < steps; ++s) {
+      at::Tensor x = a;
+      for (int k = 0; k < 20; ++k) x = at::tanh(at::mm(x, a) * 0.01);
+      const auto start = std::chrono::steady_clock::now();
+      group.all_reduce_sum(sum, "bench");
+      waited += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    if (rank == 0)
+      fmt::print("{}\n", nlohmann::json{{"world", world},
+                                        {"steps", steps},
+                                        {"step_ms", 1e3 * total / steps},
+                                        {"allreduce_ms", 1e3 * waited / steps},
+                                        {"allreduce_share", waited / total}}
+                             .dump());
   }
   for (pid_t pid : children) ::waitpid(pid, nullptr, 0);
   if (rank == 0) fs::remove(store);

@@ -90,10 +90,14 @@ def main():
         return
     out = subprocess.run([os.path.join(args.bin, "vidrep_bench_allreduce"), "--world", "2"], check=True,
                          capture_output=True, text=True).stdout
-    sizes = [json.loads(line) for line in out.splitlines() if line.strip()]
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    sizes = [j for j in lines if "bytes" in j]
+    floor = next(j for j in lines if "allreduce_share" in j)
     print("all-reduce between 2 processes (Gloo, loopback):")
     for s in sizes:
         print(f"  {s['bytes']:>10d} B  {s['ms']:8.3f} ms  bus {s['busbw_gbps']:6.2f} GB/s")
+    print(f"the same fixed work on both ranks ({floor['step_ms']:.1f} ms a step, no data) and a 1 MB all-reduce: "
+          f"{floor['allreduce_ms']:.2f} ms of waiting a step, {floor['allreduce_share']:.1%}: this machine's floor")
     latency = sizes[0]["ms"] / 1e3
     bandwidth = max(s["busbw_gbps"] for s in sizes) * 1e9
     # Ring all-reduce: 2(W-1) latency hops and 2(W-1)/W of the bytes over each link.
