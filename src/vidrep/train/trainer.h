@@ -82,8 +82,8 @@ struct TrainResult {
 // each process calling train() with the same config, as PyTorch's DistributedDataParallel does:
 // the global batch (config.batch) is split over the ranks (DistributedBatches: every rank reads
 // its part of every batch of the same seeded epoch), each rank's gradient is weighted by its
-// clip count, summed over the ranks in buckets while backward runs and divided by the batch
-// (train/gradient_reducer.h), so every rank takes the same optimizer step and the run equals a
+// clip count, summed over the ranks in buckets while backward runs and divided by the global
+// batch's count (train/gradient_reducer.h), so every rank takes the same optimizer step and the run equals a
 // one-process run with the same global batch (up to float rounding) for networks without
 // BatchNorm. BatchNorm layers normalise with each rank's part of the batch and average their
 // running statistics over the ranks after each epoch; dropout and masks draw per rank.
