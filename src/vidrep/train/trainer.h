@@ -83,10 +83,10 @@ struct TrainResult {
 // the global batch (config.batch) is split over the ranks (DistributedBatches: every rank reads
 // its part of every batch of the same seeded epoch), each rank's gradient is weighted by its
 // clip count, summed over the ranks in buckets while backward runs and divided by the global
-// batch's count (train/gradient_reducer.h), so every rank takes the same optimizer step and the run equals a
-// one-process run with the same global batch (up to float rounding) for networks without
-// BatchNorm. BatchNorm layers normalise with each rank's part of the batch and average their
-// running statistics over the ranks after each epoch; dropout and masks draw per rank.
+// batch's count (train/gradient_reducer.h), so every rank takes the same optimizer step and the
+// run equals a one-process run with the same global batch (up to float rounding) for networks
+// without BatchNorm. BatchNorm layers normalise with each rank's part of the batch and average
+// their running statistics over the ranks after each epoch; dropout and masks draw per rank.
 // Validation is sharded and gathered. Rank 0 alone writes the run folder and calls on_batch,
 // on_epoch and on_message (other ranks' messages: their skipped files, prefixed with the rank);
 // a stop requested on any rank stops all after the same epoch. The ranks must agree on the
