@@ -6,9 +6,9 @@
 //
 // One JSON line per message size (rank 0): bytes, median ms, algorithm bandwidth (bytes / time)
 // and bus bandwidth (x 2(W-1)/W, what each link carries in a ring all-reduce), in GB/s. Then a
-// training-like loop without data: `--steps` of the same fixed compute on every rank (one thread,
-// about 40 ms here) followed by a 1 MB all-reduce, and the share of the time spent in the all-reduce:
-// what this machine's scheduling alone costs a step, whatever the network.
+// training-like loop without data: `--steps` of the same fixed compute on every rank (one
+// thread, about 40 ms here), each followed by a 1 MB all-reduce, and the share of the time spent
+// in the all-reduce: what this machine's scheduling alone costs a step, whatever the network.
 #include "vidrep/runtime.h"
 #include "vidrep/train/distributed.h"
 
@@ -86,8 +86,8 @@ int main(int argc, char** argv) {
       }
     }
     // The same work on every rank, then the all-reduce a step ends with.
-    const at::Tensor a = torch::randn({384, 384}), grad = torch::ones({1 << 18}, torch::kFloat);
-    at::Tensor sum = grad.clone();
+    const at::Tensor a = torch::randn({384, 384});
+    at::Tensor gradients = torch::zeros({1 << 18}, torch::kFloat);  // 1 MB
     group.barrier("bench");
     double waited = 0;
     const auto begin = std::chrono::steady_clock::now();
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
       at::Tensor x = a;
       for (int k = 0; k < 20; ++k) x = at::tanh(at::mm(x, a) * 0.01);
       const auto start = std::chrono::steady_clock::now();
-      group.all_reduce_sum(sum, "bench");
+      group.all_reduce_sum(gradients, "bench");
       waited += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
