@@ -43,29 +43,20 @@ void ffmpeg(const std::string& args, const std::string& path) {
 }
 
 // raw/: two good videos (one with two shots), a re-encode of the first (its clips are
-// duplicates), and five that are rejected. Made in a folder of this process's own, then renamed,
-// so that the plain and sanitized suites running side by side never read a half-written file.
+// duplicates), and five that are rejected.
 std::string raw_folder() {
-  const fs::path dir = fs::path(test::fixture_dir()) / "curate_raw";
-  if (fs::exists(dir)) return dir.string();
-  const fs::path tmp = fs::path(test::fixture_dir()) / ("curate_raw." + std::to_string(::getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  const std::string t = tmp.string();
-  ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=2 -f lavfi -i 'mandelbrot=size=160x120:rate=25,trim=duration=2' "
-         "-filter_complex '[0][1]concat=n=2:v=1'",
-         t + "/a_two_shots.mp4");
-  ffmpeg("-f lavfi -i 'life=size=160x120:rate=25:mold=10:ratio=0.3:seed=3,trim=duration=3'", t + "/b_life.mp4");
-  EXPECT_EQ(test::run("ffmpeg -y -nostdin -v error -i '" + t + "/a_two_shots.mp4' -c:v libx264 -crf 30 -g 50 '" + t + "/c_copy.mp4'"), 0);
-  ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=1", t + "/d_short.mp4");
-  ffmpeg("-f lavfi -i testsrc2=size=48x32:rate=25:duration=3", t + "/e_tiny.mp4");
-  ffmpeg("-f lavfi -i color=black:size=160x120:rate=25:duration=3", t + "/f_black.mp4");
-  ffmpeg("-f lavfi -i smptebars=size=160x120:rate=25:duration=3", t + "/g_static.mp4");
-  std::ofstream(t + "/h_broken.mp4") << "this is not a video";
-  std::error_code taken;  // another process renamed its folder first: use that one
-  fs::rename(tmp, dir, taken);
-  if (taken) fs::remove_all(tmp);
-  return dir.string();
+  return test::made_folder("curate_raw", [](const std::string& t) {
+    ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=2 -f lavfi -i 'mandelbrot=size=160x120:rate=25,trim=duration=2' "
+           "-filter_complex '[0][1]concat=n=2:v=1'",
+           t + "/a_two_shots.mp4");
+    ffmpeg("-f lavfi -i 'life=size=160x120:rate=25:mold=10:ratio=0.3:seed=3,trim=duration=3'", t + "/b_life.mp4");
+    EXPECT_EQ(test::run("ffmpeg -y -nostdin -v error -i '" + t + "/a_two_shots.mp4' -c:v libx264 -crf 30 -g 50 '" + t + "/c_copy.mp4'"), 0);
+    ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=1", t + "/d_short.mp4");
+    ffmpeg("-f lavfi -i testsrc2=size=48x32:rate=25:duration=3", t + "/e_tiny.mp4");
+    ffmpeg("-f lavfi -i color=black:size=160x120:rate=25:duration=3", t + "/f_black.mp4");
+    ffmpeg("-f lavfi -i smptebars=size=160x120:rate=25:duration=3", t + "/g_static.mp4");
+    std::ofstream(t + "/h_broken.mp4") << "this is not a video";
+  });
 }
 
 std::vector<std::string> raw_files() {

@@ -14,7 +14,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -68,33 +67,29 @@ at::Tensor read_rgb(const std::string& path, Size s) {
 // Writes one two-frame rawvideo NUT file per size in `format` (a lossless container for every
 // pixel format) and the ffmpeg CLI's rgb24 frame 0 of each, native and resized: three ffmpeg runs.
 std::string make_matrix(const std::string& format) {
-  const std::string dir = test::fixture_dir() + "/conversion/" + format;
-  const std::string done = dir + "/.complete";
-  if (std::filesystem::exists(done)) return dir;
-  std::filesystem::create_directories(dir);
-  const std::vector<Size> sizes = matrix_sizes();
-  std::string make = "ffmpeg -y -nostdin -hide_banner -loglevel error -f lavfi -i testsrc2=size=1024x48:rate=25";
-  std::string native = "ffmpeg -y -nostdin -hide_banner -loglevel error";
-  std::string resized = native;
-  std::string native_out, resized_out;
-  for (size_t i = 0; i < sizes.size(); ++i) {
-    const Size s = sizes[i];
-    const std::string base = fmt::format("{}/{}x{}", dir, s.w, s.h);
-    // Cropped in RGB: cropping subsampled YUV rounds odd widths down.
-    make += fmt::format(" -map 0:v -frames:v 2 -vf format=rgb24,crop={}:{}:{}:{},format={} -c:v rawvideo -f nut '{}.nut'",
-                        s.w, s.h, (i * 7) % (1024 - s.w + 1), (i * 3) % (48 - s.h + 1), format, base);
-    native += fmt::format(" -i '{}.nut'", base);
-    resized += fmt::format(" -i '{}.nut'", base);
-    native_out += fmt::format(" -map {}:v -frames:v 1 -pix_fmt rgb24 -f rawvideo '{}.rgb'", i, base);
-    resized_out += fmt::format(" -map {}:v -frames:v 1 -vf scale={}:{}:flags={} -pix_fmt rgb24 -f rawvideo '{}.small.rgb'",
-                               i, kResized.w, kResized.h, scale_flags(s, kResized), base);
-  }
-  for (const std::string& cmd : {make, native + native_out, resized + resized_out}) {
-    std::string out;
-    if (test::run(cmd, &out) != 0) throw std::runtime_error("matrix fixture failed: " + out);
-  }
-  std::ofstream(done) << "ok\n";
-  return dir;
+  return test::made_folder("conversion/" + format, [&](const std::string& dir) {
+    const std::vector<Size> sizes = matrix_sizes();
+    std::string make = "ffmpeg -y -nostdin -hide_banner -loglevel error -f lavfi -i testsrc2=size=1024x48:rate=25";
+    std::string native = "ffmpeg -y -nostdin -hide_banner -loglevel error";
+    std::string resized = native;
+    std::string native_out, resized_out;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      const Size s = sizes[i];
+      const std::string base = fmt::format("{}/{}x{}", dir, s.w, s.h);
+      // Cropped in RGB: cropping subsampled YUV rounds odd widths down.
+      make += fmt::format(" -map 0:v -frames:v 2 -vf format=rgb24,crop={}:{}:{}:{},format={} -c:v rawvideo -f nut '{}.nut'",
+                          s.w, s.h, (i * 7) % (1024 - s.w + 1), (i * 3) % (48 - s.h + 1), format, base);
+      native += fmt::format(" -i '{}.nut'", base);
+      resized += fmt::format(" -i '{}.nut'", base);
+      native_out += fmt::format(" -map {}:v -frames:v 1 -pix_fmt rgb24 -f rawvideo '{}.rgb'", i, base);
+      resized_out += fmt::format(" -map {}:v -frames:v 1 -vf scale={}:{}:flags={} -pix_fmt rgb24 -f rawvideo '{}.small.rgb'",
+                                 i, kResized.w, kResized.h, scale_flags(s, kResized), base);
+    }
+    for (const std::string& cmd : {make, native + native_out, resized + resized_out}) {
+      std::string out;
+      if (test::run(cmd, &out) != 0) throw std::runtime_error("matrix fixture failed: " + out);
+    }
+  });
 }
 
 class ConversionMatrix : public ::testing::TestWithParam<std::string> {};

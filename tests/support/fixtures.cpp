@@ -76,6 +76,20 @@ std::string edited_fixture(const std::string& name, const std::string& source,
   return path.string();
 }
 
+std::string made_folder(const std::string& name, const std::function<void(const std::string& folder)>& fill) {
+  const fs::path dir = fs::path(fixture_dir()) / name;
+  if (fs::exists(dir)) return dir.string();
+  const fs::path tmp = fs::path(fixture_dir()) / fmt::format("{}.{}", name, ::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  fill(tmp.string());
+  fs::create_directories(dir.parent_path());
+  std::error_code taken;
+  fs::rename(tmp, dir, taken);
+  if (taken) fs::remove_all(tmp);
+  return dir.string();
+}
+
 namespace {
 
 std::vector<uint8_t> read_all(const std::string& command) {

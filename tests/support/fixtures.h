@@ -26,6 +26,11 @@ int run(const std::string& command, std::string* output = nullptr);
 // `ffmpeg -y -hide_banner -loglevel error <args> <path>` into a temporary name then renamed.
 std::string make_video(const std::string& name, const std::string& ffmpeg_args);
 
+// Path of fixture folder `name`, made once by `fill(folder)` in a folder of this process's own and
+// then renamed, so that the plain and sanitized suites running side by side never read a
+// half-made folder (when another process renames its folder first, that one is used).
+std::string made_folder(const std::string& name, const std::function<void(const std::string& folder)>& fill);
+
 // Path of fixture `name`, made once from the bytes of fixture `source` changed by `edit` (for
 // damaged or unusual files the ffmpeg CLI cannot write), through a temporary name.
 std::string edited_fixture(const std::string& name, const std::string& source,

@@ -142,14 +142,18 @@ TEST(WatchCli, UdpStreamReconnectsAndStopsOnSigint) {
   // under ASan beside another test on 2 cores).
   EXPECT_GT(frames, 150);
   EXPECT_LE(frames, 300);
-  ASSERT_EQ(alerts.size(), 2u) << test::read_bytes(dir + "/out.jsonl");
-  EXPECT_NE(alerts[0]["track_ids"], alerts[1]["track_ids"]);  // identities stay unique
+  // One intrusion per sending. A loaded machine may drop enough packets to break the square in
+  // two for a moment, and a fragment entering the zone is an intrusion too (3 alerts measured
+  // under ASan in CI), so more than two is allowed.
+  ASSERT_GE(alerts.size(), 2u) << test::read_bytes(dir + "/out.jsonl");
+  EXPECT_LT(alerts.front()["start"].get<double>(), 6.0) << alerts.front().dump();  // in the first sending
+  EXPECT_GT(alerts.back()["start"].get<double>(), 8.0) << alerts.back().dump();    // on the watch's clock, in the second
+  EXPECT_NE(alerts.front()["track_ids"], alerts.back()["track_ids"]);               // identities stay unique
   for (const auto& a : alerts) {
     EXPECT_EQ(a["type"], "intrusion");
     EXPECT_GT(test::ffprobe_frame_count(a["clip"].get<std::string>()), 25) << a.dump();
     EXPECT_TRUE(fs::exists(a["thumbnail"].get<std::string>())) << a.dump();
   }
-  EXPECT_GT(alerts[1]["start"].get<double>(), 8.0);  // on the watch's clock, in the second sending
 }
 
 }  // namespace
