@@ -162,6 +162,11 @@ std::pair<int64_t, double> best_lag(const at::Tensor& a, const at::Tensor& b, in
   return best;
 }
 
-std::string cli() { return VIDREP_CLI; }
+// Defined by libasan, so non-null only in a binary linked with AddressSanitizer.
+extern "C" void __asan_init() __attribute__((weak));
+
+bool under_asan() { return __asan_init != nullptr; }
+
+std::string cli() { return under_asan() ? VIDREP_CLI_ASAN : VIDREP_CLI; }
 
 }  // namespace vidrep::test

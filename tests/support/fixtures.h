@@ -56,7 +56,9 @@ std::pair<int64_t, double> best_lag(const at::Tensor& a, const at::Tensor& b, in
 // Mean absolute difference between two uint8 images of the same shape.
 double mean_abs_diff(const at::Tensor& a, const at::Tensor& b);
 
-// The built `vidrep` executable.
+// Whether this test binary runs under AddressSanitizer (the sanitized twin, asan.*).
+bool under_asan();
+// The built `vidrep` executable; `vidrep-asan` (every command, sanitized) under ASan.
 std::string cli();
 
 // The message of the `Error` that f() throws; "(no error)" when it throws none (any other
