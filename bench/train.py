@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Training throughput: vidrep's c3d, vit and autoencoder (LibTorch C++) against the identical
-networks in Python (python/vidrep_models.py, Debian's python3-torch), same threads, same in-memory
+networks in Python (python/vidrep/models.py, Debian's python3-torch), same threads, same in-memory
 random batches, forward + backward + AdamW step. Then the end-to-end epoch from mp4 files (vidrep train
 on the default `vidrep synth --kind motion` dataset) against the in-memory step rate.
 
@@ -23,8 +23,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "python"))
-import vidrep_models  # noqa: E402
+# The networks alone (the file needs torch only), without the package's extension module.
+sys.path.insert(0, os.path.join(ROOT, "python", "vidrep"))
+import models as vidrep_models  # noqa: E402
 
 DATA = os.path.join(ROOT, "build", "bench-data")
 

@@ -5,7 +5,7 @@
 #                            I/O-facing ones a second time under the sanitizers (asan.*)
 #   scripts/setup.sh sanitize  build the twins, then run only the sanitized tests
 #   scripts/setup.sh bench   build, also install the peers (PyAV, OpenCV, PyTorch), run bench/*.py
-#   scripts/setup.sh build   build the CLI only
+#   scripts/setup.sh build   build the CLI and the Python module (build/python: PYTHONPATH=build/python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
@@ -15,7 +15,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libtorch-dev libopenblas0-pthread libfaiss-dev libgloo-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  python3-numpy python3-torch
+  python3-numpy python3-torch pybind11-dev python3-dev
 )
 if [ "$mode" = bench ]; then
   packages+=(python3-av python3-opencv time)
@@ -29,8 +29,9 @@ case "$mode" in test|sanitize) sanitize=ON ;; esac
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIDREP_SANITIZE=$sanitize >/dev/null
 # Each mode builds only what it runs: the demo needs the CLI alone, the tests no benchmarks.
 case "$mode" in
-  demo|build) targets="vidrep_cli" ;;
-  test) targets="vidrep_cli vidrep_tests vidrep_cli_asan vidrep_tests_asan" ;;
+  demo) targets="vidrep_cli" ;;
+  build) targets="vidrep_cli vidrep_python" ;;
+  test) targets="vidrep_cli vidrep_python vidrep_tests vidrep_cli_asan vidrep_tests_asan" ;;
   sanitize) targets="vidrep_cli_asan vidrep_tests_asan" ;;
   *) targets="all" ;;
 esac

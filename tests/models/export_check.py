@@ -1,6 +1,6 @@
 """Checks vidrep exports against the C++ outputs (run by tests/models/export_test.cpp).
 
-    export_check.py PYTHON_DIR CASE_DIR...
+    export_check.py PYTHON_DIR CASE_DIR...    (PYTHON_DIR: build/python, which holds the vidrep package)
 
 Each CASE_DIR holds an export (model.json, weights.pt) and the C++ side's video.npy / audio.npy
 inputs and logits.npy / embedding.npy outputs, or an autoencoder export (autoencoder.json) with
@@ -19,18 +19,18 @@ except ImportError as e:
     sys.exit(3)
 
 sys.path.insert(0, sys.argv[1])
-import vidrep_models  # noqa: E402
+from vidrep import models  # noqa: E402
 
 torch.set_num_threads(1)
 failed = False
 for case in sys.argv[2:]:
-    net = vidrep_models.load_export(case)
+    net = models.load_export(case)
 
     def load(name):
         path = os.path.join(case, name)
         return torch.from_numpy(np.load(path)) if os.path.exists(path) else None
 
-    if isinstance(net, vidrep_models.CausalAutoencoder):
+    if isinstance(net, models.CausalAutoencoder):
         with torch.no_grad():
             latent = net.encode(load("video.npy"))
             reconstruction = net.decode(latent)

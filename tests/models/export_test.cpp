@@ -1,7 +1,7 @@
 // export_network(): the files it writes, and Python's reading of them. For each architecture (and
 // the fusions, the LSTM, sinusoidal positions and STPP pooling), a network with trained-looking
 // batch-norm statistics is exported with its eval-mode outputs on a random input; Debian's
-// /usr/bin/python3 then rebuilds it from python/vidrep_models.py, loads weights.pt with torch.load
+// /usr/bin/python3 then rebuilds it from python/vidrep/models.py, loads weights.pt with torch.load
 // and load_state_dict(strict=True), and must reproduce logits and embedding within 1e-4.
 #include "vidrep/error.h"
 #include "vidrep/io/npy.h"
@@ -143,15 +143,15 @@ TEST(ExportNetwork, PythonReferenceModelsReproduceTheOutputs) {
   }
   std::string output;
   const fs::path here = tests_models_dir();
-  const fs::path python_dir = here.parent_path().parent_path() / "python";
-  ASSERT_TRUE(fs::exists(python_dir / "vidrep_models.py")) << python_dir;
+  const fs::path python_dir = VIDREP_PYTHON_DIR;
+  ASSERT_TRUE(fs::exists(python_dir / "vidrep" / "models.py")) << python_dir;
   const int status = test::run(
       fmt::format("{} '{}' '{}'{}", kPython, (here / "export_check.py").string(), python_dir.string(), dirs), &output);
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("ok vit_av_attention"), std::string::npos) << output;
 }
 
-// The autoencoder's export: its encode and decode in Python (python/vidrep_models.py) match the
+// The autoencoder's export: its encode and decode in Python (python/vidrep/models.py) match the
 // C++ ones. The weights are moved off their zero start so that every conv counts; the second case
 // covers a VAE, per-axis compression, no pixel fold and channel counts that do not divide.
 TEST(ExportNetwork, PythonReferenceAutoencoderReproducesEncodeAndDecode) {
@@ -197,7 +197,7 @@ TEST(ExportNetwork, PythonReferenceAutoencoderReproducesEncodeAndDecode) {
   }
   std::string output;
   const fs::path here = tests_models_dir();
-  const fs::path python_dir = here.parent_path().parent_path() / "python";
+  const fs::path python_dir = VIDREP_PYTHON_DIR;
   const int status = test::run(
       fmt::format("{} '{}' '{}'{}", kPython, (here / "export_check.py").string(), python_dir.string(), dirs), &output);
   EXPECT_EQ(status, 0) << output;

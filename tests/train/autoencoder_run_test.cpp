@@ -280,7 +280,7 @@ TEST(AutoencoderCli, EncodeDecodeTokensAndLatentTraining) {
   ASSERT_EQ(test::run(test::cli() + " ae eval --run " + run + " --video " + video + " --frames 9 --clips 2 --json", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["clips"], 2);
 
-  // vidrep export of an autoencoder run: the config and weights for vidrep_models.load_export, no classes.
+  // vidrep export of an autoencoder run: the config and weights for vidrep.models.load_export, no classes.
   ASSERT_EQ(test::run(test::cli() + " export --run " + run + " --out " + dir + "/exported", &out), 0) << out;
   EXPECT_TRUE(fs::exists(dir + "/exported/autoencoder.json"));
   EXPECT_TRUE(fs::exists(dir + "/exported/weights.pt"));

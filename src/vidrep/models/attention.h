@@ -1,5 +1,5 @@
 // Multi-head attention written out with explicit Linear layers q, k, v and out (rather than
-// torch::nn::MultiheadAttention's packed in_proj), so python/vidrep_models.py can mirror it
+// torch::nn::MultiheadAttention's packed in_proj), so python/vidrep/models.py can mirror it
 // parameter for parameter. Used by the vit blocks and by the cross-attention fusion.
 #pragma once
 

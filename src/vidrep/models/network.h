@@ -15,7 +15,7 @@
 // (config.fusion, models/fusion.h). The fused or single feature [B,hidden] goes to
 // logits = classifier(dropout(feature)) and embedding = normalize(embed(feature)).
 // Inputs the modality does not use may be undefined tensors. Parameter names and layouts are
-// mirrored by python/vidrep_models.py (see `vidrep export`). Not thread-safe (torch modules).
+// mirrored by python/vidrep/models.py (see `vidrep export`). Not thread-safe (torch modules).
 #pragma once
 
 #include "vidrep/models/config.h"
@@ -51,7 +51,7 @@ class VideoNetImpl : public torch::nn::Module {
 
  private:
   // Submodule names ("video", "audio", "fusion", "classifier", "embed") are the state-dict
-  // prefixes python/vidrep_models.py mirrors.
+  // prefixes python/vidrep/models.py mirrors.
   ModelConfig config_;
   std::shared_ptr<models::VideoEncoder> video_;  // null for modality audio
   std::shared_ptr<models::AudioEncoder> audio_;  // null for modality video

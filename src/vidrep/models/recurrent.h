@@ -1,5 +1,5 @@
 // A GRU or an LSTM (config.rnn) registered on its owner under one name, so the parameter names are
-// torch's own ("rnn.weight_ih_l0", ...) whichever kind it is, as in python/vidrep_models.py.
+// torch's own ("rnn.weight_ih_l0", ...) whichever kind it is, as in python/vidrep/models.py.
 #pragma once
 
 #include "vidrep/models/encoder.h"

@@ -15,11 +15,11 @@
 //   weights.pt   torch::pickle_save of a dict {parameter or buffer name: tensor} (the state dict);
 //                Python reads it with torch.load(path)
 //   model.json   the ModelConfig (autoencoder.json, the AutoencoderConfig, for an autoencoder)
-// plus classes.txt for a classifier. python/vidrep_models.py defines every architecture with the
+// plus classes.txt for a classifier. python/vidrep/models.py defines every architecture with the
 // same parameter names, so
 //
-//   import vidrep_models
-//   net = vidrep_models.load_export("out_dir")      # eval mode, load_state_dict(strict=True)
+//   import vidrep.models
+//   net = vidrep.models.load_export("out_dir")      # eval mode, load_state_dict(strict=True)
 //   logits, embedding = net(video, audio)           # as VideoNet::forward, to float rounding
 //
 // Why no TorchScript file: tried with LibTorch 1.13's C++ tracer (torch::jit::tracer::trace with a
@@ -28,7 +28,7 @@
 // every size the C++ code computes (x.size(0) in a reshape, the GRU's zero initial state) is
 // frozen into the graph as a constant, and the module only accepts the batch size it was traced
 // with ("shape '[32, 3, 32, 32]' is invalid" for another batch). Writing every module around that
-// would be fragile. python/vidrep_models.py gives Python users the same network at any batch size,
+// would be fragile. python/vidrep/models.py gives Python users the same network at any batch size,
 // trainable, and torch.jit.trace in Python turns it into TorchScript that is not batch-bound.
 #pragma once
 
@@ -85,7 +85,7 @@ Autoencoder load_run_autoencoder(const std::string& run_dir, const std::string& 
 // run or its checkpoint cannot be loaded, WriteError for the output.
 void export_run(const std::string& run_dir, const std::string& out_dir, const std::string& checkpoint = "best");
 // The parts: weights.pt and model.json of a network; weights.pt and autoencoder.json of an
-// autoencoder (vidrep_models.load_export gives a CausalAutoencoder matching encode / decode).
+// autoencoder (vidrep.models.load_export gives a CausalAutoencoder matching encode / decode).
 void export_network(VideoNet& net, const std::string& out_dir);
 void export_autoencoder(Autoencoder& ae, const std::string& out_dir);
 

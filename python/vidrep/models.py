@@ -1,22 +1,22 @@
-"""Reference PyTorch definitions of vidrep's networks (src/vidrep/models/), for Python users of
+"""vidrep.models: reference PyTorch definitions of vidrep's networks (src/vidrep/models/), for Python users of
 `vidrep export` / vidrep::export_network().
 
 Every module has the parameter and buffer names of its C++ network (VideoNet, Autoencoder), so the exported state dict
 loads with load_state_dict(strict=True) and the outputs match the C++ ones to float rounding:
 
-    import vidrep_models
-    net = vidrep_models.load_export("exported/")        # eval mode
+    from vidrep import models
+    net = models.load_export("exported/")        # eval mode
     logits, embedding = net(video, audio)               # video [B,3,T,H,W], audio [B,F,M] float32
 
 An exported autoencoder run (`vidrep export --run AE_RUN`) comes back as a CausalAutoencoder:
 
-    ae = vidrep_models.load_export("exported_ae/")
+    ae = models.load_export("exported_ae/")
     latent = ae.encode(video)                           # [B,3,1+4k,H,W] in [0,1] -> [B,16,1+k,H/8,W/8]
     frames = ae.decode(latent)
 
 Inputs the modality does not use may be None. The networks are plain nn.Modules: they can be
 fine-tuned, or turned into TorchScript with torch.jit.trace (the trace is not tied to the batch size
-it was traced with). Requires torch >= 1.13 and nothing else.
+it was traced with). This file requires torch >= 1.13 and nothing else (it also works copied alone).
 """
 
 import json
