@@ -20,8 +20,16 @@ packages=(
 if [ "$mode" = bench ]; then
   packages+=(python3-av python3-opencv time)
 fi
+# The browser tests: Debian's Chromium, driven by npm's playwright-core (tests/browser/).
+if [ "$mode" = test ]; then
+  packages+=(chromium)
+  command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 
 scripts/apt_install.sh "${packages[@]}"
+if [ "$mode" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+  npm ci --prefix tests/browser --no-audit --no-fund
+fi
 
 jobs=$(nproc)
 sanitize=OFF

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_dedup(app);
   vidrep::cli::register_recommend(app);
   vidrep::cli::register_export(app);
+  vidrep::cli::register_report(app);
   vidrep::cli::register_synth(app);
   vidrep::cli::register_demo(app);
   vidrep::cli::register_ae(app);

@@ -11,7 +11,7 @@
 
 namespace vidrep::io {
 
-void write_png(const std::string& path, const uint8_t* rgb, int width, int height) {
+std::string encode_png(const uint8_t* rgb, int width, int height, const std::string& path) {
   if (width < 1 || height < 1 || width > 16384 || height > 16384) {
     throw InvalidArgument(fmt::format("{}: cannot write a {}x{} picture", path, width, height));
   }
@@ -39,10 +39,15 @@ void write_png(const std::string& path, const uint8_t* rgb, int width, int heigh
       (ret = avcodec_receive_packet(ctx.get(), pkt.get())) < 0) {
     throw WriteError(fmt::format("{}: PNG encoding failed: {}", path, av_error_text(ret)));
   }
+  return {reinterpret_cast<const char*>(pkt->data), static_cast<size_t>(pkt->size)};
+}
+
+void write_png(const std::string& path, const uint8_t* rgb, int width, int height) {
+  const std::string png = encode_png(rgb, width, height, path);
   OutputFile out(path);
   {
     std::ofstream f(out.temp_path(), std::ios::binary);
-    f.write(reinterpret_cast<const char*>(pkt->data), pkt->size);
+    f.write(png.data(), static_cast<std::streamsize>(png.size()));
     if (!f.flush()) throw WriteError(fmt::format("{}: cannot write", path));
   }
   out.commit();

@@ -1,6 +1,7 @@
 #include "vidrep/track/timeline.h"
 
 #include "vidrep/error.h"
+#include "vidrep/html.h"
 #include "vidrep/io/output_file.h"
 
 #include <fmt/format.h>
@@ -13,20 +14,6 @@ namespace vidrep::track {
 namespace {
 
 constexpr double kWidth = 1000, kHeight = 240, kLeft = 50, kRight = 10, kTop = 30, kBottom = 40;
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -44,12 +31,12 @@ std::string timeline_svg(const Timeline& t) {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
       "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"{0}\" height=\"{1}\" fill=\"white\"/>\n"
       "<text x=\"{2}\" y=\"18\" font-size=\"13\">{3}</text>\n",
-      kWidth, kHeight, kLeft, escape(t.title));
+      kWidth, kHeight, kLeft, escape_html(t.title));
   for (const TimelineSpan& e : t.truth) {
     svg += fmt::format("<rect class=\"truth\" x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#f4c7c3\"/>"
                        "<text x=\"{:.1f}\" y=\"{}\" fill=\"#a52714\">{}</text>\n",
                        x(e.start), kTop, std::max(1.0, x(e.end) - x(e.start)), plot_h, x(e.start) + 2, kTop + 12,
-                       escape(e.label));
+                       escape_html(e.label));
   }
   svg += "<polyline class=\"score\" fill=\"none\" stroke=\"#1a73e8\" stroke-width=\"1.2\" points=\"";
   for (size_t i = 0; i < t.scores.size(); ++i) {
