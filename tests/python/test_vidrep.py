@@ -3,6 +3,7 @@ transforms, tokens, features equal to the CLI's, the retrieval index, both loade
 errors, and reading from several threads at once."""
 
 import os
+import pickle
 import subprocess
 import threading
 import unittest
@@ -205,6 +206,10 @@ class Loading(unittest.TestCase):
             self.assertTrue(torch.equal(a["label"], b["label"]))
             self.assertTrue(torch.equal(a["video"], b["video"]))
         self.assertEqual(len(list(loader)), 3)
+        # Spawned workers get the dataset pickled: it travels as its arguments.
+        again = pickle.loads(pickle.dumps(dataset))
+        self.assertEqual(again.classes, dataset.classes)
+        self.assertTrue(torch.equal(again[3]["video"], dataset[3]["video"]))
 
     def test_models_load(self):
         import vidrep.models
