@@ -73,6 +73,17 @@ py::dict packed_dict(const Packed& p) {
   return d;
 }
 
+// A pipeline on one clip [T,H,W,C] or a batch [K,T,H,W,C], without the GIL.
+py::object apply(const transform::Pipeline& p, const py::object& input, uint64_t seed, bool batch) {
+  const at::Tensor x = from_torch(input, batch ? "clips" : "clip");
+  at::Tensor y;
+  {
+    py::gil_scoped_release unlocked;
+    y = batch ? p.apply_batch(x, seed) : p.apply(x, seed);
+  }
+  return to_torch(y);
+}
+
 std::vector<at::Tensor> tensors(const py::sequence& items, const std::string& what) {
   std::vector<at::Tensor> out;
   for (size_t i = 0; i < items.size(); ++i) out.push_back(from_torch(items[i], what + "[" + std::to_string(i) + "]"));
@@ -108,27 +119,9 @@ clip: [T,H,W,C] uint8 or float32; the result's shape and dtype are what the step
       .def(py::init([](const std::string& text) { return transform::Pipeline::parse(text, "Transform"); }), py::arg("text"))
       .def_static("from_json", [](const std::string& json) { return transform::Pipeline::from_json(json, "Transform"); },
                   py::arg("json"))
-      .def("__call__",
-           [](const transform::Pipeline& p, const py::object& clip, uint64_t seed) {
-             const at::Tensor x = from_torch(clip, "clip");
-             at::Tensor y;
-             {
-               py::gil_scoped_release unlocked;
-               y = p.apply(x, seed);
-             }
-             return to_torch(y);
-           },
+      .def("__call__", [](const transform::Pipeline& p, const py::object& clip, uint64_t seed) { return apply(p, clip, seed, false); },
            py::arg("clip"), py::arg("seed") = 0)
-      .def("apply_batch",
-           [](const transform::Pipeline& p, const py::object& clips, uint64_t seed) {
-             const at::Tensor x = from_torch(clips, "clips");
-             at::Tensor y;
-             {
-               py::gil_scoped_release unlocked;
-               y = p.apply_batch(x, seed);
-             }
-             return to_torch(y);
-           },
+      .def("apply_batch", [](const transform::Pipeline& p, const py::object& clips, uint64_t seed) { return apply(p, clips, seed, true); },
            py::arg("clips"), py::arg("seed") = 0, "[K,T,H,W,C]: clip k under its own seed derived from `seed`.")
       .def("to_json", &transform::Pipeline::to_json)
       .def("__str__", &transform::Pipeline::to_string)
