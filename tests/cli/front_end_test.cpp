@@ -1,6 +1,7 @@
 // The CLI's front end (cli/main.cpp): the I/O commands run in a process that never loads
 // LibTorch, everything else is handed to vidrep-torch beside it with the same arguments and exit
-// status. Not run under ASan: vidrep-asan is one executable with every command.
+// status. Not run under ASan (vidrep-asan is the same front end, sanitized: these tests would
+// only check the split a second time).
 #include "support/codec_fixtures.h"
 #include "support/fixtures.h"
 
