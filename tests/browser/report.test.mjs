@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
+// (import.meta.dirname needs Node 20.11; Debian 12's nodejs is 18.)
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const build = process.env.VIDREP_BUILD || path.join(root, 'build');
 const cli = path.join(build, 'bin', 'vidrep');
 const work = path.join(build, 'test-fixtures', 'browser');
