@@ -1,10 +1,10 @@
 // vidrep track FILE [--json] [--mot OUT.txt]
 #include "cli_common.h"
-#include "track_json.h"
 
 #include "vidrep/error.h"
 #include "vidrep/io/output_file.h"
 #include "vidrep/track/track_file.h"
+#include "vidrep/track/track_json.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -62,7 +62,7 @@ void register_track(CLI::App& app) {
       for (const auto& t : r.tracks) {
         fmt::print("{}\n", nlohmann::json{{"id", t.id}, {"first_frame", t.first_frame}, {"last_frame", t.last_frame},
                                           {"start", t.start}, {"end", t.end}, {"detections", t.detections},
-                                          {"first_box", box_json(t.first_box)}, {"last_box", box_json(t.last_box)}}
+                                          {"first_box", track::box_json(t.first_box)}, {"last_box", track::box_json(t.last_box)}}
                                .dump());
       }
       fmt::print("{}\n", nlohmann::json{{"path", r.path}, {"frames", r.frames}, {"fps", r.fps}, {"width", r.width},

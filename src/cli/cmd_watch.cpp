@@ -1,8 +1,8 @@
 // vidrep watch SOURCE [--model RUN] [--zones Z.json] [--alerts-dir D] [--json]
 #include "cli_common.h"
-#include "track_json.h"
 
 #include "vidrep/error.h"
+#include "vidrep/track/track_json.h"
 #include "vidrep/track/watch.h"
 
 #include <fmt/format.h>
@@ -29,7 +29,7 @@ extern "C" void on_stop_signal(int) { g_stop = true; }
 
 nlohmann::json objects_json(const std::vector<track::Tracked>& objects) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& t : objects) out.push_back({{"id", t.id}, {"box", box_json(t.box)}});
+  for (const auto& t : objects) out.push_back({{"id", t.id}, {"box", track::box_json(t.box)}});
   return out;
 }
 
@@ -47,7 +47,8 @@ void register_watch(CLI::App& app) {
   cmd->add_option("--zones", args->zones,
                   "Alert rules as JSON: zones (polygons) with intrusion, loiter_seconds, direction, max_speed (README)");
   cmd->add_option("--alerts-dir", args->options.alerts_dir,
-                  "Folder for each alert's evidence: NNNNNN-TYPE.mp4 (pre/post-roll, copied) and NNNNNN-TYPE.png");
+                  "Folder for each alert's evidence: NNNNNN-TYPE.mp4 (pre/post-roll, copied), NNNNNN-TYPE.png and a line in "
+                  "alerts.jsonl (as --json prints it); numbering continues after what is there");
   cmd->add_flag("--json", args->json,
                 "JSON lines: per second {kind: second, time, score, frames, objects}, per alert {kind: alert, type, zone, "
                 "start, end, score, track_ids, boxes, clip, thumbnail}, per connection event {kind: status, event, message}");
@@ -91,13 +92,7 @@ void register_watch(CLI::App& app) {
     };
     cb.on_alert = [json](const track::WatchAlert& a) {
       if (json) {
-        nlohmann::json boxes = nlohmann::json::array();
-        for (const auto& b : a.boxes) boxes.push_back(box_json(b));
-        fmt::print("{}\n", nlohmann::json{{"kind", "alert"}, {"type", a.type}, {"zone", a.zone}, {"start", round2(a.start)},
-                                          {"end", round2(a.end)}, {"score", std::round(a.score * 1e4) / 1e4},
-                                          {"track_ids", a.track_ids}, {"boxes", boxes}, {"clip", a.clip},
-                                          {"thumbnail", a.thumbnail}}
-                               .dump());
+        fmt::print("{}\n", track::alert_json(a, a.clip, a.thumbnail).dump());
       } else {
         std::string ids;
         for (int64_t id : a.track_ids) ids += fmt::format(" #{}", id);
@@ -108,7 +103,7 @@ void register_watch(CLI::App& app) {
     };
     cb.on_status = [json](const track::WatchStatus& s) {
       fmt::print(stderr, "watch: {}\n", s.message);
-      if (json) fmt::print("{}\n", nlohmann::json{{"kind", "status"}, {"event", s.event}, {"message", s.message}, {"time", round2(s.time)}}.dump());
+      if (json) fmt::print("{}\n", nlohmann::json{{"kind", "status"}, {"event", s.event}, {"message", s.message}, {"time", track::round2(s.time)}}.dump());
       std::fflush(stdout);
     };
     const track::WatchResult r = track::watch(args->source, o, cb);

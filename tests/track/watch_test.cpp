@@ -2,6 +2,7 @@
 // evidence clip holding the source's own frames (copied packets, from the key frame before the
 // pre-roll) and a thumbnail; on a loopback UDP stream started here, the alerts come from both of
 // two sendings, the watch reconnects between them and stops cleanly on SIGINT.
+#include "vidrep/track/track_json.h"
 #include "vidrep/track/watch.h"
 
 #include "vidrep/error.h"
@@ -80,13 +81,30 @@ TEST(Watch, IntrusionAlertWithEvidenceFromAFile) {
   const int x = static_cast<int>(a.boxes[0].x), y = static_cast<int>(a.boxes[0].y);
   EXPECT_EQ(thumb[y][x + 5][0].item<uint8_t>(), 255);
   EXPECT_EQ(thumb[y][x + 5][1].item<uint8_t>(), 0);
+  // The alert log: the alert as `watch --json` prints it.
+  std::ifstream log(dir + "/alerts/alerts.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(log, line));
+  EXPECT_EQ(nlohmann::json::parse(line), track::alert_json(a, a.clip, a.thumbnail));
+  EXPECT_FALSE(std::getline(log, line));
   // Nothing half-written is left in the folder.
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir + "/alerts")) {
     EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
     ++files;
   }
-  EXPECT_EQ(files, 2);
+  EXPECT_EQ(files, 3);
+
+  // A second watch into the same folder adds its evidence after the first's.
+  alerts.clear();
+  track::watch(walker(), o, {.on_alert = [&](const auto& a) { alerts.push_back(a); }});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].clip, dir + "/alerts/000002-intrusion.mp4");
+  EXPECT_TRUE(fs::exists(dir + "/alerts/000001-intrusion.mp4"));
+  std::ifstream again(dir + "/alerts/alerts.jsonl");
+  int lines = 0;
+  while (std::getline(again, line)) ++lines;
+  EXPECT_EQ(lines, 2);
 }
 
 TEST(Watch, BadSourcesAndOptionsAreClearErrors) {

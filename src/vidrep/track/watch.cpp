@@ -4,12 +4,15 @@
 #include "vidrep/io/image_writer.h"
 #include "vidrep/io/live_reader.h"
 #include "vidrep/track/anomaly.h"
+#include "vidrep/track/track_json.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -57,6 +60,19 @@ bool wait(double seconds, const std::function<bool()>& stop) {
   return !(stop && stop());
 }
 
+// The highest alert number of the evidence already in `dir` (NNNNNN-TYPE.*), so that a new watch
+// writing there continues after it instead of replacing it.
+int64_t last_alert_number(const std::string& dir) {
+  int64_t last = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < 8 || name[6] != '-' || !std::all_of(name.begin(), name.begin() + 6, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) continue;
+    last = std::max<int64_t>(last, std::stoll(name.substr(0, 6)));
+  }
+  return last;
+}
+
 }  // namespace
 
 WatchResult watch(const std::string& source, const WatchOptions& o, const WatchCallbacks& cb) {
@@ -65,6 +81,16 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
     std::error_code ec;
     fs::create_directories(o.alerts_dir, ec);
     if (ec || !fs::is_directory(o.alerts_dir)) throw WriteError(fmt::format("{}: cannot make the alerts folder", o.alerts_dir));
+  }
+  // The evidence's log: one alert_json() line per alert, appended and flushed as it is raised (what
+  // `vidrep serve --alerts` follows).
+  std::ofstream log;
+  int64_t number = 0;
+  if (!o.alerts_dir.empty()) {
+    number = last_alert_number(o.alerts_dir);
+    const std::string log_path = (fs::path(o.alerts_dir) / kAlertLog).string();
+    log.open(log_path, std::ios::app);
+    if (!log) throw WriteError(fmt::format("{}: cannot open the alert log", log_path));
   }
   const bool live = io::LiveReader::is_url(source);
   std::optional<AnomalyModel> model;
@@ -156,13 +182,15 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
         static_cast<Alert&>(w) = std::move(a);
         ++r.alerts;
         if (!o.alerts_dir.empty()) {
-          const std::string stem = (fs::path(o.alerts_dir) / fmt::format("{:06d}-{}", r.alerts, w.type)).string();
+          const std::string stem = (fs::path(o.alerts_dir) / fmt::format("{:06d}-{}", ++number, w.type)).string();
           // The reader's clock: this connection's stream time.
           w.clip = reader->record(stem + ".mp4", w.start - offset - o.pre_roll, w.end - offset + o.post_roll);
           const float sx = static_cast<float>(reader->native_width()) / static_cast<float>(f.width);
           const float sy = static_cast<float>(reader->native_height()) / static_cast<float>(f.height);
           io::write_png(stem + ".png", boxed(f, w.boxes, sx, sy).data(), f.width, f.height);
           w.thumbnail = stem + ".png";
+          log << alert_json(w, w.clip, w.thumbnail).dump() << std::endl;
+          if (!log) throw WriteError(fmt::format("{}: cannot write the alert log", (fs::path(o.alerts_dir) / kAlertLog).string()));
         }
         if (cb.on_alert) cb.on_alert(w);
       }

@@ -26,10 +26,14 @@
 
 namespace vidrep::track {
 
+// The alert log in an alerts folder: one JSON line per alert (track_json.h's alert_json()).
+inline constexpr const char* kAlertLog = "alerts.jsonl";
+
 struct WatchOptions {
   TrackFileOptions track;             // analysis size, object size, still objects, decoder threads
   std::optional<RuleConfig> rules;    // zones; none: no rule alerts
-  std::string alerts_dir;             // evidence clips and thumbnails; "": none written
+  std::string alerts_dir;             // evidence clips, thumbnails and kAlertLog; "": none written.
+                                      // Numbering continues after the evidence already there.
   double pre_roll = 3, post_roll = 3; // seconds of evidence around an alert
   std::chrono::milliseconds timeout{5000};  // a live stream silent this long has dropped
   int reconnects = -1;                // tries in a row before giving up on a live stream; -1: no limit
