@@ -13,16 +13,17 @@ mode=${1:-build}
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
-  libtorch-dev libopenblas0-pthread libfaiss-dev libgloo-dev
+  libtorch-dev libopenblas0-pthread libfaiss-dev libgloo-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   python3-numpy python3-torch pybind11-dev python3-dev
 )
 if [ "$mode" = bench ]; then
   packages+=(python3-av python3-opencv time)
 fi
-# The browser tests: Debian's Chromium, driven by npm's playwright-core (tests/browser/).
+# The browser tests: Debian's Chromium, driven by npm's playwright-core (tests/browser/); the
+# Python test of curation on a Dask cluster: Debian's Dask.
 if [ "$mode" = test ]; then
-  packages+=(chromium)
+  packages+=(chromium python3-distributed)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

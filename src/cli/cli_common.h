@@ -106,6 +106,7 @@ void register_dedup(CLI::App& app);
 void register_recommend(CLI::App& app);
 void register_export(CLI::App& app);
 void register_report(CLI::App& app);
+void register_serve(CLI::App& app);
 void register_synth(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_ae(CLI::App& app);

@@ -10,11 +10,13 @@
 
 namespace {
 
-// The commands that run networks, which restart with passive OpenMP threads (runtime.h).
+// The commands that run networks, which restart with passive OpenMP threads (runtime.h); the web
+// app too, which would otherwise spin idle threads between requests.
 bool runs_networks(int argc, char** argv) {
   if (argc < 2) return false;
   const std::string command = argv[1];
-  return command == "train" || command == "pretrain" || command == "eval" || command == "predict" || command == "demo" || command == "ae";
+  return command == "train" || command == "pretrain" || command == "eval" || command == "predict" || command == "demo" || command == "ae" ||
+         command == "serve";
 }
 
 }  // namespace
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   vidrep::cli::register_recommend(app);
   vidrep::cli::register_export(app);
   vidrep::cli::register_report(app);
+  vidrep::cli::register_serve(app);
   vidrep::cli::register_synth(app);
   vidrep::cli::register_demo(app);
   vidrep::cli::register_ae(app);
