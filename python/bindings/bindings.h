@@ -11,5 +11,6 @@ void bind_io(pybind11::module_& m);      // io.cpp: probe, VideoReader, AudioRea
 void bind_sample(pybind11::module_& m);  // sample.cpp: sample_clips, Transform, patchify, pack
 void bind_data(pybind11::module_& m);    // data.cpp: DataLoader, the samples of a dataset folder
 void bind_represent(pybind11::module_& m);  // represent.cpp: features, Index
+void bind_curate(pybind11::module_& m);     // curate.cpp: collect_videos, the halves of curation
 
 }  // namespace vidrep::python

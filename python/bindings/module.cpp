@@ -11,4 +11,5 @@ PYBIND11_MODULE(_vidrep, m) {
   vidrep::python::bind_sample(m);
   vidrep::python::bind_data(m);
   vidrep::python::bind_represent(m);
+  vidrep::python::bind_curate(m);
 }

@@ -11,6 +11,7 @@ data loading, returning torch tensors over vidrep's own memory (no copies).
 
     vidrep.features("clip.mp4", kinds="color_hist,motion")["features"]   # float32 [clips, D]
     index = vidrep.Index.build(["a.mp4", "b.mp4"]); index.search("query.mp4", k=5)
+    vidrep.curate(["raw/"], "curated/", client=dask_client)   # curation shards over Dask
 
     dataset = vidrep.VideoDataset("data/", size=112)   # a torch.utils.data.Dataset
     loader = torch.utils.data.DataLoader(dataset, batch_size=8, num_workers=2)
@@ -36,6 +37,7 @@ from ._vidrep import (  # noqa: F401
     VideoReader,
     WriteError,
     __version__,
+    collect_videos,
     features,
     pack,
     patchify,
@@ -45,10 +47,11 @@ from ._vidrep import (  # noqa: F401
     unpack,
     unpatchify,
 )
+from .curation import curate  # noqa: F401,E402
 from .data import VideoDataset  # noqa: F401,E402
 
 __all__ = [
     "AudioReader", "ConfigError", "DataLoader", "DecodeError", "Error", "Index", "InvalidArgument", "OpenError",
-    "Transform", "VideoDataset", "VideoReader", "WriteError", "features", "pack", "patchify", "probe", "read_clips", "sample_clips", "unpack",
+    "Transform", "VideoDataset", "VideoReader", "WriteError", "collect_videos", "curate", "features", "pack", "patchify", "probe", "read_clips", "sample_clips", "unpack",
     "unpatchify",
 ]

@@ -2,6 +2,7 @@
 transforms, tokens, features equal to the CLI's, the retrieval index, both loaders (vidrep's and torch's DataLoader with worker processes), typed
 errors, and reading from several threads at once."""
 
+import json
 import os
 import pickle
 import subprocess
@@ -217,6 +218,64 @@ class Loading(unittest.TestCase):
         net = vidrep.models.build({"arch": "c3d", "num_classes": 3, "frames": 8, "height": 32, "width": 32})
         logits, _ = net(torch.zeros(1, 3, 8, 32, 32), None)
         self.assertEqual(tuple(logits.shape), (1, 3))
+
+
+def _tree(folder):
+    """{relative path: bytes} of the curated outputs (not the work units)."""
+    files = {}
+    for base, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(base, name)
+            rel = os.path.relpath(path, folder)
+            if not rel.startswith("work" + os.sep):
+                with open(path, "rb") as f:
+                    files[rel] = f.read()
+    return files
+
+
+class Curation(unittest.TestCase):
+    def raw(self):
+        """Two good videos, a re-encode of the first (its clips duplicates), a black one (rejected)."""
+        a = video("curate_raw/a_testsrc.mp4", ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
+                                               "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        video("curate_raw/b_life.mp4", ["-f", "lavfi", "-i", "life=size=160x120:rate=25:mold=10:ratio=0.3:seed=3,trim=duration=3",
+                                        "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        video("curate_raw/c_copy.mp4", ["-i", a, "-vf", "scale=128:96", "-c:v", "libx264", "-crf", "30", "-pix_fmt", "yuv420p"])
+        video("curate_raw/d_black.mp4", ["-f", "lavfi", "-i", "color=black:size=160x120:rate=25:duration=3",
+                                         "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        return os.path.dirname(a)
+
+    def test_dask_cluster_gives_the_cli_outputs(self):
+        from dask.distributed import Client, LocalCluster
+
+        raw = self.raw()
+        root = os.path.join(os.path.dirname(raw), f"curate_{os.getpid()}")
+        config = {"shard_clips": 1}
+        with open(root + "_config.json", "w") as f:
+            json.dump(config, f)
+        subprocess.run([CLI, "curate", raw, "--out", root + "_cli", "--config", root + "_config.json"], check=True,
+                       capture_output=True)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            stats = vidrep.curate([raw], root + "_dask", config=config, client=client)
+        self.assertEqual(stats["videos"], 4)
+        self.assertEqual((stats["accepted"], stats["rejected"]), (3, 1))
+        self.assertGreater(stats["duplicates"], 0)
+        cli, dask = _tree(root + "_cli"), _tree(root + "_dask")
+        self.assertIn("manifest.jsonl", cli)
+        self.assertGreater(len([p for p in cli if p.startswith("shards")]), 1)
+        self.assertEqual(sorted(cli), sorted(dask))
+        for name in cli:
+            self.assertEqual(cli[name], dask[name], name)
+        # In this process, with a config file: the same again.
+        here = vidrep.curate([raw], root + "_here", config=root + "_config.json")
+        self.assertTrue(here["finished"])
+        self.assertEqual(_tree(root + "_here"), cli)
+        os.makedirs(root + "_empty", exist_ok=True)
+        with self.assertRaises(vidrep.InvalidArgument):
+            vidrep.curate([root + "_empty"], root + "_none")
+        with self.assertRaises(vidrep.OpenError):
+            vidrep.curate([root + "_missing"], root + "_none")
 
 
 if __name__ == "__main__":
