@@ -110,7 +110,7 @@ async function showGrid() {
   fill('');
 }
 
-// A list of search hits: rank, thumbnail of the matched segment, name, score, segments.
+// A list of search hits: rank, the middle of the matched segment, name, score, segments.
 function hitList(hits, describe, actions) {
   const box = h('div', { class: 'hits' });
   if (!hits.length) box.append(message('No match.'));
@@ -118,7 +118,7 @@ function hitList(hits, describe, actions) {
     const bar = h('span', { class: 'bar' }, h('span', { style: `width:${Math.max(0, Math.min(1, x.score)) * 100}%` }));
     box.append(h('div', { class: 'hit', data: { id: x.id, score: x.score } },
       h('div', { class: 'rank', text: String(i + 1) }),
-      h('img', { alt: x.name, src: `/api/videos/${x.id}/thumbnail.png?t=${x.ref_start.toFixed(1)}` }),
+      h('img', { alt: x.name, src: `/api/videos/${x.id}/thumbnail.png?t=${((x.ref_start + x.ref_end) / 2).toFixed(1)}` }),
       h('div', {}, h('a', { class: 'open', href: `#/video/${x.id}@${x.ref_start.toFixed(2)}`, text: x.name, title: x.path }),
         h('div', {}, h('span', { class: 'muted', text: 'score' }), bar, h('span', { class: 'score', text: x.score.toFixed(3) })),
         h('div', { class: 'segment muted', text: describe(x) }), actions ? actions(x) : null)));

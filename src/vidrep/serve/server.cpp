@@ -409,7 +409,10 @@ std::string Server::summary() const {
   const auto& i = *impl_;
   std::vector<std::string> parts;
   if (i.index) parts.push_back(fmt::format("{} videos ({})", i.index->videos().size(), i.o.index));
-  if (!i.o.runs.empty()) parts.push_back(fmt::format("{} runs ({})", list_runs(i.o.runs).size(), i.o.runs));
+  if (!i.o.runs.empty()) {
+    const size_t n = list_runs(i.o.runs).size();
+    parts.push_back(fmt::format("{} run{} ({})", n, n == 1 ? "" : "s", i.o.runs));
+  }
   if (!i.o.alerts.empty()) parts.push_back(fmt::format("alerts ({})", i.o.alerts));
   if (parts.empty()) return "nothing to show (give --index, --runs or --alerts)";
   return fmt::format("{}", fmt::join(parts, ", "));
