@@ -81,6 +81,12 @@ std::optional<double> seconds_param(const Request& req, const char* name) {
   return v;
 }
 
+retrieval::SearchOptions search_options(int64_t k) {
+  retrieval::SearchOptions o;
+  o.k = k;
+  return o;
+}
+
 std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
 
 // The runs under `root`: the folder itself when it is a run, else its sub-folders that are, by
@@ -200,7 +206,7 @@ struct Server::Impl {
     nlohmann::json hits = nlohmann::json::array();
     try {
       std::lock_guard lock(index_mutex);
-      for (const auto& h : index->search(index->embed(tmp), {.k = *k})) hits.push_back(hit_json(h));
+      for (const auto& h : index->search(index->embed(tmp), search_options(*k))) hits.push_back(hit_json(h));
     } catch (const Error& e) {
       std::string message = e.what();
       for (size_t at; (at = message.find(tmp)) != std::string::npos;) message.replace(at, tmp.size(), name);
@@ -369,7 +375,7 @@ struct Server::Impl {
       if (!k) return fail(res, 400, fmt::format("k: expected 1..{}", kMaxNeighbours));
       nlohmann::json hits = nlohmann::json::array();
       std::lock_guard lock(index_mutex);
-      for (const auto& h : index->search_indexed(v - index->videos().data(), {.k = *k})) hits.push_back(hit_json(h));
+      for (const auto& h : index->search_indexed(v - index->videos().data(), search_options(*k))) hits.push_back(hit_json(h));
       send_json(res, hits);
     });
     http.Post("/api/search", [this](const Request& req, Response& res) { search_upload(req, res); });
