@@ -2,7 +2,7 @@
 """The Python module against the peers a Python user would pick (PyAV, OpenCV), same files, same
 run, interleaved rounds, medians.
 
-  bench/python/loading.py [--runs N] [--videos N]
+  bench/python/loading.py [--runs N] [--videos N...]
 
 1. 8 random 16-frame clips at 112x112 from a 60 s 720p H.264 file (bench/run.py's input), in
    one process each: vidrep.VideoReader + read_clips, PyAV (seek to the key frame before each
@@ -11,7 +11,9 @@ run, interleaved rounds, medians.
    (`select=eq(n\\,I)`, `-fps_mode passthrough`, rgb24), and PyAV's are the same frames.
 2. A training-style epoch through torch.utils.data.DataLoader (batch 8, 2 worker processes,
    one decoder thread each): vidrep.VideoDataset against a PyAV Dataset doing the same work (a
-   random 16-frame clip at 112x112 per video, float32 [3,16,112,112] in [0,1]).
+   random 16-frame clip at 112x112 per video, float32 [3,16,112,112] in [0,1]), on epochs of 48
+   videos (--videos 48 480: also 480), and the DataLoader alone (a Dataset of zeros): its worker start-up and
+   transfers are a fixed cost of every epoch, whichever Dataset.
 Prints seconds and ratios (> 1: vidrep faster). Needs build/python (scripts/setup.sh build) and
 python3-av, python3-opencv (scripts/setup.sh bench installs them).
 """
@@ -99,12 +101,29 @@ def job_epoch(tool, folder, workers):
         import vidrep
 
         dataset = vidrep.VideoDataset(folder, clip_len=LENGTH, size=SIZE, decoder_threads=1)
-    else:
+    elif tool == "pyav":
         dataset = PyavDataset(folder)
+    else:
+        dataset = ZerosDataset(len(PyavDataset(folder)))
     loader = torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=True, num_workers=int(workers))
     t0 = time.perf_counter()
     clips = sum(batch["video"].shape[0] for batch in loader)
     print(f"seconds={time.perf_counter() - t0:.4f} clips={clips}")
+
+
+class ZerosDataset:
+    """The DataLoader's own cost: samples of the same shape made of nothing."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        import torch
+
+        return {"video": torch.zeros(3, LENGTH, SIZE, SIZE), "label": i % 2}
 
 
 class PyavDataset:
@@ -136,19 +155,21 @@ class PyavDataset:
 
 # ---- the driver ----
 
-def timed(cmd):
+def timed(cmd, expect=None):
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "python"), OMP_WAIT_POLICY="PASSIVE")
     t0 = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, timeout=600).stdout
     wall = time.perf_counter() - t0
+    if expect and expect not in out:
+        sys.exit(f"{' '.join(cmd)}: expected {expect} in its output, got {out.strip()}")
     return wall, float(out.split("seconds=")[1].split()[0])
 
 
-def interleaved(runs, jobs):
+def interleaved(runs, jobs, expect=None):
     times = {name: [] for name, _ in jobs}
     for _ in range(runs):
         for name, cmd in jobs:
-            times[name].append(timed(cmd))
+            times[name].append(timed(cmd, expect))
     return {name: (statistics.median(w for w, _ in t), statistics.median(s for _, s in t)) for name, t in times.items()}
 
 
@@ -184,10 +205,13 @@ def check_exact(path, starts):
 
 
 def make_folder(videos):
+    """DIR/train/<class>/: `videos` videos, and DIR/val/<class>/ two more, so that vidrep's train
+    split is every train video (without a val folder vidrep holds 10 % of train out for validation)."""
     folder = os.path.join(DATA, f"python_epoch_{videos}")
-    for k in range(videos):
+    for k in range(videos + 2):
         label = ("a", "b")[k % 2]
-        path = os.path.join(folder, "train", label, f"v{k:03d}.mp4")
+        split = "train" if k < videos else "val"
+        path = os.path.join(folder, split, label, f"v{k:03d}.mp4")
         if os.path.exists(path):
             continue
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -202,7 +226,7 @@ def make_folder(videos):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--videos", type=int, default=48)
+    ap.add_argument("--videos", type=int, nargs="+", default=[48], help="epoch sizes (videos), e.g. 48 480")
     args = ap.parse_args()
     video = make_input("720p60s.mp4", "1280x720", 60)
     rng = random.Random(2024)
@@ -218,11 +242,16 @@ def main():
         ratio = "" if tool == "vidrep" else f"   vidrep {r[tool][1] / r['vidrep'][1]:.2f}x faster in-process, {r[tool][0] / r['vidrep'][0]:.2f}x whole"
         print(f"  {tool:8s}   {r[tool][1]:10.3f}   {r[tool][0]:10.3f}{ratio}")
 
-    folder = make_folder(args.videos)
-    r = interleaved(args.runs, [(tool, [PY, me, "job", "epoch", tool, folder, "2"]) for tool in ("vidrep", "pyav")])
-    print(f"\nan epoch of torch.utils.data.DataLoader, {args.videos} videos of 4 s at 640x360, batch 8, 2 workers")
-    print(f"  vidrep.VideoDataset   {r['vidrep'][1]:8.3f} s")
-    print(f"  PyAV Dataset          {r['pyav'][1]:8.3f} s   vidrep {r['pyav'][1] / r['vidrep'][1]:.2f}x faster")
+    for videos in args.videos:
+        folder = make_folder(videos)
+        # Both read every video of the epoch once (the jobs print clips=N).
+        r = interleaved(args.runs, [(tool, [PY, me, "job", "epoch", tool, folder, "2"]) for tool in ("vidrep", "pyav")],
+                        expect=f"clips={videos}")
+        print(f"\nan epoch of torch.utils.data.DataLoader, {videos} videos of 4 s at 640x360, batch 8, 2 workers")
+        print(f"  vidrep.VideoDataset   {r['vidrep'][1]:8.3f} s")
+        print(f"  PyAV Dataset          {r['pyav'][1]:8.3f} s   vidrep {r['pyav'][1] / r['vidrep'][1]:.2f}x faster")
+        r = interleaved(args.runs, [("empty", [PY, me, "job", "epoch", "empty", folder, "2"])], expect=f"clips={videos}")
+        print(f"  (the DataLoader alone, a Dataset of zeros: {r['empty'][1]:.3f} s)")
     return 0 if exact else 1
 
 

@@ -196,8 +196,13 @@ struct Server::Impl {
     std::string tmp = (fs::path(cache) / ("upload-XXXXXX" + ext)).string();
     const int fd = ::mkstemps(tmp.data(), static_cast<int>(ext.size()));
     if (fd < 0) return fail(res, 500, "cannot store the upload");
-    const bool written = ::write(fd, file.content.data(), file.content.size()) == static_cast<ssize_t>(file.content.size());
-    ::close(fd);
+    bool written = true;
+    for (size_t done = 0; written && done < file.content.size();) {
+      const ssize_t n = ::write(fd, file.content.data() + done, file.content.size() - done);
+      written = n > 0;
+      done += written ? static_cast<size_t>(n) : 0;
+    }
+    written = ::close(fd) == 0 && written;
     struct Remove {
       std::string path;
       ~Remove() { std::remove(path.c_str()); }
@@ -209,7 +214,7 @@ struct Server::Impl {
       for (const auto& h : index->search(index->embed(tmp), search_options(*k))) hits.push_back(hit_json(h));
     } catch (const Error& e) {
       std::string message = e.what();
-      for (size_t at; (at = message.find(tmp)) != std::string::npos;) message.replace(at, tmp.size(), name);
+      for (size_t at = 0; (at = message.find(tmp, at)) != std::string::npos; at += name.size()) message.replace(at, tmp.size(), name);
       return fail(res, 422, message);
     }
     send_json(res, {{"query", name}, {"hits", hits}});
