@@ -44,7 +44,7 @@ void register_dedup(CLI::App& app) {
       for (int64_t v : members) paths.push_back(videos[v].path);
       for (const auto& p : d.pairs) {
         if (std::find(members.begin(), members.end(), p.a) == members.end()) continue;
-        nlohmann::json j = hit_json(p.hit);
+        nlohmann::json j = retrieval::hit_json(p.hit);
         j.erase("path");
         j["a"] = videos[p.a].path;
         j["b"] = videos[p.b].path;

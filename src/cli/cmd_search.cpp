@@ -50,7 +50,7 @@ void register_search(CLI::App& app) {
       std::erase_if(hits, [&](const retrieval::SearchHit& h) { return h.score < args->threshold; });
       if (args->json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& h : hits) list.push_back(hit_json(h));
+        for (const auto& h : hits) list.push_back(retrieval::hit_json(h));
         fmt::print("{}\n", nlohmann::json{{"query", query}, {"hits", list}}.dump());
       } else {
         fmt::print("{}:{}\n", query, hits.empty() ? " no match" : "");

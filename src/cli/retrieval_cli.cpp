@@ -24,11 +24,6 @@ bool any_unreadable(const std::vector<retrieval::SkippedVideo>& skipped) {
                      [](const retrieval::SkippedVideo& s) { return s.reason != retrieval::kAlreadyIndexed; });
 }
 
-nlohmann::json hit_json(const retrieval::SearchHit& hit) {
-  return {{"path", hit.path},           {"score", hit.score},         {"query_start", hit.query_start},
-          {"query_end", hit.query_end}, {"ref_start", hit.ref_start}, {"ref_end", hit.ref_end}};
-}
-
 std::string hit_text(const retrieval::SearchHit& hit) {
   return fmt::format("{:.3f}  {}  query {:.1f}-{:.1f} s = ref {:.1f}-{:.1f} s", hit.score, hit.path, hit.query_start,
                      hit.query_end, hit.ref_start, hit.ref_end);

@@ -1,5 +1,5 @@
 // Pieces the retrieval commands of vidrep-torch share (index, search, dedup, recommend, eval
-// retrieval): a progress bar over files and a search hit as JSON and text (the embedding flags
+// retrieval): a progress bar over files and a search hit as text (the embedding flags
 // are in cli_common.h: `embed` runs in the front end too).
 #pragma once
 
@@ -23,7 +23,6 @@ void report_skipped(const std::vector<retrieval::SkippedVideo>& skipped, bool js
 // Whether a skipped file was unreadable (not merely indexed already): exit status 2.
 bool any_unreadable(const std::vector<retrieval::SkippedVideo>& skipped);
 
-nlohmann::json hit_json(const retrieval::SearchHit& hit);
 // "0.812  refs/a.mp4  query 2.0-7.0 s = ref 31.0-36.0 s"
 std::string hit_text(const retrieval::SearchHit& hit);
 

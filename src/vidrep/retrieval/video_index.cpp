@@ -480,6 +480,11 @@ std::vector<SearchHit> VideoIndex::search_indexed(int64_t video, const SearchOpt
   return d.search(query, video, options);
 }
 
+nlohmann::json hit_json(const SearchHit& hit) {
+  return {{"path", hit.path},           {"score", hit.score},         {"query_start", hit.query_start},
+          {"query_end", hit.query_end}, {"ref_start", hit.ref_start}, {"ref_end", hit.ref_end}};
+}
+
 void VideoIndex::set_threads(int threads) {
   impl_->options.embed.threads = threads;
   impl_->embedder.reset();

@@ -33,6 +33,8 @@
 #include "vidrep/retrieval/matching.h"
 #include "vidrep/retrieval/whitening.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,6 +87,10 @@ struct SearchHit {
   double score = 0;   // matching.h's chain score: about the similarity of the matched rows
   double query_start = 0, query_end = 0, ref_start = 0, ref_end = 0;  // seconds
 };
+
+// {path, score, query_start, query_end, ref_start, ref_end}: a hit as `vidrep search --json` and
+// the web app write it.
+nlohmann::json hit_json(const SearchHit& hit);
 
 // Called after each video is embedded, with (done, total, path).
 using IndexProgress = std::function<void(int64_t, int64_t, const std::string&)>;

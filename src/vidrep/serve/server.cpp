@@ -23,7 +23,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <regex>
 #include <sstream>
 
 #include <sys/socket.h>
@@ -163,10 +162,12 @@ struct Server::Impl {
     return &index->videos()[static_cast<size_t>(id)];
   }
 
+  // search's hit and the video's number and file name.
   nlohmann::json hit_json(const retrieval::SearchHit& h) const {
-    const auto& v = index->videos()[static_cast<size_t>(h.video)];
-    return {{"id", h.video}, {"name", file_name(v.path)}, {"path", v.path}, {"score", h.score},
-            {"query_start", h.query_start}, {"query_end", h.query_end}, {"ref_start", h.ref_start}, {"ref_end", h.ref_end}};
+    nlohmann::json j = retrieval::hit_json(h);
+    j["id"] = h.video;
+    j["name"] = file_name(h.path);
+    return j;
   }
 
   nlohmann::json info() const {
@@ -297,8 +298,12 @@ struct Server::Impl {
 
   // Whether `name` is a piece of evidence in the alerts folder (NNNNNN-TYPE.mp4|png, a file).
   bool evidence(const std::string& name) const {
-    static const std::regex pattern("[0-9]{6}-[a-z_]+\\.(mp4|png)");
-    return !o.alerts.empty() && std::regex_match(name, pattern) && fs::is_regular_file(fs::path(o.alerts) / name);
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const auto type = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
+    const bool named = name.size() > 11 && std::all_of(name.begin(), name.begin() + 6, digit) && name[6] == '-' &&
+                       (name.ends_with(".mp4") || name.ends_with(".png")) &&
+                       std::all_of(name.begin() + 7, name.end() - 4, type);
+    return !o.alerts.empty() && named && fs::is_regular_file(fs::path(o.alerts) / name);
   }
 
   void routes() {
