@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -24,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,6 +40,7 @@ using httplib::Response;
 
 constexpr int64_t kMaxNeighbours = 100;
 constexpr size_t kAlertsShown = 500;  // the latest alerts /api/alerts returns
+constexpr size_t kReportsKept = 16;   // rendered report pages cached
 
 void send_json(Response& res, const nlohmann::json& j, int status = 200) {
   res.status = status;
@@ -119,6 +123,9 @@ struct Server::Impl {
   std::map<std::string, std::string> reports;  // by runs, eval and their metrics' sizes
   httplib::Server http;
   int port = 0;
+  // httplib's stop() acts only once the server listens: Server::stop() waits for that and then
+  // for run() to return, or makes a run() not begun yet return at once.
+  std::atomic<bool> run_entered{false}, run_exited{false}, stop_requested{false};
 
   explicit Impl(ServeOptions options) : o(std::move(options)) {
     if (o.max_upload <= 0) throw InvalidArgument(fmt::format("--max-upload {}: expected > 0 bytes", o.max_upload));
@@ -241,6 +248,8 @@ struct Server::Impl {
       report::ReportOptions ro;
       ro.evaluate = key.starts_with("eval");
       ro.threads = o.threads;
+      // A run still training changes its key every epoch: the pages kept stay few.
+      if (reports.size() >= kReportsKept) reports.clear();
       try {
         it = reports.emplace(key, report::render_report(dirs, ro)).first;
       } catch (const Error& e) {
@@ -417,9 +426,23 @@ int Server::bind() {
   return i.port;
 }
 
-void Server::run() { impl_->http.listen_after_bind(); }
+void Server::run() {
+  impl_->run_entered = true;
+  if (!impl_->stop_requested) impl_->http.listen_after_bind();
+  impl_->run_exited = true;
+}
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+  impl_->stop_requested = true;
+  bool stopped = false;  // httplib's stop() once: a second would find its socket closed
+  while (impl_->run_entered && !impl_->run_exited) {
+    if (!stopped && impl_->http.is_running()) {
+      impl_->http.stop();
+      stopped = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 std::string Server::summary() const {
   const auto& i = *impl_;

@@ -51,6 +51,7 @@ class Server {
   int bind();
   // Serves until stop() (from another thread). bind() first.
   void run();
+  // Ends run() (waiting until it has returned), or makes a later run() return at once.
   void stop();
   // "12 videos (idx), 3 runs (runs/), alerts (alerts/)"
   std::string summary() const;
