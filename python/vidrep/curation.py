@@ -32,7 +32,9 @@ def _config_text(config):
 
 def _stage_shard(index, *, videos, out, config, ae, count, threads):
     """One Dask task: stage shard index/count (runs on a worker)."""
-    return _vidrep._curate_stage(videos, out, config, ae, index, count, threads)
+    result = _vidrep._curate_stage(videos, out, config, ae, index, count, threads)
+    result["pid"] = os.getpid()
+    return result
 
 
 def curate(paths, out, *, config=None, ae=None, client=None, shards=None, threads=0):
@@ -43,7 +45,8 @@ def curate(paths, out, *, config=None, ae=None, client=None, shards=None, thread
     client: a dask.distributed.Client; None runs here, on `threads` threads (0: one per core).
     shards: with a client, how many tasks (default: one per worker); each stages its videos on
     `threads` threads (0: 1, the cluster's workers being the parallelism).
-    Returns the statistics `vidrep curate --json` prints (videos, accepted, rejected, clips, ...).
+    Returns the statistics `vidrep curate --json` prints (videos, accepted, rejected, clips, ...);
+    with a client also staged_by, the process ids of the workers that staged the shards.
     """
     videos = _vidrep.collect_videos([os.fspath(p) for p in paths])
     if not videos:
@@ -60,4 +63,5 @@ def curate(paths, out, *, config=None, ae=None, client=None, shards=None, thread
     result = _vidrep._curate_finish(out, config_text, ae)
     for key in ("videos", "resumed", "input_seconds"):
         result[key] = sum(s[key] for s in staged)
+    result["staged_by"] = sorted({s["pid"] for s in staged})  # the worker processes that staged
     return result

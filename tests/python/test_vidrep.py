@@ -259,6 +259,8 @@ class Curation(unittest.TestCase):
                           dashboard_address=None) as cluster, Client(cluster) as client:
             stats = vidrep.curate([raw], root + "_dask", config=config, client=client)
         self.assertEqual(stats["videos"], 4)
+        self.assertTrue(stats["staged_by"])
+        self.assertNotIn(os.getpid(), stats["staged_by"], "the shards were staged on the cluster's workers")
         self.assertEqual((stats["accepted"], stats["rejected"]), (3, 1))
         self.assertGreater(stats["duplicates"], 0)
         cli, dask = _tree(root + "_cli"), _tree(root + "_dask")
