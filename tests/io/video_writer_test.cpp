@@ -70,8 +70,10 @@ TEST_P(WriterRoundTrip, FramesAndAudioSurviveFfmpeg) {
 
   EXPECT_EQ(test::ffprobe_frame_count(path), 24);
   double worst = 0;
-  for (int64_t i = 0; i < 24; i += 3) {
-    worst = std::max(worst, test::mean_abs_diff(test::ffmpeg_frame(path, i, 48, 64), frames[i]));
+  const std::vector<int64_t> checked = {0, 3, 6, 9, 12, 15, 18, 21};
+  const std::vector<at::Tensor> theirs = test::ffmpeg_frames(path, checked, 48, 64);
+  for (size_t k = 0; k < checked.size(); ++k) {
+    worst = std::max(worst, test::mean_abs_diff(theirs[k], frames[checked[k]]));
   }
   RecordProperty("worst_mad", std::to_string(worst));
   EXPECT_LT(worst, p.max_mad) << p.ext;

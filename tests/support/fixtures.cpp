@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -105,22 +106,52 @@ std::vector<uint8_t> read_all(const std::string& command) {
 
 }  // namespace
 
+std::vector<at::Tensor> ffmpeg_frames(const std::string& path, const std::vector<int64_t>& indices, int height,
+                                      int width, const std::string& extra_vf) {
+  std::vector<int64_t> wanted = indices;
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  // The selection as runs of consecutive frames: ffmpeg's expression parser refuses a sum of a
+  // hundred terms, so a run is one term and at most 32 terms go to one ffmpeg run, which gives
+  // its frames in increasing order, once each.
+  std::vector<uint8_t> bytes;
+  for (size_t i = 0; i < wanted.size();) {
+    std::string select;
+    size_t selected = 0;
+    for (int terms = 0; terms < 32 && i < wanted.size(); ++terms) {
+      size_t j = i;
+      while (j + 1 < wanted.size() && wanted[j + 1] == wanted[j] + 1) ++j;
+      select += fmt::format("{}between(n\\,{}\\,{})", select.empty() ? "" : "+", wanted[i], wanted[j]);
+      selected += j - i + 1;
+      i = j + 1;
+    }
+    std::string vf = "select=" + select;
+    if (!extra_vf.empty()) vf += "," + extra_vf;
+    const std::vector<uint8_t> part = read_all(fmt::format(
+        "ffmpeg -nostdin -hide_banner -loglevel error -i '{}' -vf '{}' -fps_mode passthrough "
+        "-frames:v {} -pix_fmt rgb24 -f rawvideo -",
+        path, vf, selected));
+    bytes.insert(bytes.end(), part.begin(), part.end());
+  }
+  const size_t frame_bytes = static_cast<size_t>(height) * width * 3;
+  if (bytes.size() != frame_bytes * wanted.size()) {
+    throw std::runtime_error(fmt::format("ffmpeg gave {} bytes for frames {} of {}, expected {} of {}x{}x3",
+                                         bytes.size(), fmt::join(wanted, ","), path, wanted.size(), height,
+                                         width));
+  }
+  std::vector<at::Tensor> frames;
+  for (int64_t i : indices) {
+    const size_t k = static_cast<size_t>(std::lower_bound(wanted.begin(), wanted.end(), i) - wanted.begin());
+    at::Tensor frame = at::empty({height, width, 3}, at::kByte);
+    std::memcpy(frame.data_ptr(), bytes.data() + k * frame_bytes, frame_bytes);
+    frames.push_back(frame);
+  }
+  return frames;
+}
+
 at::Tensor ffmpeg_frame(const std::string& path, int64_t index, int height, int width,
                         const std::string& extra_vf) {
-  std::string vf = fmt::format("select=eq(n\\,{})", index);
-  if (!extra_vf.empty()) vf += "," + extra_vf;
-  const std::string cmd = fmt::format(
-      "ffmpeg -nostdin -hide_banner -loglevel error -i '{}' -vf '{}' -fps_mode passthrough "
-      "-frames:v 1 -pix_fmt rgb24 -f rawvideo -",
-      path, vf);
-  const std::vector<uint8_t> bytes = read_all(cmd);
-  at::Tensor frame = at::empty({height, width, 3}, at::kByte);
-  if (bytes.size() != static_cast<size_t>(frame.nbytes())) {
-    throw std::runtime_error(fmt::format("ffmpeg gave {} bytes for frame {} of {}, expected {}x{}x3",
-                                         bytes.size(), index, path, height, width));
-  }
-  std::memcpy(frame.data_ptr(), bytes.data(), bytes.size());
-  return frame;
+  return ffmpeg_frames(path, {index}, height, width, extra_vf).front();
 }
 
 int64_t ffprobe_frame_count(const std::string& path) {
@@ -154,9 +185,26 @@ double correlation(const at::Tensor& a, const at::Tensor& b) {
 }
 
 std::pair<int64_t, double> best_lag(const at::Tensor& a, const at::Tensor& b, int64_t max_lag) {
+  // correlation() at every lag, in plain loops: thousands of lags of tensor temporaries took a
+  // minute in the sanitized binary, whose allocator is slow for large blocks.
+  const at::Tensor ad = a.flatten().to(at::kDouble).contiguous(), bd = b.flatten().to(at::kDouble).contiguous();
+  const double* const x = ad.data_ptr<double>();
+  const double* const y = bd.data_ptr<double>();
   std::pair<int64_t, double> best{0, -2};
   for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
-    const double c = correlation(lag >= 0 ? a.slice(0, lag) : a, lag >= 0 ? b : b.slice(0, -lag));
+    const double* const p = x + std::max<int64_t>(lag, 0);
+    const double* const q = y + std::max<int64_t>(-lag, 0);
+    const int64_t n = std::min(ad.numel() - std::max<int64_t>(lag, 0), bd.numel() - std::max<int64_t>(-lag, 0));
+    if (n < 2) continue;
+    double sp = 0, sq = 0;
+    for (int64_t i = 0; i < n; ++i) sp += p[i], sq += q[i];
+    const double mp = sp / static_cast<double>(n), mq = sq / static_cast<double>(n);
+    double pq = 0, pp = 0, qq = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double u = p[i] - mp, v = q[i] - mq;
+      pq += u * v, pp += u * u, qq += v * v;
+    }
+    const double c = pq / (std::sqrt(pp) * std::sqrt(qq) + 1e-12);
     if (c > best.second) best = {lag, c};
   }
   return best;

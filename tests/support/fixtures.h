@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <vector>
 #include <functional>
 #include <string>
 #include <utility>
@@ -41,6 +42,10 @@ std::string edited_fixture(const std::string& name, const std::string& source,
 // Throws when ffmpeg's output is not exactly that size.
 at::Tensor ffmpeg_frame(const std::string& path, int64_t index, int height, int width,
                         const std::string& extra_vf = "");
+// The same for several frames in one ffmpeg run (one decode of the file, not one per frame), in
+// the order of `indices`.
+std::vector<at::Tensor> ffmpeg_frames(const std::string& path, const std::vector<int64_t>& indices, int height,
+                                      int width, const std::string& extra_vf = "");
 
 // Decoded frame count from `ffprobe -count_frames` for the first video stream.
 int64_t ffprobe_frame_count(const std::string& path);
