@@ -175,36 +175,40 @@ double mean_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(at::kFloat) - b.to(at::kFloat)).abs().mean().item<double>();
 }
 
+namespace {
+
+// Pearson correlation of p[0..n) and q[0..n), in plain loops: best_lag calls it for thousands of
+// lags, which as tensor temporaries took a minute in the sanitized binary (its allocator is slow
+// for large blocks).
+double pearson(const double* p, const double* q, int64_t n) {
+  if (n < 2) return -2;
+  double sp = 0, sq = 0;
+  for (int64_t i = 0; i < n; ++i) sp += p[i], sq += q[i];
+  const double mp = sp / static_cast<double>(n), mq = sq / static_cast<double>(n);
+  double pq = 0, pp = 0, qq = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double u = p[i] - mp, v = q[i] - mq;
+    pq += u * v, pp += u * u, qq += v * v;
+  }
+  return pq / (std::sqrt(pp) * std::sqrt(qq) + 1e-12);
+}
+
+at::Tensor as_doubles(const at::Tensor& t) { return t.flatten().to(at::kDouble).contiguous(); }
+
+}  // namespace
+
 double correlation(const at::Tensor& a, const at::Tensor& b) {
-  const int64_t n = std::min(a.numel(), b.numel());
-  const at::Tensor x = a.flatten().slice(0, 0, n).to(at::kDouble);
-  const at::Tensor y = b.flatten().slice(0, 0, n).to(at::kDouble);
-  const at::Tensor xc = x - x.mean();
-  const at::Tensor yc = y - y.mean();
-  return ((xc * yc).sum() / (xc.norm() * yc.norm() + 1e-12)).item<double>();
+  const at::Tensor x = as_doubles(a), y = as_doubles(b);
+  return pearson(x.data_ptr<double>(), y.data_ptr<double>(), std::min(x.numel(), y.numel()));
 }
 
 std::pair<int64_t, double> best_lag(const at::Tensor& a, const at::Tensor& b, int64_t max_lag) {
-  // correlation() at every lag, in plain loops: thousands of lags of tensor temporaries took a
-  // minute in the sanitized binary, whose allocator is slow for large blocks.
-  const at::Tensor ad = a.flatten().to(at::kDouble).contiguous(), bd = b.flatten().to(at::kDouble).contiguous();
-  const double* const x = ad.data_ptr<double>();
-  const double* const y = bd.data_ptr<double>();
+  const at::Tensor x = as_doubles(a), y = as_doubles(b);
   std::pair<int64_t, double> best{0, -2};
   for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
-    const double* const p = x + std::max<int64_t>(lag, 0);
-    const double* const q = y + std::max<int64_t>(-lag, 0);
-    const int64_t n = std::min(ad.numel() - std::max<int64_t>(lag, 0), bd.numel() - std::max<int64_t>(-lag, 0));
-    if (n < 2) continue;
-    double sp = 0, sq = 0;
-    for (int64_t i = 0; i < n; ++i) sp += p[i], sq += q[i];
-    const double mp = sp / static_cast<double>(n), mq = sq / static_cast<double>(n);
-    double pq = 0, pp = 0, qq = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const double u = p[i] - mp, v = q[i] - mq;
-      pq += u * v, pp += u * u, qq += v * v;
-    }
-    const double c = pq / (std::sqrt(pp) * std::sqrt(qq) + 1e-12);
+    const int64_t skip_a = std::max<int64_t>(lag, 0), skip_b = std::max<int64_t>(-lag, 0);
+    const double c = pearson(x.data_ptr<double>() + skip_a, y.data_ptr<double>() + skip_b,
+                             std::min(x.numel() - skip_a, y.numel() - skip_b));
     if (c > best.second) best = {lag, c};
   }
   return best;

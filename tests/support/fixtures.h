@@ -5,10 +5,10 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
-#include <vector>
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace vidrep::test {
 
@@ -42,8 +42,8 @@ std::string edited_fixture(const std::string& name, const std::string& source,
 // Throws when ffmpeg's output is not exactly that size.
 at::Tensor ffmpeg_frame(const std::string& path, int64_t index, int height, int width,
                         const std::string& extra_vf = "");
-// The same for several frames in one ffmpeg run (one decode of the file, not one per frame), in
-// the order of `indices`.
+// The same for several frames, in the order of `indices`: one ffmpeg run (one decode of the
+// file) per 32 runs of consecutive frames, not one per frame.
 std::vector<at::Tensor> ffmpeg_frames(const std::string& path, const std::vector<int64_t>& indices, int height,
                                       int width, const std::string& extra_vf = "");
 
