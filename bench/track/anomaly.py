@@ -9,7 +9,8 @@
    events detected; false alerts per 10 minutes of normal video). Goals (issue 16): frame AUROC
    >= 0.95, event recall >= 0.9 at <= 1 false alert per 10 minutes.
 2. Real footage: opencv-doc's vtest.avi (768x576, 10 fps, pedestrians seen from above). Its first
-   40 s are learnt, 40-50 s held out; its last 29.5 s, with anomalies inserted by the ffmpeg CLI,
+   40 s are learnt, 40-50 s held out (`anomaly train` holds out the last videos by path, hence
+   the files' names); its last 29.5 s, with anomalies inserted by the ffmpeg CLI,
    are the test (20.5 s at 10 fps after the speed-up):
      frames  50-70   a red 40x90 box crossing the picture at 400 px/s (t = 5-7 s)
      frames 120-150  12 s of the video played 4x fast (t = 12-15 s)
@@ -34,12 +35,12 @@ def ffmpeg(*args):
 
 
 def vtest_set(folder):
-    if os.path.exists(os.path.join(folder, "truth.tsv")):
+    if os.path.exists(os.path.join(folder, "truth.tsv")) and os.path.exists(os.path.join(folder, "1-learn.mp4")):
         return folder
     os.makedirs(folder, exist_ok=True)
     enc = ["-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p"]
-    ffmpeg("-i", VTEST, "-t", "40", *enc, os.path.join(folder, "train.mp4"))
-    ffmpeg("-ss", "40", "-i", VTEST, "-t", "10", *enc, os.path.join(folder, "holdout.mp4"))
+    ffmpeg("-i", VTEST, "-t", "40", *enc, os.path.join(folder, "1-learn.mp4"))
+    ffmpeg("-ss", "40", "-i", VTEST, "-t", "10", *enc, os.path.join(folder, "2-holdout.mp4"))
     graph = ("[0:v]split=3[a][b][c];[a]trim=0:12,setpts=PTS-STARTPTS[a1];[b]trim=12:24,setpts=(PTS-STARTPTS)/4[b1];"
              "[c]trim=24,setpts=PTS-STARTPTS[c1];[a1][b1][c1]concat=n=3:v=1,fps=10[v0];"
              "color=c=red:s=40x90:r=10[box];color=c=0x303030:s=50x50:r=10[bag];"
@@ -85,7 +86,7 @@ def main():
             return
         vt = vtest_set(os.path.join(ROOT, "build", "bench-data", "vtest-anomaly"))
         run = os.path.join(tmp, "vtest-run")
-        subprocess.run([VIDREP, "anomaly", "train", "--data", os.path.join(vt, "train.mp4"), os.path.join(vt, "holdout.mp4"),
+        subprocess.run([VIDREP, "anomaly", "train", "--data", os.path.join(vt, "1-learn.mp4"), os.path.join(vt, "2-holdout.mp4"),
                         "--out", run], check=True, stdout=subprocess.DEVNULL)
         report("vtest.avi with inserted anomalies", evaluate(run, [os.path.join(vt, "test.mp4")],
                                                              os.path.join(vt, "truth.tsv"), tmp, "vtest"))
