@@ -4,6 +4,7 @@
 // of where the squares stood when the model started are absorbed once they have stood still for a
 // second, and the MOTChallenge file holds the boxes.
 #include "vidrep/track/track_file.h"
+#include "vidrep/track/tracker.h"
 
 #include "vidrep/error.h"
 
@@ -79,6 +80,36 @@ TEST(Track, IdentitiesSurviveACrossingAndLightingDrift) {
   // After that, boxes fit one square or the other, but where the two merge into one region
   // (their union, about 16 frames): nothing from the noise or the lighting.
   EXPECT_LE(extra, 20);
+}
+
+// Two objects passing one another on boxes alone: while they overlap, the detector sees one
+// region (their union). Each keeps its identity and is reported on its own predicted box, not on
+// the union, nor left out.
+TEST(Tracker, MergedRegionKeepsEachObjectsBox) {
+  const auto a = [](int f) { return track::Box{static_cast<float>(20 + 2 * f), 100, 24, 40}; };
+  const auto b = [](int f) { return track::Box{static_cast<float>(220 - 2 * f), 104, 24, 40}; };
+  track::Tracker tracker;
+  std::map<int, int64_t> first_id;  // object -> its id in the first frame it was reported
+  int merged_frames = 0;
+  for (int f = 0; f < 70; ++f) {
+    const track::Box A = a(f), B = b(f);
+    std::vector<track::Box> detections{A, B};
+    if (track::iou(A, B) > 0) {
+      const float x0 = std::min(A.x, B.x), x1 = std::max(A.x + A.w, B.x + B.w);
+      detections = {{x0, 100, x1 - x0, 44}};
+      ++merged_frames;
+    }
+    const std::vector<track::Tracked> out = tracker.update(detections);
+    if (f < 2) continue;  // confirmed from the third frame
+    ASSERT_EQ(out.size(), 2u) << "frame " << f;
+    for (const track::Tracked& t : out) {
+      const int k = track::iou(t.box, A) >= track::iou(t.box, B) ? 0 : 1;
+      EXPECT_GE(track::iou(t.box, k == 0 ? A : B), 0.5f) << "frame " << f << ", track " << t.id;
+      first_id.emplace(k, t.id);
+      EXPECT_EQ(first_id.at(k), t.id) << "frame " << f;
+    }
+  }
+  EXPECT_GE(merged_frames, 10);
 }
 
 TEST(TrackCli, MotFileAndJsonLines) {

@@ -3,7 +3,10 @@
 // boxes by the Hungarian algorithm on their overlap (IoU), or, for a track that has been coasting
 // through an occlusion, on the distance of the centres; a track is confirmed after `min_hits`
 // frames in a row and survives `max_missed` frames without a detection (an occlusion, a crossing)
-// on its prediction, keeping its identity. Free of LibTorch (the I/O core).
+// on its prediction, keeping its identity. Where objects pass one another, the detector sees one
+// region: a region that holds half or more of the predicted boxes of two or more confirmed
+// tracks, and is as large as each, updates none of them; each is reported on its predicted box
+// (cut to the region) until it is seen alone again. Free of LibTorch (the I/O core).
 //
 //   track::Tracker tracker;
 //   for (each frame) for (const track::Tracked& t : tracker.update(boxes)) ... t.id, t.box
