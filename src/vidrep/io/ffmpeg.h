@@ -21,6 +21,10 @@ extern "C" {
 
 namespace vidrep::io {
 
+// The largest picture side vidrep reads or writes (FFmpeg's own limit is larger, but a side
+// beyond this is a corrupt header or a mistake, and a frame of it would be gigabytes).
+constexpr int kMaxSide = 16384;
+
 struct FormatInputDeleter {
   void operator()(AVFormatContext* p) const { avformat_close_input(&p); }
 };

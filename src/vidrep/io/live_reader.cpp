@@ -20,9 +20,6 @@
 namespace vidrep::io {
 namespace {
 
-// The largest side a frame may be given at (as VideoReader).
-constexpr int kMaxSide = 16384;
-
 struct KeptPacket {
   UniqueAVPacket packet;
   double time = 0;

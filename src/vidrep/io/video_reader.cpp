@@ -22,8 +22,6 @@ using namespace vidrep::io;
 
 namespace {
 
-constexpr int kMaxSide = 16384;
-
 std::string human_bytes(double bytes) {
   return bytes >= 1e9 ? fmt::format("{:.1f} GB", bytes / 1e9) : fmt::format("{:.1f} MB", bytes / 1e6);
 }

@@ -30,7 +30,6 @@ constexpr Container kContainers[] = {
     {".avi", "avi", "mpeg4", "pcm_s16le"},
 };
 
-constexpr int kMaxSide = 16384;
 constexpr int kMaxRate = 768'000;
 
 const Container& container_for(const std::string& path) {
@@ -43,8 +42,8 @@ const Container& container_for(const std::string& path) {
 }
 
 void check_options(const std::string& path, int width, int height, const WriterOptions& o) {
-  if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide) {
-    throw InvalidArgument(fmt::format("{}: size: expected 1..{} per side, got {}x{}", path, kMaxSide, width, height));
+  if (width < 1 || height < 1 || width > io::kMaxSide || height > io::kMaxSide) {
+    throw InvalidArgument(fmt::format("{}: size: expected 1..{} per side, got {}x{}", path, io::kMaxSide, width, height));
   }
   if (!std::isfinite(o.fps) || o.fps <= 0 || o.fps > 1000) {
     throw InvalidArgument(fmt::format("{}: fps: expected 0 < fps <= 1000, got {}", path, o.fps));
