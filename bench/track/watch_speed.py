@@ -15,7 +15,8 @@ whole picture (speed, loitering), as in README's example.
 2. Live: the file sent by `ffmpeg -re ... -f mpegts udp://127.0.0.1:PORT` while `vidrep watch
    udp://...` reads it: frames analysed out of those sent, and the latency of each alert line
    (the wall time it was printed less the wall time its start frame was sent: the sender's start
-   plus the frame's time), median and worst. The sender's own start-up counts against vidrep.
+   plus the frame's time; for loitering, the frame where the stay reached loiter_seconds),
+   median and worst. The sender's own start-up counts against vidrep.
 """
 import argparse
 import json
@@ -64,7 +65,9 @@ def live_run(stream, zones, port, seconds):
         if j["kind"] == "second":
             frames += j["frames"]
         elif j["kind"] == "alert":
-            latencies.append(now - (sent_at + j["start"]))
+            # A loiterer is one from the moment it has stayed the zone's loiter_seconds (the
+            # alert's end); the other alerts' events begin at their start.
+            latencies.append(now - (sent_at + (j["end"] if j["type"] == "loitering" else j["start"])))
     sender.wait()
     watch.wait()
     return frames, latencies, int(round(seconds * 30))
