@@ -136,14 +136,14 @@ std::vector<Tracked> Tracker::update(const std::vector<Box>& detections) {
     float largest = 0;
     for (size_t i = 0; i < tracks_.size(); ++i) {
       const Track& t = tracks_[i];
-      if (t.id == 0 || t.missed > o_.max_missed) continue;
+      if (t.id == 0 || t.missed > o_.max_missed || merged[i]) continue;
+      if (match[i] >= 0 && static_cast<size_t>(match[i]) != j) continue;  // it has a region of its own
       const Box p = t.predicted();
       if (overlap_area(p, d) >= kMergeCover * p.area()) inside.push_back(i), largest = std::max(largest, p.area());
     }
     if (inside.size() < 2 || d.area() < kMergeGrowth * largest) continue;
     taken[j] = 1;
     for (const size_t i : inside) {
-      if (match[i] >= 0 && static_cast<size_t>(match[i]) != j) continue;  // it has a region of its own
       match[i] = -1;
       merged[i] = 1;
       ++tracks_[i].missed;
