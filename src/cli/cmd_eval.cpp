@@ -156,7 +156,7 @@ CLI::App* register_eval_anomaly(CLI::App* eval) {
       std::filesystem::create_directories(args->timeline, ec);
       if (ec) throw WriteError(fmt::format("{}: cannot make the folder: {}", args->timeline, ec.message()));
       for (const auto& [name, v] : scores) {
-        track::Timeline t{.title = name, .scores = v.scores, .fps = v.fps, .threshold = threshold};
+        track::Timeline t{.title = name, .scores = v.scores, .fps = v.fps, .threshold = threshold, .truth = {}, .alerts = {}};
         if (const auto it = truth.find(name); it != truth.end()) {
           for (const auto& e : it->second) t.truth.push_back({e.start / v.fps, e.end / v.fps, e.type});
         }

@@ -33,10 +33,13 @@ void morph(const std::vector<uint8_t>& in, std::vector<uint8_t>& out, int w, int
 
 }  // namespace
 
+Box intersection(const Box& a, const Box& b) {
+  const float x = std::max(a.x, b.x), y = std::max(a.y, b.y);
+  return {x, y, std::max(0.0f, std::min(a.x + a.w, b.x + b.w) - x), std::max(0.0f, std::min(a.y + a.h, b.y + b.h) - y)};
+}
+
 float iou(const Box& a, const Box& b) {
-  const float ix = std::max(0.0f, std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x));
-  const float iy = std::max(0.0f, std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y));
-  const float inter = ix * iy, uni = a.area() + b.area() - inter;
+  const float inter = intersection(a, b).area(), uni = a.area() + b.area() - inter;
   return uni > 0 ? inter / uni : 0.0f;
 }
 

@@ -30,6 +30,8 @@ struct Box {
   float area() const { return w * h; }
 };
 
+// The boxes' common part (of zero size where they do not overlap).
+Box intersection(const Box& a, const Box& b);
 // Intersection over union (0 for boxes that do not touch).
 float iou(const Box& a, const Box& b);
 

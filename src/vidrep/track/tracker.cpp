@@ -60,12 +60,6 @@ std::vector<int> assign_least_cost(const std::vector<std::vector<double>>& cost,
 namespace {
 constexpr float kMergeCover = 0.5f;   // share of a track's predicted box inside the merged region
 constexpr float kMergeGrowth = 1.0f;  // a merged region is at least as large as its largest member
-
-float overlap_area(const Box& a, const Box& b) {
-  const float w = std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x);
-  const float h = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);
-  return w > 0 && h > 0 ? w * h : 0.0f;
-}
 }  // namespace
 
 Tracker::Tracker(TrackerOptions options) : o_(options) {
@@ -139,7 +133,7 @@ std::vector<Tracked> Tracker::update(const std::vector<Box>& detections) {
       if (t.id == 0 || t.missed > o_.max_missed || merged[i]) continue;
       if (match[i] >= 0 && static_cast<size_t>(match[i]) != j) continue;  // it has a region of its own
       const Box p = t.predicted();
-      if (overlap_area(p, d) >= kMergeCover * p.area()) inside.push_back(i), largest = std::max(largest, p.area());
+      if (intersection(p, d).area() >= kMergeCover * p.area()) inside.push_back(i), largest = std::max(largest, p.area());
     }
     if (inside.size() < 2 || d.area() < kMergeGrowth * largest) continue;
     taken[j] = 1;
@@ -147,10 +141,7 @@ std::vector<Tracked> Tracker::update(const std::vector<Box>& detections) {
       match[i] = -1;
       merged[i] = 1;
       ++tracks_[i].missed;
-      const Box p = tracks_[i].predicted();
-      const float x0 = std::max(p.x, d.x), y0 = std::max(p.y, d.y);
-      const float x1 = std::min(p.x + p.w, d.x + d.w), y1 = std::min(p.y + p.h, d.y + d.h);
-      out.push_back({tracks_[i].id, {x0, y0, x1 - x0, y1 - y0}});
+      out.push_back({tracks_[i].id, intersection(tracks_[i].predicted(), d)});
     }
   }
   for (size_t i = 0; i < tracks_.size(); ++i) {
