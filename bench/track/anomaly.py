@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Learned anomaly detection (`vidrep anomaly`), whole processes, on two sets:
 
-  /usr/bin/python3 bench/track/anomaly.py [--seed 1]
+  /usr/bin/python3 bench/track/anomaly.py [--seed 1] [--method density|predict|both]
+
+`--method` is `anomaly train`'s: the objects' density (the default), the future-frame predictor, or
+both scores summed.
 
 1. The surveillance synthesiser's set (bench/track/run.py makes it): trained on its 8 normal
    scenes (6 learnt, the last 2 held out for the threshold), scored on its 4 test scenes, evaluated
@@ -61,9 +64,9 @@ def evaluate(run, videos, truth, tmp, name):
                                       "--json"], check=True, capture_output=True, text=True).stdout)
 
 
-def report(name, m):
+def report(name, m, method):
     kinds = ", ".join(f"{t} {d['detected']}/{d['events']}" for t, d in m["by_type"].items())
-    print(f"{name}: frame AUROC {m['micro_auroc']:.3f} micro, {m['macro_auroc']:.3f} macro ({m['raw_auroc']:.3f} raw); "
+    print(f"{name}, {method}: frame AUROC {m['micro_auroc']:.3f} micro, {m['macro_auroc']:.3f} macro ({m['raw_auroc']:.3f} raw); "
           f"events {m['detected']}/{m['events']} (recall {m['recall']:.2f}: {kinds}); {m['alerts']} alerts, precision "
           f"{m['precision']:.2f}, {m['false_per_10min']:.2f} false per 10 min of normal video "
           f"({m['normal_minutes']:.1f} min; threshold {m['threshold']:.2f})")
@@ -72,24 +75,26 @@ def report(name, m):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--method", default="density", choices=["density", "predict", "both"])
     args = ap.parse_args()
+    method = ["--method", args.method]
     with tempfile.TemporaryDirectory() as tmp:
         folder = surveillance_set(args.seed)
         run = os.path.join(tmp, "synth-run")
-        subprocess.run([VIDREP, "anomaly", "train", "--data", os.path.join(folder, "normal.txt"), "--out", run], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([VIDREP, "anomaly", "train", "--data", os.path.join(folder, "normal.txt"), "--out", run, *method],
+                       check=True, stdout=subprocess.DEVNULL)
         with open(os.path.join(folder, "test.txt")) as f:
             tests = [os.path.join(folder, line.strip()) for line in f if line.strip()]
-        report("synthetic (4 test scenes of 60 s)", evaluate(run, tests, os.path.join(folder, "truth.tsv"), tmp, "synth"))
+        report("synthetic (4 test scenes of 60 s)", evaluate(run, tests, os.path.join(folder, "truth.tsv"), tmp, "synth"), args.method)
         if not os.path.exists(VTEST):
             print(f"{VTEST} is missing (apt-get install opencv-doc): real footage skipped")
             return
         vt = vtest_set(os.path.join(ROOT, "build", "bench-data", "vtest-anomaly"))
         run = os.path.join(tmp, "vtest-run")
         subprocess.run([VIDREP, "anomaly", "train", "--data", os.path.join(vt, "1-learn.mp4"), os.path.join(vt, "2-holdout.mp4"),
-                        "--out", run], check=True, stdout=subprocess.DEVNULL)
+                        "--out", run, *method], check=True, stdout=subprocess.DEVNULL)
         report("vtest.avi with inserted anomalies", evaluate(run, [os.path.join(vt, "test.mp4")],
-                                                             os.path.join(vt, "truth.tsv"), tmp, "vtest"))
+                                                             os.path.join(vt, "truth.tsv"), tmp, "vtest"), args.method)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@
 #include "vidrep/curate/config.h"
 #include "vidrep/io/video_reader.h"
 #include "vidrep/retrieval/descriptors.h"
+#include "vidrep/track/anomaly.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -89,8 +91,18 @@ void register_embed(CLI::App& app, EmbedderFactory make_embedder);
 void register_shots(CLI::App& app);
 void register_cut(CLI::App& app);
 void register_track(CLI::App& app);
-void register_watch(CLI::App& app);
-void register_anomaly(CLI::App& app);
+// The frame models of `anomaly` and `watch` (the future-frame predictor, apps/frame_prediction.h),
+// given by vidrep-torch; the front end, without LibTorch, hands the command lines that need one
+// over to it (main.cpp).
+struct FrameModels {
+  track::FrameModelLoader load;
+  // An untrained predictor: training steps, frame height, LibTorch threads, progress.
+  std::function<std::shared_ptr<track::FrameModel>(int steps, int height, int threads,
+                                                   std::function<void(int64_t, int64_t, double)> progress)>
+      make;
+};
+void register_watch(CLI::App& app, const track::FrameModelLoader& frame_models = {});
+void register_anomaly(CLI::App& app, const FrameModels& frame_models = {});
 void register_enhance(CLI::App& app);
 // `latents`: what encodes the clips of `--ae RUN`; null in the front end, which hands such
 // command lines to vidrep-torch.

@@ -146,7 +146,7 @@ CLI::App* register_eval_anomaly(CLI::App* eval) {
     double threshold = args->threshold;
     if (std::isnan(threshold)) {
       if (args->model.empty()) throw InvalidArgument("eval anomaly: give --model RUN or --threshold T for the alerts");
-      threshold = track::AnomalyModel::load(args->model).threshold;
+      threshold = track::AnomalyModel::load_settings(args->model).threshold;
     }
     const auto truth = track::load_anomaly_truth(args->truth);
     const auto scores = track::load_anomaly_scores(args->scores);

@@ -35,8 +35,9 @@ nlohmann::json objects_json(const std::vector<track::Tracked>& objects) {
 
 }  // namespace
 
-void register_watch(CLI::App& app) {
+void register_watch(CLI::App& app, const track::FrameModelLoader& frame_models) {
   auto args = std::make_shared<WatchArgs>();
+  args->options.frame_models = frame_models;
   CLI::App* cmd = app.add_subcommand(
       "watch", "Analyse a camera's video as it arrives (a file or a udp/rtsp/http/srt stream): tracks, rule alerts, evidence");
   cmd->add_option("source", args->source, "Video file or stream URL (udp://, rtp://, rtsp://, http://, srt://, tcp://)")

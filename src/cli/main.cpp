@@ -1,12 +1,13 @@
 // vidrep: the command-line tool's front end. Loading LibTorch costs a process ~0.5 s before main
 // (its static initialisers), so this executable links only the I/O core (array.h, io/, sample/)
 // and runs the commands that need nothing else itself: probe, frames, audio, encode, features,
-// shots, cut, enhance, track, watch, anomaly, curate without latents (--ae, or "ae" in its --config), clips
+// shots, cut, enhance, track, watch and anomaly without a frame model (a predictor run), curate without latents (--ae, or "ae" in its --config), clips
 // without --transform/--layout, tokens without --latent and embed with the handcrafted method. Every other command line goes
 // unchanged to vidrep-torch, installed beside it (main_torch.cpp), which runs every command.
 #include "cli_common.h"
 
 #include "vidrep/runtime.h"
+#include "vidrep/track/anomaly.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,8 +36,35 @@ bool runs_here(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "--version" || command == "probe" || command == "frames" || command == "audio" ||
       command == "encode" || command == "features" || command == "shots" || command == "cut" ||
-      command == "enhance" || command == "track" || command == "watch" ||
-      command == "anomaly") {
+      command == "enhance" || command == "track") {
+    return true;
+  }
+  // An anomaly run with a frame model (the future-frame predictor) needs LibTorch: training one
+  // (--method predict|both), scoring with one (anomaly score RUN), watching with one (--model RUN).
+  if (command == "anomaly" || command == "watch") {
+    const std::string_view sub = argc > 2 ? std::string_view(argv[2]) : std::string_view();
+    for (int i = 2; i < argc; ++i) {
+      const std::string_view arg = argv[i];
+      const std::string_view next = i + 1 < argc ? std::string_view(argv[i + 1]) : std::string_view();
+      if (command == "anomaly" && sub == "train" &&
+          ((arg == "--method" && next != "density") || (arg.starts_with("--method=") && arg != "--method=density"))) {
+        return false;
+      }
+      if (command == "watch" && arg == "--model" && !next.empty() && vidrep::track::AnomalyModel::has_frame_model(std::string(next))) return false;
+      if (command == "watch" && arg.starts_with("--model=") && vidrep::track::AnomalyModel::has_frame_model(std::string(arg.substr(8)))) return false;
+    }
+    // anomaly score RUN FILE...: RUN is the first argument that is not an option.
+    if (command == "anomaly" && sub == "score") {
+      for (int i = 3; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--threads") {
+          ++i;
+          continue;
+        }
+        if (arg.starts_with("-")) continue;
+        return !vidrep::track::AnomalyModel::has_frame_model(std::string(arg));
+      }
+    }
     return true;
   }
   if (command == "curate") {

@@ -3,6 +3,7 @@
 #include "cli_common.h"
 
 #include "vidrep/apps/autoencoder.h"
+#include "vidrep/apps/frame_prediction.h"
 #include "vidrep/retrieval/embedder.h"
 #include "vidrep/runtime.h"
 
@@ -15,7 +16,7 @@ namespace {
 bool runs_networks(int argc, char** argv) {
   if (argc < 2) return false;
   const std::string command = argv[1];
-  return command == "train" || command == "pretrain" || command == "eval" || command == "predict" || command == "demo" || command == "ae" ||
+  return command == "train" || command == "pretrain" || command == "eval" || command == "predict" || command == "demo" || command == "ae" || command == "anomaly" || command == "watch" ||
          command == "serve";
 }
 
@@ -42,8 +43,8 @@ int main(int argc, char** argv) {
   vidrep::cli::register_shots(app);
   vidrep::cli::register_cut(app);
   vidrep::cli::register_track(app);
-  vidrep::cli::register_watch(app);
-  vidrep::cli::register_anomaly(app);
+  vidrep::cli::register_watch(app, &vidrep::load_predictor);
+  vidrep::cli::register_anomaly(app, {&vidrep::load_predictor, &vidrep::make_predictor});
   vidrep::cli::register_enhance(app);
   vidrep::cli::register_curate(app, &vidrep::curation_latents);
   vidrep::cli::register_index(app);

@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 
 constexpr double kWindow = 0.5;       // seconds of the short-term velocity
 constexpr double kSmooth = 1.5;       // seconds of score smoothing
+constexpr double kFrameSmooth = 0.2;  // of the frame model's (anomaly.h)
 constexpr double kLongWindow = 2.0;   // seconds of the long-term velocity
 constexpr double kMinAge = 0.3;       // seconds of track before it has features
 constexpr double kVelocityBand = 0.02, kLogBand = 0.25;
@@ -46,13 +47,24 @@ struct Reservoir {
   }
 };
 
-std::vector<FrameTracks> tracked_frames(const std::string& path, const TrackFileOptions& o, TrackFileResult* result) {
-  std::vector<FrameTracks> frames;
-  *result = track_file(path, o, [&](const FrameTracks& f) { frames.push_back(f); });
-  return frames;
-}
 
 }  // namespace
+
+AnomalyMethod parse_anomaly_method(const std::string& name) {
+  if (name == "density") return AnomalyMethod::Density;
+  if (name == "predict") return AnomalyMethod::Predict;
+  if (name == "both") return AnomalyMethod::Both;
+  throw InvalidArgument(fmt::format("--method {}: expected density, predict or both", name));
+}
+
+std::string to_string(AnomalyMethod method) {
+  switch (method) {
+    case AnomalyMethod::Density: return "density";
+    case AnomalyMethod::Predict: return "predict";
+    case AnomalyMethod::Both: return "both";
+  }
+  return "density";
+}
 
 TrackFileOptions AnomalyModel::track_options() const {
   TrackFileOptions o;
@@ -64,6 +76,7 @@ TrackFileOptions AnomalyModel::track_options() const {
 
 AnomalyScorer::AnomalyScorer(const AnomalyModel& model, int width, int height) : m_(model), w_(width), h_(height) {
   if (width < 1 || height < 1) throw InvalidArgument(fmt::format("anomaly: expected a picture size, got {}x{}", width, height));
+  if (model.frame_model) frames_ = model.frame_model->scorer();
 }
 
 int AnomalyScorer::cell(double x, double y) const {
@@ -101,7 +114,8 @@ double AnomalyScorer::score(double x, double y, const Features& f) const {
   return -std::log(sum / static_cast<double>(n) + kFloor);
 }
 
-double AnomalyScorer::update(double time, const std::vector<Tracked>& objects, const std::vector<Box>& absorbed) {
+double AnomalyScorer::update(double time, const std::vector<Tracked>& objects, const std::vector<Box>& absorbed,
+                             const uint8_t* rgb, int width, int height) {
   if (start_ < 0) start_ = time;
   features_.clear();
   stops_.clear();
@@ -166,22 +180,34 @@ double AnomalyScorer::update(double time, const std::vector<Tracked>& objects, c
       top_box_ = stop_boxes_[i];
     }
   }
-  recent_.emplace_back(time, raw);
-  while (!recent_.empty() && time - recent_.front().first >= kSmooth) recent_.pop_front();
-  double mean = 0;
-  for (const auto& [t, s] : recent_) mean += s;
-  return mean / static_cast<double>(recent_.size());
+  double frame_raw = 0;
+  if (frames_) {
+    if (rgb == nullptr || width < 1 || height < 1) throw InvalidArgument("anomaly: this run's frame model needs the frames");
+    frame_raw = frames_->update(rgb, width, height);
+  }
+  recent_.push_back({time, raw, frame_raw});
+  while (!recent_.empty() && time - recent_.front()[0] >= kSmooth) recent_.pop_front();
+  object_score_ = frame_score_ = 0;
+  int64_t frame_n = 0;
+  for (const auto& r : recent_) {
+    object_score_ += r[1];
+    if (time - r[0] < kFrameSmooth) frame_score_ += r[2], ++frame_n;
+  }
+  object_score_ /= static_cast<double>(recent_.size());
+  frame_score_ /= static_cast<double>(std::max<int64_t>(frame_n, 1));
+  return m_.object_weight * object_score_ + m_.frame_weight * frame_score_;
 }
 
 std::vector<FrameScore> score_video(const AnomalyModel& model, const std::string& path, int threads) {
   TrackFileOptions o = model.track_options();
   o.threads = threads;
-  TrackFileResult r;
-  const std::vector<FrameTracks> frames = tracked_frames(path, o, &r);
-  AnomalyScorer scorer(model, r.width, r.height);
+  std::unique_ptr<AnomalyScorer> scorer;
   std::vector<FrameScore> out;
-  out.reserve(frames.size());
-  for (const FrameTracks& f : frames) out.push_back({f.frame, f.time, scorer.update(f.time, f.objects, f.absorbed)});
+  track_file(path, o, [&](const FrameTracks& f) {
+    if (!scorer) scorer = std::make_unique<AnomalyScorer>(model, f.native_width, f.native_height);
+    const double s = scorer->update(f.time, f.objects, f.absorbed, f.rgb, f.width, f.height);
+    out.push_back({f.frame, f.time, s, scorer->object_score(), scorer->frame_score()});
+  });
   return out;
 }
 
@@ -193,6 +219,9 @@ AnomalyModel train_anomaly(const AnomalyOptions& o) {
   }
   if (o.max_samples < 100) throw InvalidArgument(fmt::format("max samples {}: expected >= 100", o.max_samples));
   validate(o.track);
+  if (o.method != AnomalyMethod::Density && !o.frame_model) {
+    throw InvalidArgument(fmt::format("anomaly train --method {}: no frame model given", to_string(o.method)));
+  }
   std::vector<std::string> videos = o.videos;
   std::sort(videos.begin(), videos.end());
   const auto n = static_cast<int64_t>(videos.size());
@@ -203,40 +232,61 @@ AnomalyModel train_anomaly(const AnomalyOptions& o) {
   m.short_side = o.track.short_side;
   m.min_area = o.track.min_area;
   m.still_seconds = o.track.still_seconds;
+  m.method = o.method;
+  if (o.method != AnomalyMethod::Density) m.frame_model = o.frame_model;
   std::vector<Reservoir> cells(static_cast<size_t>(o.grid_x * o.grid_y));
   m.stops.assign(cells.size(), 0);
   int64_t done = 0;
   for (int64_t i = 0; i < n - held; ++i) {
-    TrackFileResult r;
-    const std::vector<FrameTracks> frames = tracked_frames(videos[static_cast<size_t>(i)], o.track, &r);
-    AnomalyScorer features(m, r.width, r.height);  // no cells yet: only the features are used
-    for (const FrameTracks& f : frames) {
-      features.update(f.time, f.objects, f.absorbed);
-      for (const int c : features.stops()) ++m.stops[static_cast<size_t>(c)];
-      for (const auto& [id, feat] : features.features()) {
+    std::unique_ptr<AnomalyScorer> features;  // no cells yet: only the features are used
+    const AnomalyModel no_frames = [&] {
+      AnomalyModel copy;
+      copy.grid_x = m.grid_x, copy.grid_y = m.grid_y;
+      return copy;
+    }();
+    double first = -1, last = 0;
+    int64_t frames = 0;
+    track_file(videos[static_cast<size_t>(i)], o.track, [&](const FrameTracks& f) {
+      if (!features) features = std::make_unique<AnomalyScorer>(no_frames, f.native_width, f.native_height);
+      if (m.frame_model) m.frame_model->learn(f.rgb, f.width, f.height, frames == 0);
+      if (first < 0) first = f.time;
+      last = f.time;
+      ++frames;
+      features->update(f.time, f.objects, f.absorbed);
+      const double width = f.native_width, height = f.native_height;
+      for (const int c : features->stops()) ++m.stops[static_cast<size_t>(c)];
+      for (const auto& [id, feat] : features->features()) {
         const auto it = std::find_if(f.objects.begin(), f.objects.end(), [id = id](const Tracked& t) { return t.id == id; });
-        const double x = (it->box.x + it->box.w / 2.0) / r.width, y = (it->box.y + it->box.h) / r.height;
+        const double x = (it->box.x + it->box.w / 2.0) / width, y = (it->box.y + it->box.h) / height;
         const int cx = std::clamp(static_cast<int>(x * o.grid_x), 0, o.grid_x - 1);
         const int cy = std::clamp(static_cast<int>(y * o.grid_y), 0, o.grid_y - 1);
         cells[static_cast<size_t>(cy * o.grid_x + cx)].add(feat, o.max_samples);
         ++m.samples;
       }
-    }
+    });
     ++m.train_videos;
-    m.train_frames += static_cast<int64_t>(frames.size());
-    if (!frames.empty()) m.train_seconds += std::max(0.0, frames.back().time - frames.front().time - kStartup);
+    m.train_frames += frames;
+    if (frames > 0) m.train_seconds += std::max(0.0, last - first - kStartup);
     if (o.progress) o.progress(++done, n, videos[static_cast<size_t>(i)]);
   }
   for (Reservoir& c : cells) m.cells.push_back(std::move(c.kept));
-  // The threshold: the highest score on the held-out videos (or, with one video, on it).
-  std::vector<double> scores;
+  if (m.frame_model) m.frame_model->fit();
+  // The weights of the two parts, then the threshold: the highest score on the held-out videos
+  // (or, with one video, on it).
+  std::vector<FrameScore> held_scores;
   for (int64_t i = held > 0 ? n - held : 0; i < n; ++i) {
-    for (const FrameScore& s : score_video(m, videos[static_cast<size_t>(i)], o.track.threads)) scores.push_back(s.score);
+    for (const FrameScore& s : score_video(m, videos[static_cast<size_t>(i)], o.track.threads)) held_scores.push_back(s);
     if (held > 0) {
       ++m.holdout_videos;
       if (o.progress) o.progress(++done, n, videos[static_cast<size_t>(i)]);
     }
   }
+  double object_max = 0, frame_max = 0;
+  for (const FrameScore& s : held_scores) object_max = std::max(object_max, s.object_score), frame_max = std::max(frame_max, s.frame_score);
+  m.object_weight = m.method == AnomalyMethod::Predict ? 0.0 : m.method == AnomalyMethod::Density ? 1.0 : 1.0 / std::max(object_max, 1e-6);
+  m.frame_weight = m.method == AnomalyMethod::Density ? 0.0 : m.method == AnomalyMethod::Predict ? 1.0 : 1.0 / std::max(frame_max, 1e-6);
+  std::vector<double> scores;
+  for (const FrameScore& s : held_scores) scores.push_back(m.object_weight * s.object_score + m.frame_weight * s.frame_score);
   m.holdout_frames = held > 0 ? static_cast<int64_t>(scores.size()) : 0;
   if (!scores.empty()) {
     std::sort(scores.begin(), scores.end());
@@ -271,7 +321,9 @@ void AnomalyModel::save(const std::string& run_dir) const {
                          {"train_frames", train_frames}, {"holdout_videos", holdout_videos},
                          {"holdout_frames", holdout_frames}, {"holdout_max", holdout_max},
                          {"holdout_p999", holdout_p999}, {"samples", samples}, {"kept", total},
-                         {"train_seconds", train_seconds}, {"stops", stops}};
+                         {"train_seconds", train_seconds}, {"stops", stops},
+                         {"method", to_string(method)}, {"object_weight", object_weight}, {"frame_weight", frame_weight}};
+  if (frame_model) frame_model->save(run_dir);
   io::OutputFile file((fs::path(run_dir) / "model.json").string());
   std::ofstream f(file.temp_path(), std::ios::binary);
   f << j.dump(2) << "\n";
@@ -280,7 +332,24 @@ void AnomalyModel::save(const std::string& run_dir) const {
   file.commit();
 }
 
-AnomalyModel AnomalyModel::load(const std::string& run_dir) {
+bool AnomalyModel::has_frame_model(const std::string& run_dir) {
+  std::ifstream in(fs::path(run_dir) / "model.json");
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("method") && j["method"].is_string() && j["method"].get<std::string>() != "density";
+}
+
+AnomalyModel AnomalyModel::load(const std::string& run_dir, const FrameModelLoader& frames) {
+  AnomalyModel m = load_settings(run_dir);
+  if (m.method != AnomalyMethod::Density) {
+    if (!frames) {
+      throw ConfigError(fmt::format("{}/model.json: a frame model ({}) needs vidrep-torch to load", run_dir, to_string(m.method)));
+    }
+    m.frame_model = frames(run_dir);
+  }
+  return m;
+}
+
+AnomalyModel AnomalyModel::load_settings(const std::string& run_dir) {
   const std::string path = (fs::path(run_dir) / "model.json").string();
   std::ifstream in(path);
   if (!in) throw OpenError(fmt::format("{}: cannot open (is {} an anomaly run from `vidrep anomaly train`?)", path, run_dir));
@@ -314,6 +383,17 @@ AnomalyModel AnomalyModel::load(const std::string& run_dir) {
   require_key(j.contains("stops") && j["stops"].is_array() && j["stops"].size() == static_cast<size_t>(m.grid_x * m.grid_y),
               what, "stops", "expected a count per cell");
   m.stops = j["stops"].get<std::vector<int64_t>>();
+  if (j.contains("method")) {  // runs before 2026-12-02 have only the density
+    require_key(j["method"].is_string(), what, "method", "expected density, predict or both");
+    try {
+      m.method = parse_anomaly_method(j["method"].get<std::string>());
+    } catch (const InvalidArgument&) {
+      require_key(false, what, "method", "expected density, predict or both");
+    }
+    read_key(j, what, "object_weight", m.object_weight);
+    read_key(j, what, "frame_weight", m.frame_weight);
+  }
+
   const Array samples = io::load_npy((fs::path(run_dir) / "samples.npy").string());
   if (samples.dtype() != DType::Float32 || samples.dim() != 2 || samples.shape()[1] != 7) {
     throw ConfigError(fmt::format("{}/samples.npy: expected float32 [N, 7], got {}", run_dir, describe(samples)));

@@ -69,8 +69,8 @@ TrackFileResult track_file(const std::string& path, const TrackFileOptions& o,
   while (auto batch = stream.next()) {
     const int64_t frame_bytes = int64_t{w} * h * 3;
     for (size_t i = 0; i < batch->indices.size(); ++i) {
-      FrameTracks f{batch->indices[i], batch->times[i],
-                    tracker.update(batch->frames.data<uint8_t>() + static_cast<int64_t>(i) * frame_bytes), tracker.absorbed()};
+      const uint8_t* rgb = batch->frames.data<uint8_t>() + static_cast<int64_t>(i) * frame_bytes;
+      FrameTracks f{batch->indices[i], batch->times[i], tracker.update(rgb), tracker.absorbed(), r.width, r.height, rgb, w, h};
       for (const Tracked& t : f.objects) {
         auto [it, fresh] = spans.try_emplace(t.id);
         TrackSummary& s = it->second;

@@ -33,6 +33,10 @@ struct FrameTracks {
   double time = 0;    // seconds
   std::vector<Tracked> objects;  // boxes in the video's pixels
   std::vector<Box> absorbed;     // tracks that stood still and became background this frame
+  int native_width = 0, native_height = 0;  // the video's picture (the boxes' pixels)
+  // The frame at the analysis size, packed RGB, width x height: valid during on_frame only.
+  const uint8_t* rgb = nullptr;
+  int width = 0, height = 0;
 };
 
 // InvalidArgument for options out of range (naming the command-line flag).

@@ -96,7 +96,7 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
   std::optional<AnomalyModel> model;
   TrackFileOptions track_options = o.track;
   if (!o.model.empty()) {
-    model = AnomalyModel::load(o.model);
+    model = AnomalyModel::load(o.model, o.frame_models);
     track_options = model->track_options();
     track_options.threads = o.track.threads;
   }
@@ -157,7 +157,7 @@ WatchResult watch(const std::string& source, const WatchOptions& o, const WatchC
         max_id = std::max(max_id, obj.id);
       }
       std::optional<double> learned;
-      if (scorer) learned = scorer->update(t, objects, tracker->absorbed());
+      if (scorer) learned = scorer->update(t, objects, tracker->absorbed(), f.rgb, f.width, f.height);
       const double score = learned.value_or(tracker->activity());
       const auto s = static_cast<int64_t>(std::floor(t));
       if (s != second) {

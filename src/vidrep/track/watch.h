@@ -14,6 +14,7 @@
 //       .on_status = [](const track::WatchStatus& s) { ... "dropped", "reconnected" }});
 #pragma once
 
+#include "vidrep/track/anomaly.h"
 #include "vidrep/track/rules.h"
 #include "vidrep/track/track_file.h"
 
@@ -43,6 +44,7 @@ struct WatchOptions {
   // Its analysis settings (size, smallest object, still objects) replace `track`'s. "": the score
   // is the share of the picture in motion, and there are no anomaly alerts.
   std::string model;
+  FrameModelLoader frame_models;      // loads a run's frame model (LibTorch); none: such a run is refused
   double alert_gap = 5;               // seconds: anomaly alerts closer than this are one
 };
 
