@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace vidrep::track {
 namespace {
@@ -47,6 +48,15 @@ struct Reservoir {
   }
 };
 
+// The weights of a run's two parts (anomaly.h): `both` brings each to 1 at its held-out maximum.
+std::pair<double, double> part_weights(AnomalyMethod method, double object_max, double frame_max) {
+  switch (method) {
+    case AnomalyMethod::Density: return {1.0, 0.0};
+    case AnomalyMethod::Predict: return {0.0, 1.0};
+    case AnomalyMethod::Both: break;
+  }
+  return {1.0 / std::max(object_max, 1e-6), 1.0 / std::max(frame_max, 1e-6)};
+}
 
 }  // namespace
 
@@ -236,18 +246,17 @@ AnomalyModel train_anomaly(const AnomalyOptions& o) {
   if (o.method != AnomalyMethod::Density) m.frame_model = o.frame_model;
   std::vector<Reservoir> cells(static_cast<size_t>(o.grid_x * o.grid_y));
   m.stops.assign(cells.size(), 0);
+  // The features' scorer sees a model with the grid alone: no cells yet, and no frame model, which
+  // learns here and scores only once fitted.
+  AnomalyModel grid_only;
+  grid_only.grid_x = m.grid_x, grid_only.grid_y = m.grid_y;
   int64_t done = 0;
   for (int64_t i = 0; i < n - held; ++i) {
-    std::unique_ptr<AnomalyScorer> features;  // no cells yet: only the features are used
-    const AnomalyModel no_frames = [&] {
-      AnomalyModel copy;
-      copy.grid_x = m.grid_x, copy.grid_y = m.grid_y;
-      return copy;
-    }();
+    std::unique_ptr<AnomalyScorer> features;  // only its features and stops are used
     double first = -1, last = 0;
     int64_t frames = 0;
     track_file(videos[static_cast<size_t>(i)], o.track, [&](const FrameTracks& f) {
-      if (!features) features = std::make_unique<AnomalyScorer>(no_frames, f.native_width, f.native_height);
+      if (!features) features = std::make_unique<AnomalyScorer>(grid_only, f.native_width, f.native_height);
       if (m.frame_model) m.frame_model->learn(f.rgb, f.width, f.height, frames == 0);
       if (first < 0) first = f.time;
       last = f.time;
@@ -283,8 +292,7 @@ AnomalyModel train_anomaly(const AnomalyOptions& o) {
   }
   double object_max = 0, frame_max = 0;
   for (const FrameScore& s : held_scores) object_max = std::max(object_max, s.object_score), frame_max = std::max(frame_max, s.frame_score);
-  m.object_weight = m.method == AnomalyMethod::Predict ? 0.0 : m.method == AnomalyMethod::Density ? 1.0 : 1.0 / std::max(object_max, 1e-6);
-  m.frame_weight = m.method == AnomalyMethod::Density ? 0.0 : m.method == AnomalyMethod::Predict ? 1.0 : 1.0 / std::max(frame_max, 1e-6);
+  std::tie(m.object_weight, m.frame_weight) = part_weights(m.method, object_max, frame_max);
   std::vector<double> scores;
   for (const FrameScore& s : held_scores) scores.push_back(m.object_weight * s.object_score + m.frame_weight * s.frame_score);
   m.holdout_frames = held > 0 ? static_cast<int64_t>(scores.size()) : 0;
