@@ -1,6 +1,6 @@
 // The surveillance synthesiser's layout and ground truth; learned normality scoring an inserted
 // anomaly (a walker going the wrong way) above the normal frames, the same after the run is saved
-// and loaded; the anomaly metrics against hand-worked values; and the commands end to end.
+// and loaded; the density telling lanes apart within a cell; the anomaly metrics against hand-worked values; and the commands end to end.
 #include "vidrep/track/anomaly.h"
 #include "vidrep/track/anomaly_metrics.h"
 #include "vidrep/track/mot_metrics.h"
@@ -89,6 +89,51 @@ TEST(Anomaly, WrongWayWalkerScoresAboveNormalFrames) {
   for (size_t i = 0; i < scores.size(); i += 50) EXPECT_NEAR(again[i].score, scores[i].score, 1e-4) << i;
   EXPECT_NE(test::error_message<OpenError>([] { track::AnomalyModel::load("/nonexistent/run"); }).find("/nonexistent/run"),
             std::string::npos);
+}
+
+// Walkers crossing a 320x240 picture at 40 px/s, boxes 10x30, feet at `feet_y`, one a second; every
+// 25 fps frame's tracks.
+std::vector<std::vector<track::Tracked>> walkers(int count, float feet_y, bool leftwards) {
+  std::vector<std::vector<track::Tracked>> frames(static_cast<size_t>(count) * 25 + 150);
+  for (int k = 0; k < count; ++k) {
+    for (int i = 0; i < 150; ++i) {
+      const float x = 20 + 40 * static_cast<float>(i) / 25;
+      frames[static_cast<size_t>(k * 25 + i)].push_back(
+          {k + 1, {leftwards ? 290 - x : x, feet_y - 30, 10, 30}});
+    }
+  }
+  return frames;
+}
+
+// The density tells apart objects a lane apart within one cell: on a one-cell grid learnt from
+// leftward walkers on an upper lane and rightward ones on a lower lane, a leftward walker on the
+// lower lane is rare, one on the upper lane is not.
+TEST(Anomaly, DensityTellsLanesWithinACell) {
+  track::AnomalyModel m;
+  m.grid_x = m.grid_y = 1;
+  m.cells.resize(1);
+  track::AnomalyScorer learn(m, 320, 240);
+  std::vector<std::vector<track::Tracked>> normal = walkers(20, 100, true);
+  for (auto& f : walkers(20, 125, false)) {
+    for (auto& t : f) t.id += 100;
+    normal.push_back(f);
+  }
+  // Both lanes at once: frames of the upper lane's walkers then the lower's, times running on.
+  for (size_t i = 0; i < normal.size(); ++i) {
+    learn.update(static_cast<double>(i) / 25, normal[i]);
+    for (const auto& [id, f] : learn.features()) m.cells[0].push_back(f);
+  }
+  ASSERT_GT(m.cells[0].size(), 1000u);
+  const auto last_score = [&](float feet_y) {
+    track::AnomalyScorer s(m, 320, 240);
+    double score = 0;
+    const std::vector<std::vector<track::Tracked>> frames = walkers(1, feet_y, true);
+    for (size_t i = 0; i < 125; ++i) score = s.update(static_cast<double>(i) / 25, frames[i]);
+    return score;
+  };
+  const double usual = last_score(100), wrong_lane = last_score(125);
+  EXPECT_LT(usual, 6.0);  // about 4: the samples within the position kernel are a few % of the cell's
+  EXPECT_GT(wrong_lane, usual + 5.0) << "usual " << usual;
 }
 
 TEST(AnomalyMetrics, AurocEventsAndFalseAlerts) {

@@ -26,6 +26,8 @@ constexpr double kFrameSmooth = 0.2;  // of the frame model's (anomaly.h)
 constexpr double kLongWindow = 2.0;   // seconds of the long-term velocity
 constexpr double kMinAge = 0.3;       // seconds of track before it has features
 constexpr double kVelocityBand = 0.02, kLogBand = 0.25;
+// The feet's position within a cell, in picture heights: objects a lane apart are apart.
+constexpr double kPositionBand = 0.015;
 constexpr double kStartup = 3.0;      // seconds at a video's start whose stops are the tracker's
 constexpr double kStopLinger = 10.0;  // seconds a stop is scored
 constexpr double kFloor = 1e-6;       // density floor: the highest score is -log(1e-6) = 13.8
@@ -151,7 +153,8 @@ double AnomalyScorer::update(double time, const std::vector<Tracked>& objects, c
     };
     const Features f{v(recent->second, dt, 0), v(recent->second, dt, 1), v(h.feet.front().second, dt_long, 0),
                      v(h.feet.front().second, dt_long, 1), static_cast<float>(std::log(t.box.h / t.box.w) / kLogBand),
-                     static_cast<float>(std::log(t.box.h / h_) / kLogBand)};
+                     static_cast<float>(std::log(t.box.h / h_) / kLogBand), static_cast<float>(feet[0] / h_ / kPositionBand),
+                     static_cast<float>(feet[1] / h_ / kPositionBand)};
     features_.emplace_back(t.id, f);
     if (const double s = score(feet[0] / w_, feet[1] / h_, f); s > raw || top_id_ < 0) {
       raw = std::max(raw, s);
@@ -312,8 +315,8 @@ void AnomalyModel::save(const std::string& run_dir) const {
   if (ec) throw WriteError(fmt::format("{}: cannot make the run folder: {}", run_dir, ec.message()));
   int64_t total = 0;
   for (const auto& c : cells) total += static_cast<int64_t>(c.size());
-  // samples.npy: float32 [N, 7], the cell's index then the 6 features.
-  Array rows(DType::Float32, {total, 7});
+  // samples.npy: float32 [N, 9], the cell's index then the 8 features.
+  Array rows(DType::Float32, {total, 9});
   float* p = rows.data<float>();
   for (size_t c = 0; c < cells.size(); ++c) {
     for (const Features& f : cells[c]) {
@@ -322,7 +325,7 @@ void AnomalyModel::save(const std::string& run_dir) const {
     }
   }
   io::save_npy((fs::path(run_dir) / "samples.npy").string(), rows);
-  const nlohmann::json j{{"kind", "anomaly"},           {"version", 1},
+  const nlohmann::json j{{"kind", "anomaly"},           {"version", 2},
                          {"grid", {grid_x, grid_y}},     {"short_side", short_side},
                          {"min_area", min_area},         {"still_seconds", still_seconds},
                          {"threshold", threshold},       {"train_videos", train_videos},
@@ -403,18 +406,22 @@ AnomalyModel AnomalyModel::load_settings(const std::string& run_dir) {
   }
 
   const Array samples = io::load_npy((fs::path(run_dir) / "samples.npy").string());
-  if (samples.dtype() != DType::Float32 || samples.dim() != 2 || samples.shape()[1] != 7) {
-    throw ConfigError(fmt::format("{}/samples.npy: expected float32 [N, 7], got {}", run_dir, describe(samples)));
+  if (samples.dtype() == DType::Float32 && samples.dim() == 2 && samples.shape()[1] == 7) {
+    throw ConfigError(fmt::format("{}/samples.npy: made by an earlier vidrep (6 features, without the objects' "
+                                  "positions): train the run again", run_dir));
+  }
+  if (samples.dtype() != DType::Float32 || samples.dim() != 2 || samples.shape()[1] != 9) {
+    throw ConfigError(fmt::format("{}/samples.npy: expected float32 [N, 9], got {}", run_dir, describe(samples)));
   }
   m.cells.assign(static_cast<size_t>(m.grid_x * m.grid_y), {});
   const float* p = samples.data<float>();
-  for (int64_t i = 0; i < samples.shape()[0]; ++i, p += 7) {
+  for (int64_t i = 0; i < samples.shape()[0]; ++i, p += 9) {
     const auto c = static_cast<int64_t>(p[0]);
     if (c < 0 || c >= m.grid_x * m.grid_y || static_cast<float>(c) != p[0]) {
       throw ConfigError(fmt::format("{}/samples.npy: row {} names cell {}, outside the {}x{} grid", run_dir, i, p[0], m.grid_x,
                                     m.grid_y));
     }
-    m.cells[static_cast<size_t>(c)].push_back({p[1], p[2], p[3], p[4], p[5], p[6]});
+    m.cells[static_cast<size_t>(c)].push_back({p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]});
   }
   return m;
 }

@@ -88,7 +88,8 @@ struct AnomalyOptions {
   std::function<void(int64_t done, int64_t total, const std::string& path)> progress;
 };
 
-using Features = std::array<float, 6>;  // vx, vy (0.5 s), vx, vy (2 s), log aspect, log size (in bandwidths)
+// vx, vy (0.5 s), vx, vy (2 s), log aspect, log size, and the feet's x, y (each in its bandwidth).
+using Features = std::array<float, 8>;
 
 struct AnomalyModel {
   int grid_x = 16, grid_y = 12;
