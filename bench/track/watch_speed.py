@@ -77,12 +77,12 @@ def timed(cmd):
 def wait_bound(port, process, limit=60):
     """Waits until a UDP socket is bound to `port` (/proc/net/udp): the watcher is listening, its
     start-up (loading LibTorch and a model takes seconds) over, so that no frame is sent to nobody."""
-    want = f":{port:04X} "
+    local = f":{port:04X}"  # the local_address column ends with the port in hex
     deadline = time.time() + limit
     while time.time() < deadline and process.poll() is None:
         for table in ("/proc/net/udp", "/proc/net/udp6"):
             with open(table) as f:
-                if any(line.split()[1].endswith(want.strip()) for line in f.readlines()[1:]):
+                if any(line.split()[1].endswith(local) for line in f.readlines()[1:]):
                     return
         time.sleep(0.05)
     sys.exit(f"vidrep watch did not listen on UDP port {port} within {limit} s")
@@ -95,7 +95,7 @@ def live_run(stream, zones, port, seconds, extra):
     wait_bound(port, watch)
     sent_at = time.time()
     sender = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-re", "-i", stream, "-c", "copy", "-f", "mpegts", url])
-    frames, latencies, first_frame_wall = 0, [], None
+    frames, latencies = 0, []
     for line in watch.stdout:
         now = time.time()
         j = json.loads(line)
