@@ -28,6 +28,8 @@ constexpr double kMinAge = 0.3;       // seconds of track before it has features
 constexpr double kVelocityBand = 0.02, kLogBand = 0.25;
 // The feet's position within a cell, in picture heights: objects a lane apart are apart.
 constexpr double kPositionBand = 0.015;
+constexpr size_t kPosition = 6;      // the first position feature (Features)
+constexpr double kPrior = 5;         // samples' worth of the cell's density in an object's score
 constexpr double kStartup = 3.0;      // seconds at a video's start whose stops are the tracker's
 constexpr double kStopLinger = 10.0;  // seconds a stop is scored
 constexpr double kFloor = 1e-6;       // density floor: the highest score is -log(1e-6) = 13.8
@@ -100,12 +102,15 @@ int AnomalyScorer::cell(double x, double y) const {
 double AnomalyScorer::score(double x, double y, const Features& f) const {
   if (m_.cells.empty()) return -std::log(kFloor);
   const int cx = cell(x, y) % m_.grid_x, cy = cell(x, y) / m_.grid_x;
-  // The object's own cell; where it has too few samples, the 3 x 3 cells around it, then 5 x 5,
-  // then the whole picture.
-  double sum = 0;
+  // The samples of the object's own cell; where it has too few, of the 3 x 3 cells around it,
+  // then 5 x 5, then the whole picture. The density of the motion and shape features among the
+  // samples near the object's position (weighted by the position kernel), shrunk towards their
+  // density over all the cell's samples by kPrior samples' worth: where the footage has many
+  // objects near this position, how they moved there; where it has few, how they moved in the cell.
+  double near = 0, near_k = 0, all_k = 0;
   int64_t n = 0;
   for (const int reach : {0, 1, 2, std::max(m_.grid_x, m_.grid_y)}) {
-    sum = 0;
+    near = near_k = all_k = 0;
     n = 0;
     for (int dy = -reach; dy <= reach; ++dy) {
       for (int dx = -reach; dx <= reach; ++dx) {
@@ -113,9 +118,13 @@ double AnomalyScorer::score(double x, double y, const Features& f) const {
         if (gx < 0 || gy < 0 || gx >= m_.grid_x || gy >= m_.grid_y) continue;
         const std::vector<Features>& cell = m_.cells[static_cast<size_t>(gy * m_.grid_x + gx)];
         for (const Features& s : cell) {
-          double d = 0;
-          for (size_t k = 0; k < f.size(); ++k) d += (s[k] - f[k]) * (s[k] - f[k]);
-          sum += std::exp(-0.5 * d);
+          double d = 0, d_position = 0;
+          for (size_t k = 0; k < kPosition; ++k) d += (s[k] - f[k]) * (s[k] - f[k]);
+          for (size_t k = kPosition; k < f.size(); ++k) d_position += (s[k] - f[k]) * (s[k] - f[k]);
+          const double kernel = std::exp(-0.5 * d), weight = std::exp(-0.5 * d_position);
+          all_k += kernel;
+          near += weight;
+          near_k += weight * kernel;
         }
         n += static_cast<int64_t>(cell.size());
       }
@@ -123,7 +132,7 @@ double AnomalyScorer::score(double x, double y, const Features& f) const {
     if (n >= kMinSamples) break;
   }
   if (n < kMinSamples) return -std::log(kFloor);
-  return -std::log(sum / static_cast<double>(n) + kFloor);
+  return -std::log((near_k + kPrior * all_k / static_cast<double>(n)) / (near + kPrior) + kFloor);
 }
 
 double AnomalyScorer::update(double time, const std::vector<Tracked>& objects, const std::vector<Box>& absorbed,
