@@ -1,6 +1,7 @@
 // The surveillance synthesiser's layout and ground truth; learned normality scoring an inserted
 // anomaly (a walker going the wrong way) above the normal frames, the same after the run is saved
-// and loaded; the density telling lanes apart within a cell; the anomaly metrics against hand-worked values; and the commands end to end.
+// and loaded; the density telling lanes apart within a cell; the anomaly metrics against
+// hand-worked values; and the commands end to end.
 #include "vidrep/track/anomaly.h"
 #include "vidrep/track/anomaly_metrics.h"
 #include "vidrep/track/mot_metrics.h"
@@ -119,7 +120,7 @@ TEST(Anomaly, DensityTellsLanesWithinACell) {
     for (auto& t : f) t.id += 100;
     normal.push_back(f);
   }
-  // Both lanes at once: frames of the upper lane's walkers then the lower's, times running on.
+  // The upper lane's walkers, then the lower lane's, on one clock.
   for (size_t i = 0; i < normal.size(); ++i) {
     learn.update(static_cast<double>(i) / 25, normal[i]);
     for (const auto& [id, f] : learn.features()) m.cells[0].push_back(f);
