@@ -104,7 +104,7 @@ void add_optimization_flags(ConfigFlags& f) {
         c.task == Task::Classify ? "Epochs (left out: more on a small dataset, for at least --min-steps optimizer steps)"
                                  : "Epochs");
   if (c.task == Task::Classify)
-    f.add("--min-steps", c.min_steps, "/min_steps", "Optimizer steps a run takes at least when --epochs is left out (0: off)");
+    f.add("--min-steps", c.min_steps, "/min_steps", "Optimizer steps a run takes at least when --epochs is left out (cnn_lstm: 2000; 0: off)");
   f.add("--batch", c.batch, "/batch", "Clips per batch");
   f.add("--lr", c.lr, "/lr", c.task == Task::Classify ? "Peak learning rate (cnn_lstm: 0.004)" : "Peak learning rate");
   f.add("--optimizer", c.optimizer, "/optimizer", "sgd | adam | adamw");

@@ -184,6 +184,15 @@ TEST(TrainConfigJson, SmallDatasetsTrainForMinStepsUnlessEpochsAreGiven) {
   EXPECT_EQ(resolve_train_config(Task::Classify, "", cnn_lstm).lr, 4e-3);
   EXPECT_EQ(resolve_train_config(Task::Classify, "", cnn_lstm).model.dropout, 0.5);
   EXPECT_EQ(resolve_train_config(Task::Classify, "", {{"model", {{"arch", "c3d"}}}}).lr, 2e-3);
+  // ... and for more steps: 2000 on the 20 videos above are 1000 epochs (c3d keeps 400: 200).
+  nlohmann::json small_cnn_lstm = data;
+  small_cnn_lstm["model"] = {{"arch", "cnn_lstm"}};
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", small_cnn_lstm).epochs, 1000);
+  small_cnn_lstm["model"]["arch"] = "c3d";
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", small_cnn_lstm).epochs, 200);
+  small_cnn_lstm["model"]["arch"] = "cnn_lstm";
+  small_cnn_lstm["min_steps"] = 400;
+  EXPECT_EQ(resolve_train_config(Task::Classify, "", small_cnn_lstm).epochs, 200);
   cnn_lstm["lr"] = 1e-3;
   cnn_lstm["model"]["dropout"] = 0.1;
   EXPECT_EQ(resolve_train_config(Task::Classify, "", cnn_lstm).lr, 1e-3);

@@ -166,8 +166,9 @@ TrainConfig merge_config_file(const TrainConfig& base, const std::string& path);
 // defaults that depend on other keys, unless the file or the flags set them: a classifier trains for
 // max(epochs, ceil(min_steps / batches per epoch)) epochs on the train split of `data` (when it can
 // be read; train() reports it otherwise), and min_epochs is half of the epochs; cnn_lstm takes lr
-// 4e-3 and dropout 0.5 (the other families 2e-3 and 0.2); a classifier reading an autoencoder's latents (input latent) takes 1x2x2
-// tubelets and the longest clip up to model.frames that the autoencoder takes (1 + k * compress_t).
+// 4e-3, dropout 0.5 and min_steps 2000 (the other families 2e-3, 0.2 and 400); a classifier
+// reading an autoencoder's latents (input latent) takes 1x2x2 tubelets and the longest clip up to
+// model.frames that the autoencoder takes (1 + k * compress_t).
 TrainConfig resolve_train_config(Task task, const std::string& config_file, const nlohmann::json& flags);
 
 }  // namespace vidrep
