@@ -5,6 +5,7 @@
 #include "vidrep/transform/geometry.h"
 #include "vidrep/transform/pipeline.h"
 
+#include "support/fixtures.h"
 #include "transform/clip_helpers.h"
 
 #include <ATen/ATen.h>
@@ -197,6 +198,18 @@ TEST(TransformGeometry, RandomHflipFollowsItsProbability) {
   }
   EXPECT_GT(flips, 160);  // 200 expected; 4 standard deviations is 40
   EXPECT_LT(flips, 240);
+}
+
+TEST(TransformGeometry, RandomFlipReversesTheAxisItNames) {
+  const at::Tensor x = test::random_clip(3, 4, 5, 2);
+  const at::Tensor backwards = random_flip(x, kFlipTime, 1.0, 0);
+  const at::Tensor upside_down = random_flip(x, kFlipRows, 1.0, 0);
+  for (int64_t t = 0; t < 3; ++t) EXPECT_TRUE(at::equal(backwards[t], x[2 - t]));
+  for (int64_t y = 0; y < 4; ++y) EXPECT_TRUE(at::equal(upside_down.select(1, y), x.select(1, 3 - y)));
+  EXPECT_TRUE(at::equal(random_flip(x, kFlipColumns, 1.0, 0), hflip(x)));
+  EXPECT_TRUE(at::equal(random_flip(x, kFlipTime, 0.0, 0), x));
+  EXPECT_EQ(test::error_message<InvalidArgument>([&] { random_flip(x, kFlipRows, -0.1, 0); }),
+            "random_vflip: expected a probability in [0,1], got -0.1");
 }
 
 TEST(TransformGeometry, TemporalStrideKeepsEveryKthFrame) {

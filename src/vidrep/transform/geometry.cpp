@@ -155,12 +155,16 @@ at::Tensor hflip(const at::Tensor& clip) {
 }
 
 at::Tensor random_hflip(const at::Tensor& clip, double p, uint64_t seed) {
-  check_clip(clip, "random_hflip");
-  if (!(p >= 0.0 && p <= 1.0)) {
-    throw InvalidArgument(fmt::format("random_hflip: expected a probability in [0,1], got {}", p));
-  }
+  return random_flip(clip, kFlipColumns, p, seed);
+}
+
+at::Tensor random_flip(const at::Tensor& clip, FlipAxis axis, double p, uint64_t seed) {
+  static constexpr const char* kNames[] = {"random_reverse", "random_vflip", "random_hflip"};
+  const char* name = kNames[axis];
+  check_clip(clip, name);
+  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("{}: expected a probability in [0,1], got {}", name, p));
   Rng rng(seed);
-  return rng.uniform() < p ? clip.flip({2}) : clip.clone(at::MemoryFormat::Contiguous);
+  return rng.uniform() < p ? clip.flip({axis}) : clip.clone(at::MemoryFormat::Contiguous);
 }
 
 at::Tensor temporal_stride(const at::Tensor& clip, int64_t k) {

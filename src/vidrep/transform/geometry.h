@@ -70,6 +70,11 @@ at::Tensor random_resized_crop(const at::Tensor& clip, const ResizedCropOptions&
 at::Tensor hflip(const at::Tensor& clip);
 // Mirrors the whole clip with probability p (in [0,1]), else returns a copy.
 at::Tensor random_hflip(const at::Tensor& clip, double p, uint64_t seed);
+// The same along any axis of [T,H,W,C]: kFlipTime plays the clip backwards, kFlipRows turns it
+// upside down, kFlipColumns mirrors it left-right (random_hflip). Label-free augmentations for
+// the autoencoder; a classifier's labels may depend on the direction each one reverses.
+enum FlipAxis : int64_t { kFlipTime = 0, kFlipRows = 1, kFlipColumns = 2 };
+at::Tensor random_flip(const at::Tensor& clip, FlipAxis axis, double p, uint64_t seed);
 
 // [T,H,W,C] -> [ceil(T/k),H,W,C]: frames 0, k, 2k, ...
 at::Tensor temporal_stride(const at::Tensor& clip, int64_t k);

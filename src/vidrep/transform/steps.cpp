@@ -136,10 +136,11 @@ ParsedStep parse_random_resized_crop(const std::string& v, bool) {
           [o](const at::Tensor& x, uint64_t seed) { return random_resized_crop(x, o, seed); }};
 }
 
-ParsedStep parse_hflip(const std::string& v, bool has_value) {
+template <FlipAxis axis>
+ParsedStep parse_flip(const std::string& v, bool has_value) {
   const double p = has_value ? number(v, "a probability P") : 0.5;
   if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("expected a probability in [0,1], got {}", p));
-  return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_hflip(x, p, seed); }};
+  return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_flip(x, axis, p, seed); }};
 }
 
 ParsedStep parse_color_jitter(const std::string& v, bool) {
@@ -280,7 +281,9 @@ const std::map<std::string, Entry>& table() {
       {"center_crop", {parse_center_crop, Value::Required}},
       {"random_crop", {parse_random_crop, Value::Required}},
       {"random_resized_crop", {parse_random_resized_crop, Value::Required}},
-      {"hflip", {parse_hflip, Value::Optional}},
+      {"hflip", {parse_flip<kFlipColumns>, Value::Optional}},
+      {"vflip", {parse_flip<kFlipRows>, Value::Optional}},
+      {"reverse", {parse_flip<kFlipTime>, Value::Optional}},
       {"color_jitter", {parse_color_jitter, Value::Required}},
       {"equalize", {parse_equalize, Value::None}},
       {"gaussian_noise", {parse_gaussian_noise, Value::Required}},
