@@ -108,6 +108,7 @@ void add_optimization_flags(ConfigFlags& f) {
   f.add("--batch", c.batch, "/batch", "Clips per batch");
   f.add("--lr", c.lr, "/lr", c.task == Task::Classify ? "Peak learning rate (cnn_lstm: 0.004)" : "Peak learning rate");
   f.add("--optimizer", c.optimizer, "/optimizer", "sgd | adam | adamw");
+  f.add("--beta2", c.beta2, "/beta2", "adam/adamw: decay of the squared-gradient average");
   f.add("--schedule", c.schedule, "/schedule", "cosine | step");
   f.add("--warmup", c.warmup, "/warmup", "Epochs of linear warmup");
   f.add("--weight-decay", c.weight_decay, "/weight_decay", "Weight decay");

@@ -37,10 +37,11 @@ TEST(TrainSchedule, StepMultipliesByGammaEveryStepEpochs) {
 
 TEST(TrainConfigJson, RoundTripsAndRejectsUnknownKeysAndBadValues) {
   TrainConfig c;
-  c.data = "d", c.epochs = 7, c.optimizer = "sgd", c.model.arch = "vit";
+  c.data = "d", c.epochs = 7, c.optimizer = "sgd", c.model.arch = "vit", c.beta2 = 0.95;
   const nlohmann::json j = c;
   const TrainConfig back = j.get<TrainConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_EQ(back.beta2, 0.95);
   nlohmann::json bad = j;
   bad["epoch"] = 3;
   try {
@@ -67,6 +68,17 @@ TEST(TrainConfigJson, RoundTripsAndRejectsUnknownKeysAndBadValues) {
     FAIL() << "bad optimizer accepted";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("optimizer"), std::string::npos) << e.what();
+  }
+  for (const double beta2 : {0.0, 1.0}) {
+    TrainConfig no_decay = c;
+    no_decay.beta2 = beta2;
+    no_decay.model.num_classes = 8;
+    try {
+      validate(no_decay);
+      FAIL() << "beta2 " << beta2 << " accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("'beta2'"), std::string::npos) << e.what();
+    }
   }
 }
 
@@ -97,8 +109,9 @@ TEST(TrainConfigJson, TaskDefaultsLiveInTheLibrary) {
   EXPECT_EQ(classify.epochs, TrainConfig{}.epochs);
   const TrainConfig ae = default_train_config(Task::Autoencode);
   EXPECT_EQ(ae.task, Task::Autoencode);
-  EXPECT_EQ(ae.epochs, 60);
+  EXPECT_EQ(ae.epochs, 100);
   EXPECT_EQ(ae.lr, 1e-3);
+  EXPECT_EQ(ae.beta2, 0.99);
   EXPECT_EQ(ae.weight_decay, 0);
   EXPECT_EQ(ae.patience, 0);
   const nlohmann::json j = ae;
@@ -151,8 +164,9 @@ TEST(TrainConfigJson, DefaultAugmentationFollowsTheModelAndRecordsItsText) {
   EXPECT_EQ(augmentation_of(nlohmann::json(c).get<TrainConfig>()), "");
   EXPECT_EQ(augmentation_of(nlohmann::json({{"task", "classify"}}).get<TrainConfig>()),
             default_augmentation(default_train_config(Task::Classify)));
-  // Nothing for the autoencoder or latent inputs; no crop to one size under a bucket table.
-  EXPECT_EQ(augmentation_of(default_train_config(Task::Autoencode)), "");
+  // The autoencoder's flips and reversal; nothing for latent inputs; no crop to one size under a
+  // bucket table.
+  EXPECT_EQ(augmentation_of(default_train_config(Task::Autoencode)), "hflip=0.5,vflip=0.5,reverse=0.5");
   TrainConfig latent = default_train_config(Task::Classify);
   latent.input = "latent";
   EXPECT_EQ(augmentation_of(latent), "");

@@ -84,7 +84,8 @@ std::string default_preprocess(Task task, const std::string& input) {
 double mask_ratio_of(const TrainConfig& c) { return c.mask_ratio.value_or(c.model.arch == "vit" ? 0.9 : 0.75); }
 
 std::string default_augmentation(const TrainConfig& c) {
-  if (c.task == Task::Autoencode || c.input != "pixels" || c.model.modality == "audio") return "";
+  if (c.task == Task::Autoencode) return kAutoencoderAugmentation;
+  if (c.input != "pixels" || c.model.modality == "audio") return "";
   if (c.task == Task::Contrastive) {
     std::string text = kContrastiveAugmentation;
     for (const auto& [key, value] : {std::pair<std::string, int64_t>{"{T}", c.model.frames}, {"{W}", c.model.width}, {"{H}", c.model.height}})
@@ -109,8 +110,9 @@ TrainConfig default_train_config(Task task) {
   TrainConfig c;
   c.task = task;
   if (task == Task::Autoencode) {
-    c.epochs = 60;
+    c.epochs = 100;
     c.lr = 1e-3;
+    c.beta2 = 0.99;
     c.weight_decay = 0;
     c.patience = 0;
   }
@@ -139,6 +141,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
                      {"optimizer", c.optimizer},
                      {"lr", c.lr},
                      {"momentum", c.momentum},
+                     {"beta2", c.beta2},
                      {"weight_decay", c.weight_decay},
                      {"schedule", c.schedule},
                      {"warmup", c.warmup},
@@ -179,7 +182,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
 void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (!j.is_object()) throw ConfigError("train config: expected a JSON object");
   static const std::set<std::string> keys = {
-      "data", "epochs", "min_steps", "batch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup", "step_epochs",
+      "data", "epochs", "min_steps", "batch", "optimizer", "lr", "momentum", "beta2", "weight_decay", "schedule", "warmup", "step_epochs",
       "gamma", "grad_clip", "label_smoothing", "patience", "min_epochs", "frame_stride", "transform", "hflip", "preprocess", "audio_seconds", "seed", "threads", "workers",
       "model", "task", "autoencoder", "input", "ae", "init", "buckets", "mask_ratio", "pretrain_target", "temperature", "segment_seconds", "entropy_weight"};
   for (const auto& [key, value] : j.items())
@@ -206,6 +209,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read(j, "optimizer", c.optimizer);
   read(j, "lr", c.lr);
   read(j, "momentum", c.momentum);
+  read(j, "beta2", c.beta2);
   read(j, "weight_decay", c.weight_decay);
   read(j, "schedule", c.schedule);
   read(j, "warmup", c.warmup);
@@ -243,6 +247,7 @@ void validate(const TrainConfig& c) {
           fmt::format("'{}' is not sgd, adam or adamw", c.optimizer));
   require(c.lr > 0, "lr", "must be > 0");
   require(c.momentum >= 0 && c.momentum < 1, "momentum", "must be in [0,1)");
+  require(c.beta2 > 0 && c.beta2 < 1, "beta2", "must be in (0,1)");
   require(c.weight_decay >= 0, "weight_decay", "must be >= 0");
   require(c.schedule == "cosine" || c.schedule == "step", "schedule",
           fmt::format("'{}' is not cosine or step", c.schedule));

@@ -36,6 +36,10 @@ inline constexpr const char* kContrastiveAugmentation =
     "speed={T}:0.5-2,random_resized_crop={W}x{H}:0.2-1:0.5-2,random_pad=0.25:0.3,hflip=0.5,"
     "color_jitter=0.4:0.4:0.4:0.1,gaussian_blur=0-1.5,gaussian_noise=0-8,overlay=0.3,dct_quantize=2-40:0.4";
 
+// What the autoencoder trains on by default: every clip mirrored, turned upside down and played
+// backwards at random (reconstruction has no labels that these could swap; 8x the distinct clips).
+inline constexpr const char* kAutoencoderAugmentation = "hflip=0.5,vflip=0.5,reverse=0.5";
+
 // What a classifier on pixels sees by default: (rgb / 255 - 0.45) / 0.225 per channel.
 inline constexpr const char* kPixelNormalization = "normalize=0.45:0.225";
 
@@ -78,6 +82,9 @@ struct TrainConfig {
   std::string optimizer = "adamw";   // sgd (momentum, nesterov off) | adam | adamw
   double lr = 2e-3;                  // peak learning rate
   double momentum = 0.9;             // sgd
+  // adam/adamw: decay of the squared-gradient average. Lower values bound a step's size after a
+  // quiet stretch (at most lr / sqrt(1 - beta2) per weight): the autoencoder uses 0.99.
+  double beta2 = 0.999;
   double weight_decay = 0.05;        // adamw: decoupled; sgd/adam: L2 in the gradient
   std::string schedule = "cosine";   // cosine (to 0 at the last step) | step (x gamma every step_epochs)
   double warmup = 1;                 // epochs of linear warmup from lr/100 (fractions allowed)
@@ -126,7 +133,8 @@ void from_json(const nlohmann::json& j, TrainConfig& c);
 void validate(const TrainConfig& c);
 
 // The defaults of a task: the field values above for classify; autoencode trains longer at a lower
-// rate without weight decay or early stopping (epochs 60, lr 1e-3, weight_decay 0, patience 0);
+// rate without weight decay or early stopping (epochs 100, lr 1e-3, beta2 0.99, weight_decay 0,
+// patience 0) on flipped and reversed clips (kAutoencoderAugmentation);
 // pretrain runs a fixed schedule (epochs 100, warmup 5, patience 0): its loss keeps falling long
 // after a classifier's accuracy would have settled; contrastive likewise (epochs 60, warmup 2,
 // patience 0) with frame2d (copies keep appearance, not motion: the order-blind per-frame encoder
@@ -140,8 +148,8 @@ TrainConfig default_train_config(Task task);
 // brightness, contrast, saturation and hue; a start moved by up to 2 frames), without the crop
 // under a bucket table (batches keep each clip's shape); for contrastive the copy-style edits a
 // re-uploaded copy carries (kContrastiveAugmentation: the loader reads clips of twice model.frames
-// and `speed` plays them at 0.5-2x into model.frames); "" otherwise (the autoencoder reconstructs
-// what it sees; a latent input is already encoded; audio alone).
+// and `speed` plays them at 0.5-2x into model.frames); for the autoencoder kAutoencoderAugmentation;
+// "" otherwise (a latent input is already encoded; audio alone).
 std::string default_augmentation(const TrainConfig& c);
 // c.transform or its default, with ",hflip=0.5" when c.hflip: the training clips' augmentation.
 std::string augmentation_of(const TrainConfig& c);

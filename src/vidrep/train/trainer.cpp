@@ -50,9 +50,9 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, to
         module.parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weight_decay));
   if (c.optimizer == "adam")
     return std::make_unique<torch::optim::Adam>(module.parameters(),
-                                                torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
+                                                torch::optim::AdamOptions(c.lr).betas({0.9, c.beta2}).weight_decay(c.weight_decay));
   return std::make_unique<torch::optim::AdamW>(module.parameters(),
-                                               torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay));
+                                               torch::optim::AdamWOptions(c.lr).betas({0.9, c.beta2}).weight_decay(c.weight_decay));
 }
 
 // A classifier starting from a pretrain or contrastive run: the pretrained encoder's parameters and buffers (the
