@@ -201,6 +201,22 @@ TEST(Trainer, ResumedRunEndsWhereAnUninterruptedOneDoes) {
   EXPECT_EQ(resume(dir + "/straight").epochs_done, 3);
 }
 
+TEST(Trainer, Beta2ReachesTheOptimizer) {
+  // Adam's first step is the gradient's sign whatever beta2 is; the later ones of an epoch are not.
+  const std::string dir = test::scratch_dir("train_beta2");
+  TrainConfig c = tiny_config();
+  c.epochs = 1;
+  train(c, dir + "/default");
+  c.beta2 = 0.5;
+  train(c, dir + "/low");
+  const RunInfo info = load_run_info(dir + "/low");
+  EXPECT_EQ(info.config.beta2, 0.5);
+  VideoNet a = load_run_network(load_run_info(dir + "/default"), "last").net, b = load_run_network(info, "last").net;
+  bool differ = false;
+  for (const auto& item : a->named_parameters()) differ = differ || !item.value().equal(b->named_parameters()[item.key()]);
+  EXPECT_TRUE(differ);
+}
+
 TEST(Trainer, CheckpointReloadsBitIdentically) {
   const std::string run = test::scratch_dir("train_reload") + "/run";
   TrainConfig c = tiny_config();
