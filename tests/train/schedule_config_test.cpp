@@ -234,7 +234,7 @@ TEST(TrainConfigJson, FlagsGivenWinOverTheFileEvenAtTheirDefault) {
   std::ofstream(dir + "/ae.json") << R"({"task": "autoencode", "autoencoder": {"frames": 5}})";
   const TrainConfig a = resolve_train_config(Task::Autoencode, dir + "/ae.json", nlohmann::json::object());
   EXPECT_EQ(a.autoencoder.frames, 5);
-  EXPECT_EQ(a.epochs, 60);
+  EXPECT_EQ(a.epochs, default_train_config(Task::Autoencode).epochs);
   try {
     resolve_train_config(Task::Classify, dir + "/ae.json", nlohmann::json::object());
     FAIL() << "an autoencode config accepted by a classify command";
