@@ -125,9 +125,13 @@ void add_clip_flags(ConfigFlags& f) {
   const std::string augmentation = default_augmentation(c);
   f.add_text("--transform", "/transform",
              fmt::format("Training augmentation, a transform pipeline ('' for none; default {})",
-                         augmentation.empty() ? "none" : "'" + augmentation + "' at the model's size"));
+                         augmentation.empty() ? "none"
+                         : c.task == Task::Autoencode ? "'" + augmentation + "'"
+                                                      : "'" + augmentation + "' at the model's size"));
   f.add("--hflip", c.hflip, "/hflip",
-        "Also mirror training clips left-right at random (off by default: mirroring swaps left and right motion)");
+        c.task == Task::Autoencode
+            ? "Also mirror training clips left-right at random (the default --transform already does)"
+            : "Also mirror training clips left-right at random (off by default: mirroring swaps left and right motion)");
   f.add_text("--preprocess", "/preprocess",
              fmt::format("Applied to every clip after --transform, in training and evaluation alike ('' for none; "
                          "default '{}')", preprocess_of(c)));
