@@ -2,6 +2,7 @@
 // even at their default values, the rest come from the file, then from the task's defaults
 // (shown with --print-config, which trains nothing).
 #include "support/fixtures.h"
+#include "vidrep/train/config.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -46,7 +47,9 @@ TEST(TrainConfigCli, AeTrainTakesAConfigWithItsOwnDefaults) {
   const nlohmann::json c = print_config("ae train --config " + dir + "/ae.json --compress 2x4x4");
   EXPECT_EQ(c["task"], "autoencode");
   EXPECT_EQ(c["epochs"], 7);
-  EXPECT_EQ(c["lr"], 1e-3);  // the autoencoder's default, from the library
+  // The autoencoder's own default, from the library (not the classifier's).
+  EXPECT_EQ(c["lr"], default_train_config(Task::Autoencode).lr);
+  EXPECT_NE(c["lr"], default_train_config(Task::Classify).lr);
   EXPECT_EQ(c["preprocess"], "");  // rgb / 255
   EXPECT_EQ(c["autoencoder"]["latent_channels"], 8);
   EXPECT_EQ(c["autoencoder"]["compress_t"], 2);

@@ -110,7 +110,7 @@ TEST(TrainConfigJson, TaskDefaultsLiveInTheLibrary) {
   const TrainConfig ae = default_train_config(Task::Autoencode);
   EXPECT_EQ(ae.task, Task::Autoencode);
   EXPECT_EQ(ae.epochs, 100);
-  EXPECT_EQ(ae.lr, 1e-3);
+  EXPECT_EQ(ae.lr, 5e-4);
   EXPECT_EQ(ae.beta2, 0.99);
   EXPECT_EQ(ae.weight_decay, 0);
   EXPECT_EQ(ae.patience, 0);

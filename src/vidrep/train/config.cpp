@@ -111,7 +111,7 @@ TrainConfig default_train_config(Task task) {
   c.task = task;
   if (task == Task::Autoencode) {
     c.epochs = 100;
-    c.lr = 1e-3;
+    c.lr = 5e-4;
     c.beta2 = 0.99;
     c.weight_decay = 0;
     c.patience = 0;

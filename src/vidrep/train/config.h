@@ -133,7 +133,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c);
 void validate(const TrainConfig& c);
 
 // The defaults of a task: the field values above for classify; autoencode trains longer at a lower
-// rate without weight decay or early stopping (epochs 100, lr 1e-3, beta2 0.99, weight_decay 0,
+// rate without weight decay or early stopping (epochs 100, lr 5e-4, beta2 0.99, weight_decay 0,
 // patience 0) on flipped and reversed clips (kAutoencoderAugmentation);
 // pretrain runs a fixed schedule (epochs 100, warmup 5, patience 0): its loss keeps falling long
 // after a classifier's accuracy would have settled; contrastive likewise (epochs 60, warmup 2,
