@@ -212,6 +212,21 @@ TEST(TransformGeometry, RandomFlipReversesTheAxisItNames) {
             "random_vflip: expected a probability in [0,1], got -0.1");
 }
 
+TEST(TransformGeometry, RandomTransposeSwapsRowsAndColumnsOfSquareFrames) {
+  const at::Tensor x = test::random_clip(3, 4, 4, 2);
+  const at::Tensor y = random_transpose(x, 1.0, 0);
+  for (int64_t r = 0; r < 4; ++r)
+    for (int64_t c = 0; c < 4; ++c) EXPECT_TRUE(at::equal(y.select(1, r).select(1, c), x.select(1, c).select(1, r)));
+  EXPECT_TRUE(y.is_contiguous());
+  EXPECT_TRUE(at::equal(random_transpose(x, 0.0, 0), x));
+  int transposed = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) transposed += !at::equal(random_transpose(x, 0.5, seed), x);
+  EXPECT_GT(transposed, 70);
+  EXPECT_LT(transposed, 130);
+  EXPECT_EQ(test::error_message<InvalidArgument>([] { random_transpose(test::random_clip(3, 4, 5, 2), 1.0, 0); }),
+            "random_transpose: expected square frames, got 5x4");
+}
+
 TEST(TransformGeometry, TemporalStrideKeepsEveryKthFrame) {
   const at::Tensor x = test::position_clip(10, 4, 5);
   const at::Tensor y = temporal_stride(x, 3);

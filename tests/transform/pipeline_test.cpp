@@ -122,7 +122,7 @@ TEST(TransformPipeline, ErrorsNameTheItemAsWritten) {
             "transform item 2 'blurr=2': unknown transform 'blurr' (known: center_crop, color_jitter, dct_quantize, "
             "equalize, gaussian_blur, gaussian_noise, hflip, normalize, overlay, random_crop, random_pad, "
             "random_resized_crop, resize, resize_short, reverse, speed, temporal_jitter, temporal_stride, to_float, to_uint8, "
-            "vflip)");
+            "transpose, vflip)");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip=abc"); }),
             "transform item 1 'hflip=abc': expected a probability P, got 'abc'");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("resize=0x10"); }),

@@ -167,6 +167,15 @@ at::Tensor random_flip(const at::Tensor& clip, FlipAxis axis, double p, uint64_t
   return rng.uniform() < p ? clip.flip({axis}) : clip.clone(at::MemoryFormat::Contiguous);
 }
 
+at::Tensor random_transpose(const at::Tensor& clip, double p, uint64_t seed) {
+  check_clip(clip, "random_transpose");
+  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("random_transpose: expected a probability in [0,1], got {}", p));
+  if (clip.size(1) != clip.size(2))
+    throw InvalidArgument(fmt::format("random_transpose: expected square frames, got {}x{}", clip.size(2), clip.size(1)));
+  Rng rng(seed);
+  return rng.uniform() < p ? clip.transpose(1, 2).contiguous() : clip.clone(at::MemoryFormat::Contiguous);
+}
+
 at::Tensor temporal_stride(const at::Tensor& clip, int64_t k) {
   check_clip(clip, "temporal_stride");
   if (k < 1) throw InvalidArgument(fmt::format("temporal_stride: expected a step >= 1, got {}", k));

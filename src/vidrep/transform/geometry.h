@@ -75,6 +75,11 @@ at::Tensor random_hflip(const at::Tensor& clip, double p, uint64_t seed);
 // the autoencoder; a classifier's labels may depend on the direction each one reverses.
 enum FlipAxis : int64_t { kFlipTime = 0, kFlipRows = 1, kFlipColumns = 2 };
 at::Tensor random_flip(const at::Tensor& clip, FlipAxis axis, double p, uint64_t seed);
+// [T,N,N,C] -> [T,N,N,C] with rows and columns swapped (every frame mirrored about its main
+// diagonal) with probability p, else a copy. Square frames only (InvalidArgument otherwise): a
+// random transpose of other frames would give clips of two shapes. With the three flips, the
+// eight symmetries of a square frame: label-free augmentation for the autoencoder.
+at::Tensor random_transpose(const at::Tensor& clip, double p, uint64_t seed);
 
 // [T,H,W,C] -> [ceil(T/k),H,W,C]: frames 0, k, 2k, ...
 at::Tensor temporal_stride(const at::Tensor& clip, int64_t k);

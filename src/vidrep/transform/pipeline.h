@@ -10,6 +10,7 @@
 //   temporal_jitter=K           (a random shift of -K..K frames, edges repeated; geometry.h)
 //   center_crop=WxH|N           random_crop=WxH|N           hflip[=P]  (P = 0.5 if left out)
 //   vflip[=P]                   (upside down)               reverse[=P]  (played backwards)
+//   transpose[=P]               (rows and columns swapped; square frames only)
 //   random_resized_crop=WxH|N[:SMIN-SMAX[:RMIN-RMAX]]       (defaults 0.08-1 and 0.75-1.3333)
 //   color_jitter=B[:C[:S[:H]]]  (missing strengths 0)       equalize
 //   gaussian_noise=STD|LO-HI    (0..255 units on uint8, 0..1 on float32; a range draws once per clip)

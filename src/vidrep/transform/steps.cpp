@@ -143,6 +143,12 @@ ParsedStep parse_flip(const std::string& v, bool has_value) {
   return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_flip(x, axis, p, seed); }};
 }
 
+ParsedStep parse_transpose(const std::string& v, bool has_value) {
+  const double p = has_value ? number(v, "a probability P") : 0.5;
+  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("expected a probability in [0,1], got {}", p));
+  return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_transpose(x, p, seed); }};
+}
+
 ParsedStep parse_color_jitter(const std::string& v, bool) {
   const auto f = split(v, ':');
   expect_fields(f, 1, 4, "B[:C[:S[:H]]]");
@@ -284,6 +290,7 @@ const std::map<std::string, Entry>& table() {
       {"hflip", {parse_flip<kFlipColumns>, Value::Optional}},
       {"vflip", {parse_flip<kFlipRows>, Value::Optional}},
       {"reverse", {parse_flip<kFlipTime>, Value::Optional}},
+      {"transpose", {parse_transpose, Value::Optional}},
       {"color_jitter", {parse_color_jitter, Value::Required}},
       {"equalize", {parse_equalize, Value::None}},
       {"gaussian_noise", {parse_gaussian_noise, Value::Required}},
