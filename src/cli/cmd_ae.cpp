@@ -44,7 +44,7 @@ void register_ae_train(CLI::App& ae) {
   flags->add("--res-blocks", a.res_blocks, "/autoencoder/res_blocks", "Residual blocks per stage");
   flags->add("--patch", a.patch, "/autoencoder/patch", "Pixels folded into channels per side before the first conv");
   flags->add("--kl", a.kl_weight, "/autoencoder/kl_weight", "KL weight (0: plain autoencoder; > 0: VAE)");
-  flags->add("--loss", a.loss, "/autoencoder/loss", "mse | l1");
+  flags->add("--loss", a.loss, "/autoencoder/loss", "mse | l1 | psnr (mean over clips of log10 MSE: -PSNR/10)");
   flags->add("--frames", a.frames, "/autoencoder/frames", "Frames per training clip (1 + k * T)");
   cmd->add_option("--size", args->size, fmt::format("Training frame size WxH (default {}x{})", a.width, a.height));
   add_optimization_flags(*flags);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <string>
 
 namespace vidrep {
@@ -120,6 +121,23 @@ TEST(Autoencoder, VaeSamplesWhileTrainingAndEncodesTheMean) {
   EXPECT_TRUE(ae->encode(x).equal(a.mean.detach()));
 }
 
+TEST(Autoencoder, LossesWeighClipsAsConfigured) {
+  // Two clips, one off by 0.1 everywhere (MSE 1e-2, 20 dB), one by 0.01 (MSE 1e-4, 40 dB).
+  const at::Tensor video = torch::full({2, 3, 5, 8, 8}, 0.5);
+  AutoencoderOutput out;
+  out.reconstruction = video.clone();
+  out.reconstruction[0].add_(0.1);
+  out.reconstruction[1].sub_(0.01);
+  AutoencoderConfig c;
+  EXPECT_NEAR(autoencoder_loss(c, out, video).total.item<double>(), (1e-2 + 1e-4) / 2, 1e-7);
+  c.loss = "l1";
+  EXPECT_NEAR(autoencoder_loss(c, out, video).total.item<double>(), (0.1 + 0.01) / 2, 1e-6);
+  // psnr: -(mean PSNR) / 10 (with 1e-5 added to each MSE): halving the easy clip's error counts.
+  c.loss = "psnr";
+  EXPECT_NEAR(autoencoder_loss(c, out, video).total.item<double>(),
+              (std::log10(1e-2 + 1e-5) + std::log10(1e-4 + 1e-5)) / 2, 1e-5);
+}
+
 TEST(Autoencoder, BadInputsAndConfigsAreClearErrors) {
   torch::NoGradGuard no_grad;
   Autoencoder ae = small();
@@ -142,7 +160,7 @@ TEST(Autoencoder, BadInputsAndConfigsAreClearErrors) {
   EXPECT_NE(config_error({{"compress_t", 3}}).find("compress_t"), std::string::npos);
   EXPECT_NE(config_error({{"patch", 16}}).find("patch"), std::string::npos);
   EXPECT_NE(config_error({{"frames", 8}}).find("1 + k * compress_t"), std::string::npos);
-  EXPECT_NE(config_error({{"loss", "ssim"}}).find("mse, l1"), std::string::npos);
+  EXPECT_NE(config_error({{"loss", "ssim"}}).find("mse, l1, psnr"), std::string::npos);
   EXPECT_NE(config_error({{"kl_weight", -1}}).find("kl_weight"), std::string::npos);
   EXPECT_NE(config_error({{"latent", 16}}).find("unknown key 'latent'"), std::string::npos);
   EXPECT_NE(config_error({{"latent_channels", 2.5}}).find("expected an integer"), std::string::npos);

@@ -307,8 +307,13 @@ Autoencoder make_autoencoder(const AutoencoderConfig& config) {
 
 AutoencoderLoss autoencoder_loss(const AutoencoderConfig& config, const AutoencoderOutput& out, const at::Tensor& video) {
   AutoencoderLoss loss;
-  loss.reconstruction = config.loss == "l1" ? (out.reconstruction - video).abs().mean()
-                                            : (out.reconstruction - video).pow(2).mean();
+  const at::Tensor error = out.reconstruction - video;
+  if (config.loss == "l1")
+    loss.reconstruction = error.abs().mean();
+  else if (config.loss == "psnr")
+    loss.reconstruction = error.pow(2).flatten(1).mean(1).add(1e-5).log10().mean();
+  else
+    loss.reconstruction = error.pow(2).mean();
   if (config.kl_weight > 0 && out.logvar.defined()) {
     const at::Tensor kl = 0.5 * (out.mean.pow(2) + out.logvar.exp() - 1 - out.logvar);
     loss.kl = kl.sum() / static_cast<double>(video.size(0));

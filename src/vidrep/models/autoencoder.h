@@ -74,7 +74,8 @@ TORCH_MODULE(Autoencoder);
 // Validates the config (ConfigError) and builds the network under the current torch seed.
 Autoencoder make_autoencoder(const AutoencoderConfig& config);
 
-// Training loss of one batch, all in [0,1] pixels: reconstruction (MSE or L1, mean over values)
+// Training loss of one batch, all in [0,1] pixels: reconstruction (config.loss: MSE or L1, mean
+// over values, or the mean of log10 of each clip's MSE)
 // + kl_weight * KL / B for a VAE.
 struct AutoencoderLoss {
   at::Tensor total;           // scalar to backpropagate

@@ -122,7 +122,8 @@ void validate(const AutoencoderConfig& c) {
     require(value >= 1, key, fmt::format("must be >= 1, got {}", value));
   require(c.res_blocks >= 0, "res_blocks", fmt::format("must be >= 0, got {}", c.res_blocks));
   require(c.kl_weight >= 0, "kl_weight", fmt::format("must be >= 0, got {}", c.kl_weight));
-  require(c.loss == "mse" || c.loss == "l1", "loss", fmt::format("'{}' is not one of mse, l1", c.loss));
+  require(c.loss == "mse" || c.loss == "l1" || c.loss == "psnr", "loss",
+          fmt::format("'{}' is not one of mse, l1, psnr", c.loss));
   require((c.frames - 1) % c.compress_t == 0, "frames",
           fmt::format("{} is not 1 + k * compress_t ({})", c.frames, c.compress_t));
   require(c.height % c.compress_h == 0, "height",

@@ -35,7 +35,10 @@ struct AutoencoderConfig {
   // kl_weight * KL(q(z|x) || N(0, I)) (summed over latent values, averaged over clips) and decodes
   // a sample; encoding returns the mean.
   double kl_weight = 0;
-  std::string loss = "mse";  // mse | l1 (on pixels in [-1, 1])
+  // mse | l1 (on pixels in [0, 1]) | psnr: the mean over clips of log10(the clip's MSE + 1e-5),
+  // -PSNR / 10 capped at 50 dB, which rewards halving the error of an easy clip as much as a hard
+  // one, as the mean PSNR of `ae eval` does (MSE weighs clips by their error).
+  std::string loss = "mse";
 
   // Training clips: frames (1 + k * compress_t) of height x width (multiples of compress_h/w).
   int64_t frames = 9, height = 32, width = 32;
