@@ -136,16 +136,26 @@ ParsedStep parse_random_resized_crop(const std::string& v, bool) {
           [o](const at::Tensor& x, uint64_t seed) { return random_resized_crop(x, o, seed); }};
 }
 
+// An optional trailing ":P" probability field (default 0.5).
+double probability_field(const std::vector<std::string>& f, size_t i) {
+  const double p = f.size() > i ? number(f[i], "a probability P") : 0.5;
+  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("expected a probability in [0,1], got {}", p));
+  return p;
+}
+
+// The optional value P of hflip, vflip, reverse, transpose and overlay (default 0.5).
+double optional_probability(const std::string& v, bool has_value) {
+  return probability_field(has_value ? std::vector<std::string>{v} : std::vector<std::string>{}, 0);
+}
+
 template <FlipAxis axis>
 ParsedStep parse_flip(const std::string& v, bool has_value) {
-  const double p = has_value ? number(v, "a probability P") : 0.5;
-  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("expected a probability in [0,1], got {}", p));
+  const double p = optional_probability(v, has_value);
   return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_flip(x, axis, p, seed); }};
 }
 
 ParsedStep parse_transpose(const std::string& v, bool has_value) {
-  const double p = has_value ? number(v, "a probability P") : 0.5;
-  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("expected a probability in [0,1], got {}", p));
+  const double p = optional_probability(v, has_value);
   return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_transpose(x, p, seed); }};
 }
 
@@ -185,13 +195,6 @@ ParsedStep parse_gaussian_blur(const std::string& v, bool) {
           }};
 }
 
-// An optional trailing ":P" probability field (default 0.5).
-double probability_field(const std::vector<std::string>& f, size_t i) {
-  const double p = f.size() > i ? number(f[i], "a probability P") : 0.5;
-  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("expected a probability in [0,1], got {}", p));
-  return p;
-}
-
 ParsedStep parse_speed(const std::string& v, bool) {
   const auto f = split(v, ':');
   expect_fields(f, 1, 2, "N[:LO-HI]");
@@ -213,7 +216,7 @@ ParsedStep parse_random_pad(const std::string& v, bool) {
 }
 
 ParsedStep parse_overlay(const std::string& v, bool has_value) {
-  const double p = probability_field(has_value ? std::vector<std::string>{v} : std::vector<std::string>{}, 0);
+  const double p = optional_probability(v, has_value);
   return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_overlay(x, p, seed); }};
 }
 
