@@ -1,5 +1,6 @@
-// Photometric transforms: jitter factors behave as torchvision defines them, equalised luma has a
-// flat histogram, blur removes noise, noise has the asked-for spread; seeds reproduce.
+// Photometric transforms: jitter factors behave as torchvision defines them, channel shuffling
+// and inversion only reorder or negate channels, equalised luma has a flat histogram, blur
+// removes noise, noise has the asked-for spread; seeds reproduce.
 #include "vidrep/error.h"
 #include "vidrep/transform/color.h"
 
@@ -7,6 +8,9 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+
+#include <set>
+#include <vector>
 
 namespace vidrep {
 namespace {
@@ -69,6 +73,33 @@ TEST(TransformColor, ColorJitterIsSeededAndTheSameForEveryFrame) {
   EXPECT_TRUE(at::equal(color_jitter(x, {}, 7), x));  // zero strengths: unchanged
   EXPECT_THROW(color_jitter(x, {0, 0, 0, 0.6}, 0), InvalidArgument);
   EXPECT_THROW(color_jitter(at::zeros({1, 4, 4, 1}, at::kByte), o, 0), InvalidArgument);  // not RGB
+}
+
+TEST(TransformColor, ChannelShuffleAndInvertAreSeededColourSymmetries) {
+  const at::Tensor x = test::random_clip(3, 8, 8, 9);
+  // P = 1: every clip in one of the six orders of the same three channels, the same for every
+  // frame and pixel, each order drawn for some of 60 seeds.
+  std::set<std::vector<int64_t>> seen;
+  for (uint64_t seed = 0; seed < 60; ++seed) {
+    const at::Tensor y = random_channel_shuffle(x, 1.0, seed);
+    EXPECT_TRUE(at::equal(y, random_channel_shuffle(x, 1.0, seed)));
+    std::vector<int64_t> order;
+    for (int64_t c = 0; c < 3; ++c)
+      for (int64_t d = 0; d < 3; ++d)
+        if (at::equal(y.select(3, c), x.select(3, d))) order.push_back(d);
+    ASSERT_EQ(order.size(), 3u) << "seed " << seed;
+    seen.insert(order);
+  }
+  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_TRUE(at::equal(random_channel_shuffle(x, 0.0, 3), x));
+  EXPECT_THROW(random_channel_shuffle(at::zeros({1, 4, 4, 1}, at::kByte), 0.5, 0), InvalidArgument);  // not RGB
+
+  EXPECT_TRUE(at::equal(random_invert(x, 1.0, 0), 255 - x));
+  EXPECT_TRUE(at::equal(random_invert(random_invert(x, 1.0, 0), 1.0, 1), x));
+  const at::Tensor f = x.to(at::kFloat) / 255;
+  EXPECT_TRUE(at::allclose(random_invert(f, 1.0, 0), 1 - f));
+  EXPECT_TRUE(at::equal(random_invert(x, 0.0, 0), x));
+  EXPECT_THROW(random_invert(x, 1.5, 0), InvalidArgument);
 }
 
 TEST(TransformColor, EqualizedLumaHasAFlatCdf) {

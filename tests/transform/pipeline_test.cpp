@@ -119,8 +119,8 @@ TEST(TransformPipeline, ErrorsNameTheItemAsWritten) {
   EXPECT_EQ(test::error_message<InvalidArgument>([&] { Pipeline::parse("resize_short=72,center_crop=500", "--transform").apply(x, 0); }),
             "--transform item 2 'center_crop=500': crop 500x500 larger than frame 96x72");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip,blurr=2"); }),
-            "transform item 2 'blurr=2': unknown transform 'blurr' (known: center_crop, color_jitter, dct_quantize, "
-            "equalize, gaussian_blur, gaussian_noise, hflip, normalize, overlay, random_crop, random_pad, "
+            "transform item 2 'blurr=2': unknown transform 'blurr' (known: center_crop, channel_shuffle, color_jitter, "
+            "dct_quantize, equalize, gaussian_blur, gaussian_noise, hflip, invert, normalize, overlay, random_crop, random_pad, "
             "random_resized_crop, resize, resize_short, reverse, speed, temporal_jitter, temporal_stride, to_float, to_uint8, "
             "transpose, vflip)");
   EXPECT_EQ(test::error_message<InvalidArgument>([] { Pipeline::parse("hflip=abc"); }),

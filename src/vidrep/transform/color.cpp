@@ -160,6 +160,33 @@ at::Tensor color_jitter(const at::Tensor& clip, const ColorJitterOptions& o, uin
   return restore(x, clip.scalar_type());
 }
 
+namespace {
+
+void check_probability(double p, const char* op) {
+  if (!(p >= 0.0 && p <= 1.0)) throw InvalidArgument(fmt::format("{}: expected a probability in [0,1], got {}", op, p));
+}
+
+}  // namespace
+
+at::Tensor random_channel_shuffle(const at::Tensor& clip, double p, uint64_t seed) {
+  check_clip(clip, "random_channel_shuffle", Channels::Rgb);
+  check_probability(p, "random_channel_shuffle");
+  static constexpr std::array<std::array<int64_t, 3>, 6> kOrders{
+      {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}};
+  Rng rng(seed);
+  if (!(rng.uniform() < p)) return clip.clone(at::MemoryFormat::Contiguous);
+  const auto& order = kOrders[std::min<size_t>(5, static_cast<size_t>(rng.uniform() * 6))];
+  return clip.index_select(3, at::tensor(std::vector<int64_t>(order.begin(), order.end()), at::kLong));
+}
+
+at::Tensor random_invert(const at::Tensor& clip, double p, uint64_t seed) {
+  check_clip(clip, "random_invert");
+  check_probability(p, "random_invert");
+  Rng rng(seed);
+  if (!(rng.uniform() < p)) return clip.clone(at::MemoryFormat::Contiguous);
+  return at::full_like(clip, clip.scalar_type() == at::kByte ? 255 : 1).sub_(clip);
+}
+
 at::Tensor equalize_luma(const at::Tensor& clip) {
   check_clip(clip, "equalize_luma", Channels::Rgb);
   const int64_t T = clip.size(0), n = clip.size(1) * clip.size(2);

@@ -1,5 +1,5 @@
-// Photometric transforms of RGB clips: colour jitter (torchvision's ColorJitter), luma histogram
-// equalisation, Gaussian noise and Gaussian blur. Pure functions; random ones take an explicit
+// Photometric transforms of RGB clips: colour jitter (torchvision's ColorJitter), channel
+// shuffling and inversion, luma histogram equalisation, Gaussian noise and Gaussian blur. Pure functions; random ones take an explicit
 // seed and draw once per clip, so every frame of a clip is changed the same way.
 //
 // Every function takes [T,H,W,3] uint8 or float32 and returns the same shape and dtype. uint8 is
@@ -30,6 +30,16 @@ struct ColorJitterOptions {
   double brightness = 0, contrast = 0, saturation = 0, hue = 0;
 };
 at::Tensor color_jitter(const at::Tensor& clip, const ColorJitterOptions& options, uint64_t seed);
+
+// --- colour symmetries ---
+// Label-free augmentation for reconstruction: each maps a plausible clip to another one (random
+// colours stay random colours), without changing any pixel's position.
+// With probability p, the clip's RGB channels in an order drawn uniformly from the six (RGB
+// included, as albumentations' ChannelShuffle: p = 1 makes every order equally likely), the same
+// for every frame; otherwise a copy. Needs 3 channels.
+at::Tensor random_channel_shuffle(const at::Tensor& clip, double p, uint64_t seed);
+// With probability p, the negative: 255 - x (uint8) or 1 - x (float32); otherwise a copy.
+at::Tensor random_invert(const at::Tensor& clip, double p, uint64_t seed);
 
 // --- histogram equalisation ---
 // Equalises each frame's luma Y (BT.601 full range, Y = 0.299 R + 0.587 G + 0.114 B, in 256

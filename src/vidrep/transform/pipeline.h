@@ -13,6 +13,7 @@
 //   transpose[=P]               (rows and columns swapped; square frames only)
 //   random_resized_crop=WxH|N[:SMIN-SMAX[:RMIN-RMAX]]       (defaults 0.08-1 and 0.75-1.3333)
 //   color_jitter=B[:C[:S[:H]]]  (missing strengths 0)       equalize
+//   channel_shuffle[=P]         (RGB in a random one of the 6 orders)   invert[=P]  (the negative)
 //   gaussian_noise=STD|LO-HI    (0..255 units on uint8, 0..1 on float32; a range draws once per clip)
 //   gaussian_blur=SIGMA|LO-HI   (a range draws sigma once per clip)
 // Copy-style edits (edits.h), P = probability (0.5 if left out):

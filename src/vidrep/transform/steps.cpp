@@ -143,7 +143,8 @@ double probability_field(const std::vector<std::string>& f, size_t i) {
   return p;
 }
 
-// The optional value P of hflip, vflip, reverse, transpose and overlay (default 0.5).
+// The optional value P of hflip, vflip, reverse, transpose, channel_shuffle, invert and overlay
+// (default 0.5).
 double optional_probability(const std::string& v, bool has_value) {
   return probability_field(has_value ? std::vector<std::string>{v} : std::vector<std::string>{}, 0);
 }
@@ -157,6 +158,16 @@ ParsedStep parse_flip(const std::string& v, bool has_value) {
 ParsedStep parse_transpose(const std::string& v, bool has_value) {
   const double p = optional_probability(v, has_value);
   return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_transpose(x, p, seed); }};
+}
+
+ParsedStep parse_channel_shuffle(const std::string& v, bool has_value) {
+  const double p = optional_probability(v, has_value);
+  return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_channel_shuffle(x, p, seed); }};
+}
+
+ParsedStep parse_invert(const std::string& v, bool has_value) {
+  const double p = optional_probability(v, has_value);
+  return {fmt::format("{}", p), [p](const at::Tensor& x, uint64_t seed) { return random_invert(x, p, seed); }};
 }
 
 ParsedStep parse_color_jitter(const std::string& v, bool) {
@@ -295,6 +306,8 @@ const std::map<std::string, Entry>& table() {
       {"reverse", {parse_flip<kFlipTime>, Value::Optional}},
       {"transpose", {parse_transpose, Value::Optional}},
       {"color_jitter", {parse_color_jitter, Value::Required}},
+      {"channel_shuffle", {parse_channel_shuffle, Value::Optional}},
+      {"invert", {parse_invert, Value::Optional}},
       {"equalize", {parse_equalize, Value::None}},
       {"gaussian_noise", {parse_gaussian_noise, Value::Required}},
       {"gaussian_blur", {parse_gaussian_blur, Value::Required}},
