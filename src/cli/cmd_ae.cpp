@@ -72,7 +72,8 @@ void register_ae_train(CLI::App& ae) {
       flags->set("/autoencoder/height", height);
     }
     const TrainConfig config = resolve_train_config(Task::Autoencode, args->config_file, flags->given());
-    if (args->print_config) {      fmt::print("{}\n", nlohmann::json(config).dump(2));
+    if (args->print_config) {
+      fmt::print("{}\n", nlohmann::json(config).dump(2));
       return;
     }
     run_training(config, args->out, "", args->json, "vidrep ae train", flags->distributed());

@@ -75,6 +75,9 @@ TrainConfig tiny_ae_config(int64_t epochs = 60) {
   c.patience = 0;
   c.threads = 2;
   c.seed = 5;
+  // The flips and reversal only: with the default's colour symmetries too, 240 steps of this tiny
+  // model see too many distinct clips to fit the training clips the learning test scores.
+  c.transform = "hflip=0.5,vflip=0.5,reverse=0.5";
   return c;
 }
 

@@ -111,6 +111,8 @@ TEST(TrainConfigJson, TaskDefaultsLiveInTheLibrary) {
   EXPECT_EQ(ae.task, Task::Autoencode);
   EXPECT_EQ(ae.epochs, 100);
   EXPECT_EQ(ae.lr, 5e-4);
+  EXPECT_EQ(ae.autoencoder.loss, "psnr");
+  EXPECT_EQ(AutoencoderConfig{}.loss, "mse");  // a config.json from before the psnr loss reads as it was trained
   EXPECT_EQ(ae.beta2, 0.99);
   EXPECT_EQ(ae.weight_decay, 0);
   EXPECT_EQ(ae.patience, 0);
@@ -164,9 +166,10 @@ TEST(TrainConfigJson, DefaultAugmentationFollowsTheModelAndRecordsItsText) {
   EXPECT_EQ(augmentation_of(nlohmann::json(c).get<TrainConfig>()), "");
   EXPECT_EQ(augmentation_of(nlohmann::json({{"task", "classify"}}).get<TrainConfig>()),
             default_augmentation(default_train_config(Task::Classify)));
-  // The autoencoder's flips and reversal; nothing for latent inputs; no crop to one size under a
-  // bucket table.
-  EXPECT_EQ(augmentation_of(default_train_config(Task::Autoencode)), "hflip=0.5,vflip=0.5,reverse=0.5");
+  // The autoencoder's symmetries (flips, reversal, channel order, negative); nothing for latent
+  // inputs; no crop to one size under a bucket table.
+  EXPECT_EQ(augmentation_of(default_train_config(Task::Autoencode)),
+            "hflip=0.5,vflip=0.5,reverse=0.5,channel_shuffle=1,invert=0.5");
   TrainConfig latent = default_train_config(Task::Classify);
   latent.input = "latent";
   EXPECT_EQ(augmentation_of(latent), "");

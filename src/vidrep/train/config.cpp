@@ -115,6 +115,7 @@ TrainConfig default_train_config(Task task) {
     c.beta2 = 0.99;
     c.weight_decay = 0;
     c.patience = 0;
+    c.autoencoder.loss = "psnr";
   }
   if (task == Task::Pretrain) {
     c.epochs = 100;

@@ -37,8 +37,10 @@ inline constexpr const char* kContrastiveAugmentation =
     "color_jitter=0.4:0.4:0.4:0.1,gaussian_blur=0-1.5,gaussian_noise=0-8,overlay=0.3,dct_quantize=2-40:0.4";
 
 // What the autoencoder trains on by default: every clip mirrored, turned upside down and played
-// backwards at random (reconstruction has no labels that these could swap; 8x the distinct clips).
-inline constexpr const char* kAutoencoderAugmentation = "hflip=0.5,vflip=0.5,reverse=0.5";
+// backwards at random, its colour channels in a random order and negated at random
+// (reconstruction has no labels that these could swap; 96x the distinct clips).
+inline constexpr const char* kAutoencoderAugmentation =
+    "hflip=0.5,vflip=0.5,reverse=0.5,channel_shuffle=1,invert=0.5";
 
 // What a classifier on pixels sees by default: (rgb / 255 - 0.45) / 0.225 per channel.
 inline constexpr const char* kPixelNormalization = "normalize=0.45:0.225";
@@ -134,7 +136,8 @@ void validate(const TrainConfig& c);
 
 // The defaults of a task: the field values above for classify; autoencode trains longer at a lower
 // rate without weight decay or early stopping (epochs 100, lr 5e-4, beta2 0.99, weight_decay 0,
-// patience 0) on flipped and reversed clips (kAutoencoderAugmentation);
+// patience 0) with the psnr loss (autoencoder.loss) on flipped, reversed, channel-shuffled and
+// inverted clips (kAutoencoderAugmentation);
 // pretrain runs a fixed schedule (epochs 100, warmup 5, patience 0): its loss keeps falling long
 // after a classifier's accuracy would have settled; contrastive likewise (epochs 60, warmup 2,
 // patience 0) with frame2d (copies keep appearance, not motion: the order-blind per-frame encoder

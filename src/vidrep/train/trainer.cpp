@@ -489,17 +489,20 @@ class Session {
   // 0.5: 0.833 -> 0.808 in 3 epochs, then on to 0.615 by epoch 50), nor for contrastive training,
   // whose epoch loss over a few batches of freshly augmented pairs is noisy (3.23, 2.57, 3.16 in
   // the first epochs of a run that went on to 1.8).
+  // The autoencoder's psnr loss is log10 of the MSE: compared as the MSE it stands for.
   void check_loss_falls(const EpochRecord& record) {
     if (c_.task == Task::Pretrain || c_.task == Task::Contrastive) return;
-    if (record.epoch == 1) first_loss_ = record.train_loss;
-    if (record.epoch != kLossCheckEpochs || first_loss_ <= 0 || record.train_loss < 0.97 * first_loss_) return;
+    const bool log_loss = c_.task == Task::Autoencode && c_.autoencoder.loss == "psnr";
+    const double loss = log_loss ? std::pow(10.0, record.train_loss) : record.train_loss;
+    if (record.epoch == 1) first_loss_ = loss;
+    if (record.epoch != kLossCheckEpochs || first_loss_ <= 0 || loss < 0.97 * first_loss_) return;
     std::string chance;
     if (c_.task == Task::Classify && !c_.model.multi_label)
       chance = fmt::format("; {:.3f} is chance for {} classes", std::log(static_cast<double>(c_.model.num_classes)),
                            c_.model.num_classes);
-    message(fmt::format("warning: the training loss has not fallen in {} epochs ({:.3f} -> {:.3f}{}): the learning "
+    message(fmt::format("warning: the training loss has not fallen in {} epochs ({:.4g} -> {:.4g}{}{}): the learning "
                         "rate (--lr {}) may be far off; `vidrep train --find-lr` tries a range of rates",
-                        kLossCheckEpochs, first_loss_, record.train_loss, chance, c_.lr));
+                        kLossCheckEpochs, first_loss_, loss, log_loss ? " MSE" : "", chance, c_.lr));
   }
 
   // Said once, by rank 0 (every rank would say the same).
