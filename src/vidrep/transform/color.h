@@ -1,6 +1,7 @@
 // Photometric transforms of RGB clips: colour jitter (torchvision's ColorJitter), channel
-// shuffling and inversion, luma histogram equalisation, Gaussian noise and Gaussian blur. Pure functions; random ones take an explicit
-// seed and draw once per clip, so every frame of a clip is changed the same way.
+// shuffling and inversion, luma histogram equalisation, Gaussian noise and Gaussian blur. Pure
+// functions; random ones take an explicit seed and draw once per clip, so every frame of a clip is
+// changed the same way.
 //
 // Every function takes [T,H,W,3] uint8 or float32 and returns the same shape and dtype. uint8 is
 // 0..255; float32 is taken as 0..1 where a function needs a range (clamping, grey level, hue).
